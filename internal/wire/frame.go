@@ -1,0 +1,59 @@
+package wire
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+)
+
+// MaxFrame bounds a length-prefixed message so that a corrupt or hostile
+// prefix cannot make a reader allocate gigabytes.
+const MaxFrame = 1 << 20
+
+// ErrFrameTooLarge reports a length prefix over MaxFrame (or over the
+// caller's buffer).
+var ErrFrameTooLarge = errors.New("wire: frame too large")
+
+// FramePrefixLen is the size of the length prefix before each message on a
+// byte stream.
+const FramePrefixLen = 4
+
+// WriteFrame writes p as one length-prefixed message. The prefix and the
+// payload go out in one Write so that, with Nagle off, a small message is
+// one segment rather than two.
+func WriteFrame(w io.Writer, scratch []byte, p []byte) ([]byte, error) {
+	if len(p) > MaxFrame {
+		return scratch, fmt.Errorf("%w: %d bytes", ErrFrameTooLarge, len(p))
+	}
+	n := FramePrefixLen + len(p)
+	if cap(scratch) < n {
+		scratch = make([]byte, n)
+	}
+	scratch = scratch[:n]
+	binary.BigEndian.PutUint32(scratch, uint32(len(p)))
+	copy(scratch[FramePrefixLen:], p)
+	_, err := w.Write(scratch)
+	return scratch, err
+}
+
+// ReadFrame reads one length-prefixed message into buf and returns its
+// length. An end of input between messages is io.EOF; in the middle of one
+// it is io.ErrUnexpectedEOF.
+func ReadFrame(r io.Reader, buf []byte) (int, error) {
+	var prefix [FramePrefixLen]byte
+	if _, err := io.ReadFull(r, prefix[:]); err != nil {
+		return 0, err
+	}
+	n := int(binary.BigEndian.Uint32(prefix[:]))
+	if n > MaxFrame || n > len(buf) {
+		return 0, fmt.Errorf("%w: %d bytes", ErrFrameTooLarge, n)
+	}
+	if _, err := io.ReadFull(r, buf[:n]); err != nil {
+		if err == io.EOF {
+			err = io.ErrUnexpectedEOF
+		}
+		return 0, err
+	}
+	return n, nil
+}

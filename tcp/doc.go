@@ -1,0 +1,8 @@
+// Package tcp holds netmatrix's TCP servers and clients: an RFC 862 echo
+// server, a sink that receives length-prefixed messages or a bulk byte
+// stream and reports each arrival, and the client side that drives them.
+//
+// Servers take an already-open net.Listener and clients a dial function,
+// so they run unchanged over loopback, the emulated path and the kernel
+// path.
+package tcp
