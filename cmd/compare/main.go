@@ -1,0 +1,22 @@
+// Command compare runs TCP, UDP and QUIC side by side over the same path
+// and prints what each gave the application.
+//
+//	go run ./cmd/compare                     # clean and lossy emulated paths, every transport
+//	go run ./cmd/compare -workload stream -loss 2% -delay 40ms
+//	go run ./cmd/compare -target udp://127.0.0.1:7 -count 100
+//	go run ./cmd/compare serve -listen 127.0.0.1:7007
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := Main(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}

@@ -1,0 +1,131 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"strconv"
+	"sync"
+	"sync/atomic"
+
+	"netmatrix/tcp"
+	"netmatrix/udp"
+)
+
+// serveMain runs the servers on their own: echo on the given port (TCP and
+// UDP), sinks on the next one, until ctx is done.
+func serveMain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("compare serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	listen := fs.String("listen", "127.0.0.1:7007", "address for the echo servers (TCP and UDP); the sinks take the next port")
+	sockperf := fs.Bool("sockperf", false, "answer sockperf's ping-pong instead of echoing raw bytes")
+	rateLimit := fs.Float64("rate-limit", 0, "UDP echo: most datagrams answered per second per source address (0: no limit)")
+	nagle := fs.Bool("nagle", false, "leave Nagle's algorithm on for TCP echo")
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "usage: compare serve [flags]\n\nRuns the TCP and UDP echo servers and sinks until interrupted, for nc, socat,\nsockperf or a client on another host.\n\nflags:\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "compare serve: unexpected argument %q\n", fs.Arg(0))
+		fs.Usage()
+		return exitUsage
+	}
+	host, portStr, err := net.SplitHostPort(*listen)
+	port, perr := strconv.Atoi(portStr)
+	if err != nil || perr != nil || port < 0 || port > 65534 {
+		fmt.Fprintf(stderr, "compare serve: -listen %q: want HOST:PORT with a port below 65535\n", *listen)
+		fs.Usage()
+		return exitUsage
+	}
+	if err := serve(ctx, host, port, serveOptions{*sockperf, *rateLimit, *nagle}, stdout); err != nil {
+		fmt.Fprintf(stderr, "compare serve: %v\n", err)
+		return exitFail
+	}
+	return exitOK
+}
+
+type serveOptions struct {
+	sockperf  bool
+	rateLimit float64
+	nagle     bool
+}
+
+// serve opens every socket first, so a port already taken is reported
+// before anything runs, then serves until ctx is done.
+func serve(ctx context.Context, host string, port int, opt serveOptions, out io.Writer) error {
+	addr := func(p int) string { return net.JoinHostPort(host, strconv.Itoa(p)) }
+	echoLn, err := tcp.Listen(ctx, addr(port))
+	if err != nil {
+		return err
+	}
+	defer echoLn.Close()
+	// Port 0 asks the system for one: the UDP echo shares the TCP one.
+	port = echoLn.Addr().(*net.TCPAddr).Port
+	echoPC, err := udp.Listen(ctx, addr(port))
+	if err != nil {
+		return err
+	}
+	defer echoPC.Close()
+	sinkLn, err := tcp.Listen(ctx, addr(port+1))
+	if err != nil {
+		return err
+	}
+	defer sinkLn.Close()
+	sinkPC, err := udp.Listen(ctx, addr(port+1))
+	if err != nil {
+		return err
+	}
+	defer sinkPC.Close()
+
+	var msgs, bytes atomic.Int64
+	count := func(msg []byte, _ int64) { msgs.Add(1); bytes.Add(int64(len(msg))) }
+	countBytes := func(chunk []byte, _ int64) { bytes.Add(int64(len(chunk))) }
+
+	tcpEcho := &tcp.EchoServer{Nagle: opt.nagle, Sockperf: opt.sockperf}
+	udpEcho := &udp.EchoServer{Sockperf: opt.sockperf, RateLimit: opt.rateLimit}
+	tcpSink := &tcp.Sink{OnMessage: count, OnBytes: countBytes}
+	udpSink := &udp.Sink{OnMessage: count}
+
+	mode := "echo (RFC 862)"
+	if opt.sockperf {
+		mode = "sockperf ping-pong"
+	}
+	fmt.Fprintf(out, "compare serve: %s on tcp and udp %s; sinks on tcp and udp %s; Ctrl-C stops\n",
+		mode, echoLn.Addr(), sinkLn.Addr())
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		errs []error
+	)
+	run := func(f func(context.Context) error) {
+		wg.Go(func() {
+			if err := f(ctx); err != nil {
+				mu.Lock()
+				errs = append(errs, err)
+				mu.Unlock()
+				cancel()
+			}
+		})
+	}
+	run(func(ctx context.Context) error { return tcpEcho.Serve(ctx, echoLn) })
+	run(func(ctx context.Context) error { return udpEcho.Serve(ctx, echoPC) })
+	run(func(ctx context.Context) error { return tcpSink.Serve(ctx, sinkLn) })
+	run(func(ctx context.Context) error { return udpSink.Serve(ctx, sinkPC) })
+	wg.Wait()
+	st := udpEcho.Stats()
+	fmt.Fprintf(out, "compare serve: stopped; udp echo answered %d of %d datagrams (%d from echo-loop ports refused, %d over the rate limit); sinks took %d messages, %d bytes\n",
+		st.Answered, st.Received, st.Refused, st.Limited, msgs.Load(), bytes.Load())
+	return errors.Join(errs...)
+}

@@ -1,0 +1,127 @@
+package harness
+
+import (
+	"sync"
+
+	"netmatrix/harness/metrics"
+	"netmatrix/internal/wire"
+)
+
+// streamCollector keeps the arrival of every message a sink reports. Sinks
+// may report from several goroutines (one per QUIC stream), so it locks.
+type streamCollector struct {
+	mu       sync.Mutex
+	arrivals []metrics.Arrival
+	corrupt  int64
+	notify   chan struct{} // a token after each arrival, for waiters
+}
+
+func newStreamCollector(expect int) *streamCollector {
+	return &streamCollector{arrivals: make([]metrics.Arrival, 0, expect), notify: make(chan struct{}, 1)}
+}
+
+func (c *streamCollector) onMsg(msg []byte, arrived int64) {
+	h, err := wire.ParseHeader(msg)
+	c.mu.Lock()
+	if err != nil {
+		c.corrupt++
+	} else {
+		c.arrivals = append(c.arrivals, metrics.Arrival{Seq: h.Seq, Sent: h.Sent, Arrived: arrived})
+	}
+	c.mu.Unlock()
+	select {
+	case c.notify <- struct{}{}:
+	default:
+	}
+}
+
+func (c *streamCollector) snapshot() ([]metrics.Arrival, int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]metrics.Arrival(nil), c.arrivals...), c.corrupt
+}
+
+func (c *streamCollector) count() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.arrivals)
+}
+
+// bulkCounter tallies a bulk transfer at the sink: bytes of a byte stream
+// checked against the fill pattern at their offset, or numbered datagrams
+// each checked on its own. It keeps counts, not samples, so it costs the
+// same at any rate.
+type bulkCounter struct {
+	mu        sync.Mutex
+	bytes     int64 // intact payload bytes
+	corrupt   int64 // byte-stream reads or datagrams that did not match
+	first     int64 // first arrival, wire.Now clock
+	last      int64 // last arrival
+	seen      []uint64
+	unique    int64
+	dups      int64
+	reordered int64
+	nextExp   uint64
+}
+
+// onBytes takes the next read of a byte stream.
+func (b *bulkCounter) onBytes(chunk []byte, arrived int64) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.arrive(arrived)
+	if !wire.CheckPattern(b.bytes+b.corrupt, chunk) {
+		b.corrupt += int64(len(chunk))
+		return
+	}
+	b.bytes += int64(len(chunk))
+}
+
+// onDatagram takes one bulk datagram.
+func (b *bulkCounter) onDatagram(msg []byte, arrived int64) {
+	h, ok := wire.CheckBulkDatagram(msg)
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.arrive(arrived)
+	if !ok {
+		b.corrupt++
+		return
+	}
+	w, bit := h.Seq/64, uint64(1)<<(h.Seq%64)
+	if w >= 1<<26 {
+		b.corrupt++ // a sequence number no sender of ours reaches
+		return
+	}
+	for uint64(len(b.seen)) <= w {
+		b.seen = append(b.seen, 0)
+	}
+	if b.seen[w]&bit != 0 {
+		b.dups++
+		return
+	}
+	b.seen[w] |= bit
+	b.unique++
+	b.bytes += int64(len(msg))
+	if h.Seq < b.nextExp {
+		b.reordered++
+	} else {
+		b.nextExp = h.Seq + 1
+	}
+}
+
+func (b *bulkCounter) arrive(t int64) {
+	if b.first == 0 {
+		b.first = t
+	}
+	b.last = t
+}
+
+// bulkSnapshot is a copy of a bulkCounter's counts.
+type bulkSnapshot struct {
+	bytes, corrupt, first, last, unique, dups, reordered int64
+}
+
+func (b *bulkCounter) snapshot() bulkSnapshot {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return bulkSnapshot{b.bytes, b.corrupt, b.first, b.last, b.unique, b.dups, b.reordered}
+}

@@ -1,0 +1,92 @@
+package harness
+
+import (
+	"fmt"
+	"time"
+
+	"netmatrix/internal/wire"
+)
+
+// Config is what to run and how. A zero field takes the default named in
+// its comment; Defaults fills them in.
+type Config struct {
+	// Transports to compare; nil means all that TransportNames lists.
+	Transports []string
+	// Workloads to run; nil means all of WorkloadNames.
+	Workloads []string
+	// Count is the number of messages of each echo and stream run.
+	// Zero means 150.
+	Count int
+	// Interval paces the stream workload. Zero means 20 ms (50 messages a
+	// second, a voice codec's frame rate).
+	Interval time.Duration
+	// EchoInterval paces the echo workload; zero means one message in
+	// flight at a time, each sent when the previous reply arrived.
+	EchoInterval time.Duration
+	// Size is each echo and stream message in bytes, header included.
+	// Zero means 160 (a 20 ms G.711 voice frame).
+	Size int
+	// Duration is how long each bulk run sends. Zero means 2 s.
+	Duration time.Duration
+	// Timeout is how long an echo reply may take before its probe counts
+	// as lost. Zero means 1 s.
+	Timeout time.Duration
+	// Nagle leaves Nagle's algorithm on for TCP, to show what it does to
+	// small messages. By default TCP_NODELAY is set.
+	Nagle bool
+	// BulkRate is the UDP bulk target in payload bits per second. Zero
+	// means as fast as the sender's socket takes datagrams.
+	BulkRate int64
+	// DatagramSize is the UDP bulk datagram payload. Zero means 1400.
+	DatagramSize int
+}
+
+// Defaults returns c with every zero field set to its default.
+func (c Config) Defaults() Config {
+	if c.Transports == nil {
+		c.Transports = TransportNames()
+	}
+	if c.Workloads == nil {
+		c.Workloads = WorkloadNames()
+	}
+	if c.Count == 0 {
+		c.Count = 150
+	}
+	if c.Interval == 0 {
+		c.Interval = 20 * time.Millisecond
+	}
+	if c.Size == 0 {
+		c.Size = 160
+	}
+	if c.Duration == 0 {
+		c.Duration = 2 * time.Second
+	}
+	if c.Timeout == 0 {
+		c.Timeout = time.Second
+	}
+	if c.DatagramSize == 0 {
+		c.DatagramSize = 1400
+	}
+	return c
+}
+
+// Validate reports settings no run can use.
+func (c Config) Validate() error {
+	switch {
+	case c.Count < 1:
+		return fmt.Errorf("count must be at least 1, not %d", c.Count)
+	case c.Size < wire.HeaderLen || c.Size > 65000:
+		return fmt.Errorf("size must be %d to 65000 bytes (a message carries a %d-byte header), not %d", wire.HeaderLen, wire.HeaderLen, c.Size)
+	case c.Interval < 0 || c.EchoInterval < 0:
+		return fmt.Errorf("intervals cannot be negative")
+	case c.Duration <= 0:
+		return fmt.Errorf("duration must be positive, not %v", c.Duration)
+	case c.Timeout <= 0:
+		return fmt.Errorf("timeout must be positive, not %v", c.Timeout)
+	case c.DatagramSize < wire.HeaderLen || c.DatagramSize > 65507:
+		return fmt.Errorf("datagram size must be %d to 65507 bytes, not %d", wire.HeaderLen, c.DatagramSize)
+	case c.BulkRate < 0:
+		return fmt.Errorf("bulk rate cannot be negative")
+	}
+	return nil
+}

@@ -1,0 +1,7 @@
+// Package metrics turns what a receiver saw into the numbers netmatrix
+// reports: latency distributions in HDR histograms, RFC 3550 interarrival
+// jitter, RFC 4737 reordering, loss, duplicates and head-of-line delay.
+//
+// The functions are pure: they take the sequence numbers and times a sink
+// recorded, so each one can be checked against a sequence worked by hand.
+package metrics

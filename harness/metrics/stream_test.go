@@ -1,0 +1,138 @@
+package metrics
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func ms(v float64) int64 { return int64(v * float64(time.Millisecond)) }
+
+func TestJitterRFC3550(t *testing.T) {
+	// Sent every 20 ms; transit 100, 100, 105, 100 ms. The differences D
+	// are 0, +5 and -5 ms: J = 0, then 5/16, then 5/16 + (5 - 5/16)/16.
+	arr := []Arrival{
+		{Seq: 0, Sent: ms(0), Arrived: ms(100)},
+		{Seq: 1, Sent: ms(20), Arrived: ms(120)},
+		{Seq: 2, Sent: ms(40), Arrived: ms(145)},
+		{Seq: 3, Sent: ms(60), Arrived: ms(160)},
+	}
+	want := 5.0/16 + (5-5.0/16)/16
+	assert.InDelta(t, want, float64(Jitter(arr))/float64(time.Millisecond), 1e-6)
+
+	// A constant transit time is no jitter at all.
+	steady := []Arrival{{0, ms(0), ms(30)}, {1, ms(20), ms(50)}, {2, ms(40), ms(70)}}
+	assert.Zero(t, Jitter(steady))
+}
+
+func TestReorderingRFC4737(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		seqs      []uint64
+		reordered int64
+		extent    int64
+	}{
+		{"in order", []uint64{0, 1, 2, 3}, 0, 0},
+		{"gap is not reordering", []uint64{0, 1, 3, 4}, 0, 0},
+		// 1 arrives one place late: NextExp is 3 when it comes, the
+		// first later packet (2) came one arrival before.
+		{"adjacent swap", []uint64{0, 2, 1, 3}, 1, 1},
+		// 2 arrives after 3 and 4: extent 2 (3 came two arrivals earlier).
+		{"late by two", []uint64{0, 1, 3, 4, 2, 5}, 1, 2},
+		// One early packet makes each of the three it overtook reordered,
+		// with extents 1, 2 and 3 (RFC 4737 counts it this way).
+		{"one early packet", []uint64{3, 0, 1, 2}, 3, 3},
+		{"two late", []uint64{2, 3, 0, 4, 1}, 2, 4},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r, e := Reordering(tc.seqs)
+			assert.Equal(t, tc.reordered, r, "reordered")
+			assert.Equal(t, tc.extent, e, "extent")
+		})
+	}
+}
+
+func TestAnalyzeStreamLossDuplicateGap(t *testing.T) {
+	// Six sent; 2 lost, 4 duplicated, 5 arrives before 3.
+	iv := 20 * time.Millisecond
+	at := func(seq uint64, arrivedMs float64) Arrival {
+		return Arrival{Seq: seq, Sent: int64(seq) * int64(iv), Arrived: ms(arrivedMs)}
+	}
+	arr := []Arrival{at(0, 10), at(1, 30), at(4, 90), at(4, 91), at(5, 110), at(3, 112)}
+	s := AnalyzeStream(6, arr, iv)
+	assert.Equal(t, int64(6), s.Sent)
+	assert.Equal(t, int64(5), s.Delivered)
+	assert.Equal(t, int64(1), s.Lost)
+	assert.Equal(t, int64(1), s.Duplicates)
+	assert.Equal(t, int64(1), s.Reordered)
+	assert.Equal(t, int64(2), s.MaxExtent, "3 came two arrivals after 4")
+	assert.Equal(t, int64(5), s.Delay.Count(), "duplicates are not delay samples")
+}
+
+func TestHOLDelays(t *testing.T) {
+	iv := 20 * time.Millisecond
+	base := 10.0 // ms one-way
+	in := func(seq uint64, extra float64) Arrival {
+		sent := float64(seq) * 20
+		return Arrival{Seq: seq, Sent: ms(sent), Arrived: ms(sent + base + extra)}
+	}
+	t.Run("in-order release after a retransmission", func(t *testing.T) {
+		// 3 is retransmitted and delivered at 3*20+10+45 = 115 ms; 4 and
+		// 5 were ready at 90 and 110 ms but are delivered with it.
+		arr := []Arrival{in(0, 0), in(1, 0), in(2, 0), in(3, 45),
+			{Seq: 4, Sent: ms(80), Arrived: ms(115)},
+			{Seq: 5, Sent: ms(100), Arrived: ms(115)},
+			in(6, 0), in(7, 0), in(8, 0)}
+		h := HOLDelays(arr, iv)
+		require.Len(t, h, len(arr))
+		assert.Zero(t, h[3], "the late message waited for itself")
+		assert.Equal(t, 25*time.Millisecond, h[4])
+		assert.Equal(t, 5*time.Millisecond, h[5], "5 waited 5 ms beyond the median")
+		for _, i := range []int{0, 1, 2, 6, 7, 8} {
+			assert.Zero(t, h[i], "message %d", i)
+		}
+	})
+	t.Run("out-of-order delivery does not block", func(t *testing.T) {
+		// The same loss, but 4 and 5 are delivered as they arrive.
+		arr := []Arrival{in(0, 0), in(1, 0), in(2, 0), in(4, 0), in(5, 0), in(3, 45), in(6, 0)}
+		for i, h := range HOLDelays(arr, iv) {
+			assert.Zero(t, h, "message %d", arr[i].Seq)
+		}
+	})
+	t.Run("small jitter is not blocking", func(t *testing.T) {
+		arr := []Arrival{in(0, 0), in(1, 4), in(2, 0), in(3, 7), in(4, 0)}
+		for _, h := range HOLDelays(arr, iv) {
+			assert.Zero(t, h)
+		}
+	})
+}
+
+func TestHistogramSummary(t *testing.T) {
+	h := NewHistogram()
+	for i := 1; i <= 1000; i++ {
+		h.Record(time.Duration(i) * time.Microsecond)
+	}
+	s := h.Summary()
+	assert.InDelta(t, 0.5, s.P50, 0.001)
+	assert.InDelta(t, 0.99, s.P99, 0.001)
+	assert.InDelta(t, 1.0, s.Max, 0.001)
+	assert.Equal(t, int64(1000), s.N)
+	assert.Zero(t, NewHistogram().Summary().P50)
+
+	// Zeros are their own: 98 zeros and two 5 ms samples give a zero
+	// median and a 5 ms p99.
+	z := NewHistogram()
+	for range 98 {
+		z.Record(0)
+	}
+	z.Record(5 * time.Millisecond)
+	z.Record(5 * time.Millisecond)
+	zs := z.Summary()
+	assert.Zero(t, zs.P50)
+	assert.Zero(t, zs.P90)
+	assert.InDelta(t, 5.0, zs.P99, 0.01)
+	assert.InDelta(t, 0.1, zs.Mean, 0.001)
+	assert.Equal(t, int64(100), zs.N)
+}

@@ -1,0 +1,92 @@
+package harness
+
+import (
+	"context"
+	"net"
+	"time"
+
+	"netmatrix/internal/wire"
+	"netmatrix/udp"
+)
+
+// udpTransport runs the udp package's servers and clients.
+type udpTransport struct{}
+
+// listenUDP opens the server's socket on the path and starts serve on it.
+func listenUDP(ctx context.Context, p Path, serve func(ctx context.Context, pc net.PacketConn) error) (addr string, stop func(), err error) {
+	pc, err := p.Server().ListenPacket(ctx, "udp", serverAddr(p))
+	if err != nil {
+		return "", nil, err
+	}
+	stop = startServer(ctx, func(ctx context.Context) error { return serve(ctx, pc) })
+	return pc.LocalAddr().String(), stop, nil
+}
+
+func (udpTransport) echo(ctx context.Context, p Path, cfg *Config) (*flow, error) {
+	srv := &udp.EchoServer{}
+	return udpFlow(ctx, p, srv.Serve)
+}
+
+func (udpTransport) stream(ctx context.Context, p Path, cfg *Config, onMsg func([]byte, int64)) (*flow, error) {
+	srv := &udp.Sink{OnMessage: onMsg}
+	return udpFlow(ctx, p, srv.Serve)
+}
+
+func udpFlow(ctx context.Context, p Path, serve func(context.Context, net.PacketConn) error) (*flow, error) {
+	addr, stop, err := listenUDP(ctx, p, serve)
+	if err != nil {
+		return nil, err
+	}
+	c, err := udp.Dial(ctx, p.Client().Dial, addr)
+	if err != nil {
+		stop()
+		return nil, err
+	}
+	return &flow{conn: c, stop: func() { c.Close(); stop() }}, nil
+}
+
+func (udpTransport) bulk(ctx context.Context, p Path, cfg *Config) (bulkOutcome, error) {
+	counter := &bulkCounter{}
+	srv := &udp.Sink{OnMessage: counter.onDatagram}
+	addr, stop, err := listenUDP(ctx, p, srv.Serve)
+	if err != nil {
+		return bulkOutcome{}, err
+	}
+	defer stop()
+	c, err := udp.Dial(ctx, p.Client().Dial, addr)
+	if err != nil {
+		return bulkOutcome{}, err
+	}
+	defer c.Close()
+	out := bulkOutcome{unit: "datagrams", received: counter, start: wire.Now()}
+	out.sent, err = c.SendBulk(ctx, udp.Bulk{Size: cfg.DatagramSize, Rate: cfg.BulkRate, Deadline: deadline(cfg.Duration)})
+	if err != nil {
+		return out, err
+	}
+	// UDP says nothing about what arrived: wait for stragglers until
+	// everything is in or the sink has been quiet for a while.
+	drain(ctx, func() int64 { return counter.snapshot().unique }, out.sent, cfg.Timeout)
+	return out, nil
+}
+
+func deadline(d time.Duration) time.Time { return time.Now().Add(d) }
+
+// drain waits until have() reaches want, or have() has not grown for
+// quiet, or ctx is done: how a receiver of an unreliable flow decides that
+// what has not come is lost.
+func drain(ctx context.Context, have func() int64, want int64, quiet time.Duration) {
+	const tick = 10 * time.Millisecond
+	last, since := have(), time.Now()
+	t := time.NewTicker(tick)
+	defer t.Stop()
+	for last < want && time.Since(since) < quiet {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if n := have(); n != last {
+			last, since = n, time.Now()
+		}
+	}
+}

@@ -1,0 +1,45 @@
+package harness
+
+import (
+	"context"
+	"time"
+
+	"netmatrix/results"
+)
+
+// runBulk sends as fast as the transport allows for Duration and reports
+// what arrived intact: goodput over the time from the first send to the
+// last arrival, and for datagrams the loss, duplicates and reordering.
+func runBulk(ctx context.Context, tr transport, p Path, cfg *Config) (results.Result, error) {
+	o, err := tr.bulk(ctx, p, cfg)
+	if o.received == nil {
+		return results.Result{}, err
+	}
+	s := o.received.snapshot()
+	r := results.Result{
+		Unit:        o.unit,
+		Sent:        o.sent,
+		Bytes:       s.bytes,
+		Corrupt:     s.corrupt,
+		HandshakeMs: ms(o.handshake),
+	}
+	if o.stats != nil {
+		r.TransportStats = o.stats()
+	}
+	if o.unit == "bytes" {
+		r.Delivered = s.bytes
+	} else {
+		r.Delivered, r.Duplicates, r.Reordered = s.unique, s.dups, s.reordered
+	}
+	r.Lost = r.Sent - r.Delivered
+	verified := s.corrupt == 0 && (o.unit != "bytes" || s.bytes == o.sent)
+	r.Verified = &verified
+	if s.last > o.start {
+		elapsed := time.Duration(s.last - o.start)
+		r.Elapsed = results.Duration(elapsed)
+		r.GoodputMbps = float64(s.bytes) * 8 / elapsed.Seconds() / 1e6
+	}
+	return r, err
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

@@ -1,0 +1,134 @@
+package results
+
+import (
+	"runtime"
+	"time"
+)
+
+// Schema is the version of the JSON record this package writes. It grows
+// by one whenever a field changes meaning or goes away; new fields alone
+// do not change it.
+const Schema = 1
+
+// Record is one run: one scenario on one path, every transport and
+// workload that ran on it.
+type Record struct {
+	Schema      int         `json:"schema"`
+	Scenario    Scenario    `json:"scenario"`
+	Environment Environment `json:"environment"`
+	Results     []Result    `json:"results"`
+}
+
+// Scenario is what was run: the path, its impairment and the workload
+// settings.
+type Scenario struct {
+	Name     string    `json:"name"`               // "clean", "lossy", a profile name or "custom"
+	Link     string    `json:"link"`               // loopback, emulated or kernel
+	Target   string    `json:"target,omitempty"`   // an outside echo server, when one was measured
+	Started  time.Time `json:"started"`            // when the run began
+	Seed     int64     `json:"seed,omitempty"`     // the link's random seed
+	Up       *Link     `json:"up,omitempty"`       // client to server impairment
+	Down     *Link     `json:"down,omitempty"`     // server to client impairment
+	Count    int       `json:"count,omitempty"`    // messages per echo and stream run
+	Interval Duration  `json:"interval,omitempty"` // stream (and paced echo) interval
+	Size     int       `json:"size,omitempty"`     // message size in bytes
+	Duration Duration  `json:"duration,omitempty"` // bulk run time
+	Nagle    bool      `json:"nagle,omitempty"`    // Nagle's algorithm left on for TCP
+}
+
+// Link is one direction's impairment, as set.
+type Link struct {
+	Loss          float64  `json:"loss"`                // share, 0..1
+	BurstLen      float64  `json:"burst_len,omitempty"` // mean loss burst, packets
+	Delay         Duration `json:"delay"`               // one-way
+	Jitter        Duration `json:"jitter,omitempty"`
+	Reorder       float64  `json:"reorder,omitempty"`
+	Duplicate     float64  `json:"duplicate,omitempty"`
+	BandwidthBits int64    `json:"bandwidth_bps,omitempty"` // 0: unlimited
+	Queue         int      `json:"queue,omitempty"`         // packets
+	MTU           int      `json:"mtu,omitempty"`
+}
+
+// Environment is the machine a run was made on.
+type Environment struct {
+	GoVersion string `json:"go"`
+	OS        string `json:"os"`
+	Arch      string `json:"arch"`
+	CPUs      int    `json:"cpus"`
+}
+
+// HostEnvironment describes this machine.
+func HostEnvironment() Environment {
+	return Environment{GoVersion: runtime.Version(), OS: runtime.GOOS, Arch: runtime.GOARCH, CPUs: runtime.NumCPU()}
+}
+
+// Result is what one transport gave the application in one workload.
+// Counts are messages (datagrams for UDP bulk, bytes for TCP bulk, see
+// Unit); latency is round-trip time for echo, one-way delay for stream and
+// request time for http.
+type Result struct {
+	Transport string `json:"transport"`
+	Workload  string `json:"workload"`
+	Unit      string `json:"unit,omitempty"` // what Sent and Delivered count: "messages", "datagrams", "bytes", "requests"
+
+	Sent       int64 `json:"sent"`
+	Delivered  int64 `json:"delivered"` // unique messages that arrived intact
+	Lost       int64 `json:"lost"`
+	Reordered  int64 `json:"reordered"` // RFC 4737: arrived after a later-sent one
+	Duplicates int64 `json:"duplicates"`
+	Corrupt    int64 `json:"corrupt,omitempty"` // arrived with the wrong bytes
+	Late       int64 `json:"late,omitempty"`    // echo replies that came after their timeout
+
+	LatencyMs Latency `json:"latency_ms"`
+	JitterMs  float64 `json:"jitter_ms"` // RFC 3550 interarrival jitter (stream)
+	// ReorderExtentMax is RFC 4737's largest reordering extent, in packets.
+	ReorderExtentMax int64 `json:"reorder_extent_max,omitempty"`
+	// HOLMs is head-of-line delay: how long delivered messages waited
+	// behind an earlier one that was late (stream).
+	HOLMs *Latency `json:"hol_ms,omitempty"`
+
+	GoodputMbps float64  `json:"goodput_mbps"`
+	Bytes       int64    `json:"bytes,omitempty"`    // payload bytes delivered
+	Elapsed     Duration `json:"elapsed,omitempty"`  // from first send to last delivery
+	Verified    *bool    `json:"verified,omitempty"` // bulk: every delivered byte matched what was sent
+
+	HandshakeMs float64 `json:"handshake_ms,omitempty"` // connection setup, apart from the workload
+
+	// Path is what the link and the stacks did during this run.
+	Path *PathStats `json:"path,omitempty"`
+	// TransportStats are the transport's own counters (QUIC's lost
+	// packets, say), keyed by name.
+	TransportStats map[string]uint64 `json:"transport_stats,omitempty"`
+
+	Error string `json:"error,omitempty"` // why the run did not complete
+}
+
+// Latency is a distribution summary in milliseconds.
+type Latency struct {
+	P50  float64 `json:"p50"`
+	P90  float64 `json:"p90"`
+	P99  float64 `json:"p99"`
+	P999 float64 `json:"p999"`
+	Max  float64 `json:"max"`
+	Mean float64 `json:"mean"`
+	N    int64   `json:"n"` // samples
+}
+
+// PathStats is what the path did to packets during one run.
+type PathStats struct {
+	Up             LinkCounters `json:"up"`
+	Down           LinkCounters `json:"down"`
+	TCPRetransmits uint64       `json:"tcp_retransmits"`
+	StackDrops     uint64       `json:"stack_drops"`
+}
+
+// LinkCounters is one direction of the link.
+type LinkCounters struct {
+	Packets    uint64 `json:"packets"`
+	Forwarded  uint64 `json:"forwarded"`
+	Lost       uint64 `json:"lost"`
+	QueueDrops uint64 `json:"queue_drops"`
+	Duplicated uint64 `json:"duplicated"`
+	Reordered  uint64 `json:"reordered"`
+	Delayed    uint64 `json:"delayed"`
+}

@@ -1,0 +1,265 @@
+package results
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/olekukonko/tablewriter"
+	"github.com/olekukonko/tablewriter/tw"
+)
+
+// column is one column of a workload's table.
+type column struct {
+	head  string
+	left  bool // text, not a number
+	value func(r Result) string
+}
+
+// row is one line of a table: a result and the scenario it ran in.
+type row struct {
+	scenario string
+	r        Result
+}
+
+// workloadTitles name each workload's table and say what its latency is.
+var workloadTitles = map[string]string{
+	"echo":   "echo: round-trip time of one message at a time (ms)",
+	"stream": "stream: paced one-way messages, one-way delay (ms)",
+	"bulk":   "bulk: as fast as the path allows",
+	"http":   "http: request latency over the raw HTTP/1.1 server (ms)",
+}
+
+func columns(workload string) []column {
+	lat := func(name string, f func(Latency) float64) column {
+		return column{head: name, value: func(r Result) string { return fmtMs(f(r.LatencyMs)) }}
+	}
+	p50 := lat("p50", func(l Latency) float64 { return l.P50 })
+	p90 := lat("p90", func(l Latency) float64 { return l.P90 })
+	p99 := lat("p99", func(l Latency) float64 { return l.P99 })
+	p999 := lat("p99.9", func(l Latency) float64 { return l.P999 })
+	mx := lat("max", func(l Latency) float64 { return l.Max })
+	sent := column{head: "sent", value: func(r Result) string { return count(r.Sent, r.Unit) }}
+	deliv := column{head: "delivered", value: func(r Result) string { return count(r.Delivered, r.Unit) }}
+	lost := column{head: "lost", value: func(r Result) string { return lossText(r) }}
+	reord := column{head: "reord", value: func(r Result) string { return strconv.FormatInt(r.Reordered, 10) }}
+	dup := column{head: "dup", value: func(r Result) string { return strconv.FormatInt(r.Duplicates, 10) }}
+	link := column{head: "link drops up/down", value: linkText}
+	retx := column{head: "tcp retx", value: func(r Result) string {
+		if r.Path == nil {
+			return "-"
+		}
+		return strconv.FormatUint(r.Path.TCPRetransmits, 10)
+	}}
+	switch workload {
+	case "echo":
+		return []column{sent, deliv, lost, p50, p90, p99, p999, mx, link}
+	case "stream":
+		jit := column{head: "jitter", value: func(r Result) string { return fmtMs(r.JitterMs) }}
+		hol := column{head: "hol p99", value: func(r Result) string {
+			if r.HOLMs == nil {
+				return "-"
+			}
+			return fmtMs(r.HOLMs.P99)
+		}}
+		return []column{sent, deliv, lost, reord, dup, p50, p99, mx, jit, hol, link, retx}
+	case "bulk":
+		gp := column{head: "goodput Mbit/s", value: func(r Result) string { return fmtRate(r.GoodputMbps) }}
+		el := column{head: "time", value: func(r Result) string { return fmtDur(r.Elapsed) }}
+		ver := column{head: "intact", left: true, value: func(r Result) string {
+			if r.Verified == nil {
+				return "-"
+			}
+			if *r.Verified {
+				return "yes"
+			}
+			return "NO"
+		}}
+		return []column{sent, deliv, lost, gp, el, ver, link, retx}
+	default:
+		return []column{sent, deliv, lost, p50, p90, p99, p999, mx}
+	}
+}
+
+// WriteTable renders records as one table per workload, with every
+// scenario's rows in it so that clean and impaired paths sit side by side,
+// each table followed by a sentence that says what it shows.
+func WriteTable(w io.Writer, records []Record) error {
+	for _, workload := range workloadsOf(records) {
+		var rows []row
+		for _, rec := range records {
+			for _, r := range rec.Results {
+				if r.Workload == workload {
+					rows = append(rows, row{scenarioLabel(rec.Scenario), r})
+				}
+			}
+		}
+		if err := writeWorkload(w, workload, rows); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func writeWorkload(w io.Writer, workload string, rows []row) error {
+	title := workloadTitles[workload]
+	if title == "" {
+		title = workload
+	}
+	if _, err := fmt.Fprintf(w, "\n%s\n", title); err != nil {
+		return err
+	}
+	cols := columns(workload)
+	head := []string{"path", "transport"}
+	align := []tw.Align{tw.AlignLeft, tw.AlignLeft}
+	for _, c := range cols {
+		head = append(head, c.head)
+		if c.left {
+			align = append(align, tw.AlignLeft)
+		} else {
+			align = append(align, tw.AlignRight)
+		}
+	}
+	t := tablewriter.NewTable(w,
+		tablewriter.WithHeaderAutoFormat(tw.Off),
+		tablewriter.WithRowAlignmentConfig(tw.CellAlignment{PerColumn: align}),
+		tablewriter.WithRowAutoWrap(tw.WrapNone),
+	)
+	t.Header(head)
+	var errs []string
+	for _, rw := range rows {
+		line := []string{rw.scenario, rw.r.Transport}
+		for _, c := range cols {
+			line = append(line, c.value(rw.r))
+		}
+		if err := t.Append(line); err != nil {
+			return err
+		}
+		if rw.r.Error != "" {
+			errs = append(errs, fmt.Sprintf("%s/%s: %s", rw.scenario, rw.r.Transport, rw.r.Error))
+		}
+	}
+	if err := t.Render(); err != nil {
+		return err
+	}
+	for _, e := range errs {
+		if _, err := fmt.Fprintf(w, "error: %s\n", e); err != nil {
+			return err
+		}
+	}
+	rs := make([]Result, len(rows))
+	for i, rw := range rows {
+		rs[i] = rw.r
+	}
+	_, err := fmt.Fprintln(w, Explain(workload, rs, func(i int) string { return rows[i].scenario }))
+	return err
+}
+
+// workloadsOf lists the workloads in records in the order they first appear.
+func workloadsOf(records []Record) []string {
+	var ws []string
+	for _, rec := range records {
+		for _, r := range rec.Results {
+			if !slices.Contains(ws, r.Workload) {
+				ws = append(ws, r.Workload)
+			}
+		}
+	}
+	return ws
+}
+
+// scenarioLabel is the short name a table shows for a scenario.
+func scenarioLabel(s Scenario) string {
+	if s.Name != "" {
+		return s.Name
+	}
+	return s.Link
+}
+
+func count(n int64, unit string) string {
+	if unit == "bytes" {
+		return fmtBytes(n)
+	}
+	return strconv.FormatInt(n, 10)
+}
+
+func lossText(r Result) string {
+	if r.Sent == 0 {
+		return "-"
+	}
+	pct := 100 * float64(r.Lost) / float64(r.Sent)
+	if r.Unit == "bytes" {
+		return fmtPct(pct)
+	}
+	return fmt.Sprintf("%d (%s)", r.Lost, fmtPct(pct))
+}
+
+func linkText(r Result) string {
+	if r.Path == nil {
+		return "-"
+	}
+	d := func(c LinkCounters) uint64 { return c.Lost + c.QueueDrops }
+	return fmt.Sprintf("%d/%d", d(r.Path.Up), d(r.Path.Down))
+}
+
+// fmtMs prints milliseconds with three significant digits or so: 0.0213,
+// 1.25, 81.3, 1204.
+func fmtMs(v float64) string {
+	switch {
+	case v == 0:
+		return "0"
+	case v < 0.1:
+		return strconv.FormatFloat(v, 'f', 4, 64)
+	case v < 1:
+		return strconv.FormatFloat(v, 'f', 3, 64)
+	case v < 10:
+		return strconv.FormatFloat(v, 'f', 2, 64)
+	case v < 1000:
+		return strconv.FormatFloat(v, 'f', 1, 64)
+	default:
+		return strconv.FormatFloat(v, 'f', 0, 64)
+	}
+}
+
+func fmtPct(p float64) string {
+	switch {
+	case p == 0:
+		return "0%"
+	case p < 10:
+		return strconv.FormatFloat(p, 'f', 1, 64) + "%"
+	default:
+		return strconv.FormatFloat(p, 'f', 0, 64) + "%"
+	}
+}
+
+func fmtRate(mbps float64) string {
+	if mbps < 10 {
+		return strconv.FormatFloat(mbps, 'f', 2, 64)
+	}
+	return strconv.FormatFloat(mbps, 'f', 0, 64)
+}
+
+func fmtDur(d Duration) string {
+	if d == 0 {
+		return "-"
+	}
+	return strconv.FormatFloat(float64(d)/1e9, 'f', 2, 64) + "s"
+}
+
+func fmtBytes(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return strconv.FormatInt(n, 10) + " B"
+	}
+	v, suffix := float64(n), ""
+	for _, s := range []string{"KiB", "MiB", "GiB", "TiB"} {
+		v /= unit
+		suffix = s
+		if v < unit {
+			break
+		}
+	}
+	return strings.TrimSuffix(strconv.FormatFloat(v, 'f', 1, 64), ".0") + " " + suffix
+}

@@ -1,0 +1,154 @@
+package tcp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"time"
+
+	"netmatrix/internal/wire"
+)
+
+// DialFunc opens a connection; (*net.Dialer).DialContext and a
+// harness.Network's Dial both fit, so a client runs over any path.
+type DialFunc func(ctx context.Context, network, addr string) (net.Conn, error)
+
+// Options are the client's socket settings. The zero value is what the
+// workloads use.
+type Options struct {
+	// Nagle turns Nagle's algorithm back on. By default it is off, so each
+	// message leaves at once.
+	Nagle bool
+}
+
+// Client is one connection to an echo server or a Sink.
+type Client struct {
+	conn    net.Conn
+	framed  bool
+	scratch []byte
+}
+
+func dial(ctx context.Context, dialer DialFunc, addr string, opt Options, kind byte) (*Client, error) {
+	c, err := dialer(ctx, "tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("tcp: dial %s: %w", addr, err)
+	}
+	setNagle(c, opt.Nagle)
+	cl := &Client{conn: c, framed: kind == flowMessages}
+	if kind != 0 {
+		if _, err := c.Write([]byte{kind}); err != nil {
+			c.Close()
+			return nil, fmt.Errorf("tcp: start flow to %s: %w", addr, err)
+		}
+	}
+	return cl, nil
+}
+
+// DialEcho connects to an RFC 862 echo server at addr. Messages go out as
+// they are, with no framing, so any echo server will do.
+func DialEcho(ctx context.Context, dialer DialFunc, addr string, opt Options) (*Client, error) {
+	return dial(ctx, dialer, addr, opt, 0)
+}
+
+// DialMessages connects to a Sink at addr for a flow of length-prefixed
+// messages.
+func DialMessages(ctx context.Context, dialer DialFunc, addr string, opt Options) (*Client, error) {
+	return dial(ctx, dialer, addr, opt, flowMessages)
+}
+
+// DialBulk connects to a Sink at addr for a bulk byte stream.
+func DialBulk(ctx context.Context, dialer DialFunc, addr string, opt Options) (*Client, error) {
+	return dial(ctx, dialer, addr, opt, flowBulk)
+}
+
+// WriteMsg sends one message: as is to an echo server, length-prefixed to
+// a Sink.
+func (c *Client) WriteMsg(p []byte) error {
+	if !c.framed {
+		_, err := c.conn.Write(p)
+		return err
+	}
+	var err error
+	c.scratch, err = wire.WriteFrame(c.conn, c.scratch, p)
+	return err
+}
+
+// ReadMsg reads the echo of a message of len(p) bytes into p. TCP keeps
+// no message boundaries, so the caller says how long the message is.
+func (c *Client) ReadMsg(p []byte) (int, error) {
+	return io.ReadFull(c.conn, p)
+}
+
+// SetReadDeadline bounds the next ReadMsg.
+func (c *Client) SetReadDeadline(t time.Time) error { return c.conn.SetReadDeadline(t) }
+
+// SendBulk writes the fill pattern (see CheckBulk) as fast as the path
+// takes it, until ctx is done, the deadline passes or limit bytes are
+// sent (0: no limit). It returns the bytes sent; reaching the deadline or
+// the limit is not an error.
+func (c *Client) SendBulk(ctx context.Context, deadline time.Time, limit int64) (int64, error) {
+	const chunk = 128 << 10
+	if deadline.IsZero() {
+		deadline = time.Now().Add(24 * time.Hour)
+	}
+	stop := context.AfterFunc(ctx, func() { c.conn.SetWriteDeadline(time.Now()) })
+	defer stop()
+	c.conn.SetWriteDeadline(deadline)
+	defer c.conn.SetWriteDeadline(time.Time{})
+
+	var sent int64
+	for limit == 0 || sent < limit {
+		n := chunk
+		if limit > 0 {
+			n = int(min(int64(n), limit-sent))
+		}
+		w, err := c.conn.Write(wire.Pattern(sent, n))
+		sent += int64(w)
+		if err != nil {
+			if ctx.Err() != nil {
+				return sent, ctx.Err()
+			}
+			if isTimeout(err) {
+				return sent, nil
+			}
+			return sent, fmt.Errorf("tcp: bulk send: %w", err)
+		}
+	}
+	return sent, nil
+}
+
+// isTimeout reports a passed deadline, from the OS stack
+// (os.ErrDeadlineExceeded) or any other that says so through net.Error.
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.Is(err, os.ErrDeadlineExceeded) || errors.As(err, &ne) && ne.Timeout()
+}
+
+// Finish ends a flow: it half-closes the connection and waits until the
+// server has closed its side, which a Sink does only after reporting the
+// last byte. Anything the server still sends is discarded.
+func (c *Client) Finish(ctx context.Context) error {
+	defer c.conn.Close()
+	if err := closeWrite(c.conn); err != nil {
+		return fmt.Errorf("tcp: finish: %w", err)
+	}
+	stop := context.AfterFunc(ctx, func() { c.conn.SetReadDeadline(time.Now()) })
+	defer stop()
+	if _, err := io.Copy(io.Discard, c.conn); err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return fmt.Errorf("tcp: finish: %w", err)
+	}
+	return nil
+}
+
+// Close closes the connection at once.
+func (c *Client) Close() error { return c.conn.Close() }
+
+// CheckBulk reports whether chunk is what SendBulk sent at stream offset
+// off: a Sink's OnBytes uses it to verify a bulk transfer byte for byte.
+func CheckBulk(off int64, chunk []byte) bool { return wire.CheckPattern(off, chunk) }

@@ -1,0 +1,107 @@
+package udp
+
+import (
+	"context"
+	"net"
+	"sync/atomic"
+	"time"
+
+	"netmatrix/internal/wire"
+)
+
+// batchSize is how many datagrams one recvmmsg/sendmmsg moves at most.
+const batchSize = 32
+
+// maxDatagram holds the largest UDP payload (65507 bytes over IPv4).
+const maxDatagram = 1 << 16
+
+// EchoServer reflects each datagram to its sender (RFC 862) and is built
+// not to be an amplifier: a reply is never larger than its request,
+// datagrams from the ports of the classic UDP echo-loop services are
+// dropped, and each source can be held to a rate.
+type EchoServer struct {
+	// RateLimit caps the datagrams answered per second for each source
+	// address. Zero means no cap.
+	RateLimit float64
+	// Burst is how many datagrams a source may send at once above
+	// RateLimit. Zero means one second's worth.
+	Burst int
+	// Sockperf makes the server answer sockperf's ping-pong: only
+	// messages that ask for a reply get one, marked as from a server.
+	Sockperf bool
+
+	received, answered, refused, limited atomic.Uint64
+}
+
+// EchoStats counts what an EchoServer did.
+type EchoStats struct {
+	Received uint64 // datagrams read
+	Answered uint64 // replies sent
+	Refused  uint64 // dropped for coming from an echo-loop port
+	Limited  uint64 // dropped by the per-source rate limit
+}
+
+// Stats returns the server's counters so far.
+func (s *EchoServer) Stats() EchoStats {
+	return EchoStats{s.received.Load(), s.answered.Load(), s.refused.Load(), s.limited.Load()}
+}
+
+// loopPorts are the services that answer any datagram: echo (7), daytime
+// (13), qotd (17) and chargen (19). A datagram "from" one of them is
+// almost always spoofed to start a loop between two servers, so it gets
+// no answer. Port 0 cannot be a real sender either.
+func loopPort(port uint16) bool {
+	switch port {
+	case 0, 7, 13, 17, 19:
+		return true
+	}
+	return false
+}
+
+// Serve answers datagrams on pc until ctx is done or pc fails. It closes
+// pc before it returns.
+func (s *EchoServer) Serve(ctx context.Context, pc net.PacketConn) error {
+	in := newMessages(batchSize, maxDatagram)
+	out := make([]message, batchSize)
+	for i := range out {
+		out[i].Buffers = make([][]byte, 1)
+	}
+	var lim *limiter
+	if s.RateLimit > 0 {
+		lim = newLimiter(s.RateLimit, s.Burst)
+	}
+	bc := newBatchConn(pc)
+	return serveLoop(ctx, pc, in, func(n int) error {
+		s.received.Add(uint64(n))
+		now := time.Now()
+		k := 0
+		for i := range n {
+			m := &in[i]
+			src := addrPort(m.Addr)
+			if loopPort(src.Port()) {
+				s.refused.Add(1)
+				continue
+			}
+			// The reply is the bytes read: never more than arrived.
+			payload := m.Buffers[0][:m.N]
+			if s.Sockperf && !wire.SockperfReply(payload) {
+				continue
+			}
+			if lim != nil && !lim.allow(src.Addr(), now) {
+				s.limited.Add(1)
+				continue
+			}
+			out[k].Buffers[0], out[k].Addr = payload, m.Addr
+			k++
+		}
+		for sent := 0; sent < k; {
+			w, err := bc.WriteBatch(out[sent:k], 0)
+			if err != nil {
+				return err
+			}
+			sent += w
+		}
+		s.answered.Add(uint64(k))
+		return nil
+	})
+}
