@@ -1,0 +1,111 @@
+// Package testutil holds what the packages' tests share: finding an
+// outside tool or skipping with a clear message, and running one as a
+// child that is always reaped.
+package testutil
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net"
+	"os/exec"
+	"testing"
+	"time"
+)
+
+// NeedTool returns the path of an outside program a test drives, or skips
+// the test saying what is missing and how CI gets it.
+func NeedTool(tb testing.TB, name string) string {
+	tb.Helper()
+	p, err := exec.LookPath(name)
+	if err != nil {
+		tb.Skipf("%s is not installed (CI installs it from .ci/run: apt-get install %s)", name, debPackage(name))
+	}
+	return p
+}
+
+func debPackage(tool string) string {
+	switch tool {
+	case "nc":
+		return "netcat-openbsd"
+	}
+	return tool
+}
+
+// Run runs a tool to completion with stdin, bounded by timeout, and
+// returns its standard output. The child is killed if the test's time
+// runs out, so a hung tool cannot outlive the test.
+func Run(tb testing.TB, timeout time.Duration, stdin []byte, name string, args ...string) ([]byte, error) {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Stdin = bytes.NewReader(stdin)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	if err != nil {
+		tb.Logf("%s %v: %v; stderr: %s", name, args, err, errb.String())
+	}
+	return out.Bytes(), err
+}
+
+// Start starts a tool in the background and stops it (by its own pid)
+// when the test ends. Its standard output goes to stdout, if not nil.
+func Start(tb testing.TB, stdout io.Writer, name string, args ...string) *exec.Cmd {
+	tb.Helper()
+	cmd := exec.Command(name, args...)
+	var errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = stdout, &errb
+	if err := cmd.Start(); err != nil {
+		tb.Fatalf("start %s: %v", name, err)
+	}
+	tb.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		if tb.Failed() {
+			tb.Logf("%s stderr: %s", name, errb.String())
+		}
+	})
+	return cmd
+}
+
+// FreePort returns a loopback port that was free a moment ago, for an
+// outside server that must be told its port. Another process could take
+// it in between; on a test machine that is rare enough.
+func FreePort(tb testing.TB, network string) int {
+	tb.Helper()
+	switch network {
+	case "udp":
+		pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+		if err != nil {
+			tb.Fatal(err)
+		}
+		defer pc.Close()
+		return pc.LocalAddr().(*net.UDPAddr).Port
+	default:
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			tb.Fatal(err)
+		}
+		defer ln.Close()
+		return ln.Addr().(*net.TCPAddr).Port
+	}
+}
+
+// WaitListening waits until something accepts TCP connections at addr.
+func WaitListening(tb testing.TB, addr string) {
+	tb.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		c, err := net.DialTimeout("tcp", addr, time.Second)
+		if err == nil {
+			c.Close()
+			return
+		}
+		if time.Now().After(deadline) {
+			tb.Fatalf("nothing listens at %s: %v", addr, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
