@@ -1,0 +1,192 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	"netmatrix/internal/testutil"
+	"netmatrix/results"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// run calls Main as the command line would and returns its exit code and
+// outputs.
+func run(t *testing.T, ctx context.Context, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := Main(ctx, args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestBadFlagsExitTwoWithUsage(t *testing.T) {
+	for _, args := range [][]string{
+		{"-no-such-flag"},
+		{"-transports", "tcp,carrier-pigeon"},
+		{"-workload", "dance"},
+		{"-format", "yaml"},
+		{"-count", "0"},
+		{"-size", "4"},
+		{"-link", "moon"},
+		{"-target", "http://127.0.0.1:7"},
+		{"-rate", "fast"},
+		{"stray-argument"},
+		{"serve", "-listen", "no-port"},
+		{"serve", "-bogus"},
+	} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			code, out, errs := run(t, t.Context(), args...)
+			assert.Equal(t, exitUsage, code)
+			assert.Empty(t, out, "nothing on stdout")
+			assert.Contains(t, errs, "usage: compare")
+		})
+	}
+}
+
+func TestJSONRecordShape(t *testing.T) {
+	code, out, errs := run(t, t.Context(), "-link", "loopback", "-transports", "tcp,udp",
+		"-workload", "echo,stream", "-count", "20", "-interval", "2ms", "-format", "json")
+	require.Equal(t, exitOK, code, errs)
+
+	// The shape, field by field, read as a generic object so a
+	// renamed field fails here.
+	var raw map[string]any
+	require.NoError(t, json.Unmarshal([]byte(out), &raw))
+	assert.EqualValues(t, 1, raw["schema"])
+	assert.Contains(t, raw, "scenario")
+	rs := raw["results"].([]any)
+	require.Len(t, rs, 4)
+	for _, r := range rs {
+		m := r.(map[string]any)
+		for _, k := range []string{"transport", "workload", "sent", "delivered", "lost", "reordered", "duplicates", "latency_ms", "jitter_ms", "goodput_mbps"} {
+			assert.Contains(t, m, k)
+		}
+		lat := m["latency_ms"].(map[string]any)
+		for _, k := range []string{"p50", "p90", "p99", "p999", "max"} {
+			assert.Contains(t, lat, k)
+		}
+		assert.EqualValues(t, 20, m["sent"])
+		assert.EqualValues(t, 20, m["delivered"], "nothing is lost on loopback")
+		assert.Greater(t, lat["p50"].(float64), 0.0)
+	}
+	recs, err := results.ReadJSON(strings.NewReader(out))
+	require.NoError(t, err)
+	assert.Equal(t, "loopback", recs[0].Scenario.Link)
+}
+
+func TestTableEndsInASentence(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "out.txt")
+	code, out, errs := run(t, t.Context(), "-link", "loopback", "-workload", "bulk", "-duration", "200ms", "-transports", "tcp,udp", "-o", file)
+	require.Equal(t, exitOK, code, errs)
+	assert.Empty(t, out, "-o sends the table to the file")
+	b, err := os.ReadFile(file)
+	require.NoError(t, err)
+	table := string(b)
+	assert.Contains(t, table, "goodput Mbit/s")
+	lines := strings.Split(strings.TrimSpace(table), "\n")
+	last := lines[len(lines)-1]
+	assert.True(t, strings.HasPrefix(last, "On loopback: "), "last line: %q", last)
+	assert.Contains(t, last, "tcp delivered every byte it sent intact")
+}
+
+func TestTargetAgainstServe(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	port := testutil.FreePort(t, "tcp")
+	addr := net.JoinHostPort("127.0.0.1", itoa(port))
+	done := make(chan int, 1)
+	go func() {
+		code, _, _ := run(t, ctx, "serve", "-listen", addr)
+		done <- code
+	}()
+	testutil.WaitListening(t, addr)
+	for _, scheme := range []string{"tcp", "udp"} {
+		code, out, errs := run(t, t.Context(), "-target", scheme+"://"+addr, "-count", "30", "-format", "json")
+		require.Equal(t, exitOK, code, errs)
+		recs, err := results.ReadJSON(strings.NewReader(out))
+		require.NoError(t, err)
+		r := recs[0].Results[0]
+		assert.Equal(t, scheme, r.Transport)
+		assert.Equal(t, int64(30), r.Delivered)
+	}
+	cancel()
+	select {
+	case code := <-done:
+		assert.Equal(t, exitOK, code)
+	case <-time.After(5 * time.Second):
+		t.Fatal("serve did not stop on cancel")
+	}
+}
+
+func TestTargetAgainstSocat(t *testing.T) {
+	socat := testutil.NeedTool(t, "socat")
+	port := testutil.FreePort(t, "tcp")
+	testutil.Start(t, nil, socat, "TCP-LISTEN:"+itoa(port)+",bind=127.0.0.1,reuseaddr,fork", "PIPE")
+	addr := net.JoinHostPort("127.0.0.1", itoa(port))
+	testutil.WaitListening(t, addr)
+	code, out, errs := run(t, t.Context(), "-target", "tcp://"+addr, "-count", "25")
+	require.Equal(t, exitOK, code, errs)
+	assert.Contains(t, out, "tcp answered every probe")
+}
+
+func TestCancelStopsRunAndLeavesNothing(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	time.AfterFunc(300*time.Millisecond, cancel)
+	start := time.Now()
+	// A stream of 1000 messages at 10 ms would take 10 s.
+	code, _, _ := run(t, ctx, "-link", "loopback", "-workload", "stream", "-count", "1000", "-interval", "10ms")
+	assert.Equal(t, exitFail, code)
+	assert.Less(t, time.Since(start), 5*time.Second, "a cancelled run stops promptly")
+	// goleak in TestMain checks that no goroutine is left.
+}
+
+// The built program, interrupted as a user would with Ctrl-C.
+func TestInterruptedProcessExits(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the command")
+	}
+	bin := filepath.Join(t.TempDir(), "compare")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	out, err := build.CombinedOutput()
+	require.NoError(t, err, string(out))
+
+	port := testutil.FreePort(t, "tcp")
+	addr := net.JoinHostPort("127.0.0.1", itoa(port))
+	cmd := exec.Command(bin, "serve", "-listen", addr)
+	var stdout bytes.Buffer
+	cmd.Stdout = &stdout
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	testutil.WaitListening(t, addr)
+
+	require.NoError(t, cmd.Process.Signal(syscall.SIGINT))
+	errc := make(chan error, 1)
+	go func() { errc <- cmd.Wait() }()
+	select {
+	case err := <-errc:
+		assert.NoError(t, err, "exit status 0 after Ctrl-C")
+	case <-time.After(5 * time.Second):
+		t.Fatal("serve ignored SIGINT")
+	}
+	assert.Contains(t, stdout.String(), "stopped")
+	// Everything it opened is closed: the ports are free again.
+	ln, err := net.Listen("tcp", addr)
+	require.NoError(t, err, "the echo port is free")
+	ln.Close()
+}
+
+func itoa(i int) string { return strconv.Itoa(i) }
