@@ -26,8 +26,15 @@ type Config struct {
 	// Size is each echo and stream message in bytes, header included.
 	// Zero means 160 (a 20 ms G.711 voice frame).
 	Size int
-	// Duration is how long each bulk run sends. Zero means 2 s.
+	// Duration is how long each bulk run sends. Zero means 2 s. The run
+	// ends then: what a reliable sender still had queued is not waited
+	// for (iperf3 counts the same way), unless BulkBytes asks for a
+	// transfer of a fixed size.
 	Duration time.Duration
+	// BulkBytes, when set, makes bulk a transfer of this many bytes that
+	// runs until all of it is delivered, so its completion time shows.
+	// Zero means a time-limited run of Duration.
+	BulkBytes int64
 	// Timeout is how long an echo reply may take before its probe counts
 	// as lost. Zero means 1 s.
 	Timeout time.Duration
@@ -35,11 +42,15 @@ type Config struct {
 	// small messages. By default TCP_NODELAY is set.
 	Nagle bool
 	// BulkRate is the UDP bulk target in payload bits per second. Zero
-	// means as fast as the sender's socket takes datagrams.
+	// means the scenario's own (Scenario.BulkRate); Unlimited means as
+	// fast as the sender's socket takes datagrams.
 	BulkRate int64
 	// DatagramSize is the UDP bulk datagram payload. Zero means 1400.
 	DatagramSize int
 }
+
+// Unlimited as Config.BulkRate sends UDP as fast as the socket takes it.
+const Unlimited = -1
 
 // Defaults returns c with every zero field set to its default.
 func (c Config) Defaults() Config {
@@ -85,8 +96,10 @@ func (c Config) Validate() error {
 		return fmt.Errorf("timeout must be positive, not %v", c.Timeout)
 	case c.DatagramSize < wire.HeaderLen || c.DatagramSize > 65507:
 		return fmt.Errorf("datagram size must be %d to 65507 bytes, not %d", wire.HeaderLen, c.DatagramSize)
-	case c.BulkRate < 0:
+	case c.BulkRate < 0 && c.BulkRate != Unlimited:
 		return fmt.Errorf("bulk rate cannot be negative")
+	case c.BulkBytes < 0:
+		return fmt.Errorf("bulk bytes cannot be negative")
 	}
 	return nil
 }

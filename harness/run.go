@@ -25,6 +25,10 @@ type Scenario struct {
 	// sharing the CPU adds (milliseconds against microseconds); on a
 	// fast path, round trips are measured one transport at a time.
 	Concurrent bool
+	// BulkRate is the UDP bulk rate in payload bits per second when
+	// Config.BulkRate leaves it to the scenario: a link's own rate limit,
+	// say. Zero means unlimited.
+	BulkRate int64
 }
 
 // Progress hears about each run as it starts and ends. It is called from
@@ -169,7 +173,14 @@ func runJob(ctx context.Context, j job, cfg *Config, progress Progress) (r resul
 	case "stream":
 		r, err = runStream(ctx, tr, p, cfg)
 	case "bulk":
-		r, err = runBulk(ctx, tr, p, cfg)
+		bc := *cfg
+		switch bc.BulkRate {
+		case 0:
+			bc.BulkRate = j.sc.BulkRate
+		case Unlimited:
+			bc.BulkRate = 0
+		}
+		r, err = runBulk(ctx, tr, p, &bc)
 	default:
 		err = fmt.Errorf("unknown workload %q", j.workload)
 	}

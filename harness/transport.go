@@ -45,14 +45,19 @@ type flow struct {
 // shape for; the run is left out of the table rather than shown failed.
 var errNotApplicable = errors.New("not applicable")
 
-// bulkOutcome is what a bulk transfer sent and what its sink saw.
+// bulkOutcome is what a bulk transfer sent and what its sink saw. A
+// transport's bulk returns as soon as the run is over, with its server
+// and client still open, so the sink's count is taken before the flow is
+// torn down; stop closes them.
 type bulkOutcome struct {
 	unit      string // "bytes" for a byte stream, "datagrams" for messages
+	reliable  bool   // what has not arrived is still on its way, not lost
 	sent      int64  // in unit
 	received  *bulkCounter
 	start     int64 // first send, wire.Now clock
 	handshake time.Duration
 	stats     func() map[string]uint64 // as flow.stats
+	stop      func()                   // ends the server and the client
 }
 
 // transport is one row of the comparison: how to set up each workload's

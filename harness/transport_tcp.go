@@ -50,17 +50,17 @@ func (tcpTransport) bulk(ctx context.Context, p Path, cfg *Config) (bulkOutcome,
 	counter := &bulkCounter{}
 	srv := &tcp.Sink{OnBytes: counter.onBytes}
 	stop := startServer(ctx, func(ctx context.Context) error { return srv.Serve(ctx, ln) })
-	defer stop()
 	t0 := wire.Now()
 	c, err := tcp.DialBulk(ctx, p.Client().Dial, ln.Addr().String(), tcp.Options{})
 	if err != nil {
+		stop()
 		return bulkOutcome{}, err
 	}
-	defer c.Close()
-	out := bulkOutcome{unit: "bytes", received: counter, handshake: wire.Since(t0), start: wire.Now()}
-	out.sent, err = c.SendBulk(ctx, deadline(cfg.Duration), 0)
-	if err != nil {
-		return out, err
+	out := bulkOutcome{unit: "bytes", reliable: true, received: counter, handshake: wire.Since(t0), start: wire.Now(),
+		stop: func() { c.Close(); stop() }}
+	out.sent, err = c.SendBulk(ctx, deadline(cfg.Duration), cfg.BulkBytes)
+	if err == nil && cfg.BulkBytes > 0 {
+		err = c.Finish(ctx)
 	}
-	return out, c.Finish(ctx)
+	return out, err
 }

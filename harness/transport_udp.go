@@ -52,14 +52,17 @@ func (udpTransport) bulk(ctx context.Context, p Path, cfg *Config) (bulkOutcome,
 	if err != nil {
 		return bulkOutcome{}, err
 	}
-	defer stop()
 	c, err := udp.Dial(ctx, p.Client().Dial, addr)
 	if err != nil {
+		stop()
 		return bulkOutcome{}, err
 	}
-	defer c.Close()
-	out := bulkOutcome{unit: "datagrams", received: counter, start: wire.Now()}
-	out.sent, err = c.SendBulk(ctx, udp.Bulk{Size: cfg.DatagramSize, Rate: cfg.BulkRate, Deadline: deadline(cfg.Duration)})
+	out := bulkOutcome{unit: "datagrams", received: counter, start: wire.Now(), stop: func() { c.Close(); stop() }}
+	b := udp.Bulk{Size: cfg.DatagramSize, Rate: cfg.BulkRate, Deadline: deadline(cfg.Duration)}
+	if cfg.BulkBytes > 0 {
+		b.Deadline, b.Count = time.Time{}, (cfg.BulkBytes+int64(b.Size)-1)/int64(b.Size)
+	}
+	out.sent, err = c.SendBulk(ctx, b)
 	if err != nil {
 		return out, err
 	}

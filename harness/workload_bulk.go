@@ -7,15 +7,22 @@ import (
 	"netmatrix/results"
 )
 
-// runBulk sends as fast as the transport allows for Duration and reports
-// what arrived intact: goodput over the time from the first send to the
-// last arrival, and for datagrams the loss, duplicates and reordering.
+// runBulk sends as fast as the transport allows for Duration (or a fixed
+// BulkBytes) and reports what arrived intact: goodput over the time from
+// the first send to the last arrival, and for datagrams the loss,
+// duplicates and reordering.
 func runBulk(ctx context.Context, tr transport, p Path, cfg *Config) (results.Result, error) {
 	o, err := tr.bulk(ctx, p, cfg)
 	if o.received == nil {
 		return results.Result{}, err
 	}
+	// Counted now, before the flow is torn down: at the end of a
+	// time-limited run, data still queued behind the sender is not
+	// delivered, and closing must not race the count.
 	s := o.received.snapshot()
+	if o.stop != nil {
+		o.stop()
+	}
 	r := results.Result{
 		Unit:        o.unit,
 		Sent:        o.sent,
@@ -31,8 +38,14 @@ func runBulk(ctx context.Context, tr transport, p Path, cfg *Config) (results.Re
 	} else {
 		r.Delivered, r.Duplicates, r.Reordered = s.unique, s.dups, s.reordered
 	}
-	r.Lost = r.Sent - r.Delivered
-	verified := s.corrupt == 0 && (o.unit != "bytes" || s.bytes == o.sent)
+	if o.reliable {
+		// A reliable transport loses nothing: what is missing was still
+		// queued or in flight when the run ended.
+		r.InFlight = r.Sent - r.Delivered
+	} else {
+		r.Lost = r.Sent - r.Delivered
+	}
+	verified := s.corrupt == 0 && (cfg.BulkBytes == 0 || !o.reliable || s.bytes == o.sent)
 	r.Verified = &verified
 	if s.last > o.start {
 		elapsed := time.Duration(s.last - o.start)

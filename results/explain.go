@@ -29,6 +29,9 @@ func Explain(workload string, rows []Result, scenarioOf func(i int) string) stri
 }
 
 func explainScenario(workload string, rs []Result) string {
+	if workload == "bulk" {
+		return explainBulk(rs)
+	}
 	var clauses []string
 	var complete, failed []string
 	for _, r := range rs {
@@ -44,13 +47,6 @@ func explainScenario(workload string, rs []Result) string {
 		switch {
 		case workload == "echo":
 			what = "answered every probe"
-		case workload == "bulk":
-			what = "delivered every byte it sent intact"
-			if len(complete) > 1 {
-				what = "delivered all they sent intact"
-			}
-		case len(complete) > 1:
-			what = "delivered every message"
 		}
 		clauses = append(clauses, fmt.Sprintf("%s %s", joinNames(complete), what))
 	}
@@ -74,16 +70,29 @@ func explainScenario(workload string, rs []Result) string {
 			clauses = append(clauses, c)
 		}
 	}
-	if workload == "bulk" {
-		var rates []string
-		for _, r := range rs {
-			if r.GoodputMbps > 0 {
-				rates = append(rates, fmt.Sprintf("%s %s", r.Transport, fmtRate(r.GoodputMbps)))
+	return strings.Join(clauses, "; ")
+}
+
+// explainBulk says how fast each transport moved intact data and what it
+// cost: loss for datagrams, a queue behind the sender for byte streams.
+func explainBulk(rs []Result) string {
+	var clauses []string
+	for _, r := range rs {
+		var c string
+		switch {
+		case r.Error != "" && r.Sent == 0:
+			c = fmt.Sprintf("%s did not complete (see the errors)", r.Transport)
+		case r.Verified != nil && !*r.Verified:
+			c = fmt.Sprintf("%s delivered damaged data at %s Mbit/s", r.Transport, fmtRate(r.GoodputMbps))
+		case r.Lost > 0:
+			c = fmt.Sprintf("%s carried %s Mbit/s but lost %s", r.Transport, fmtRate(r.GoodputMbps), fmtPct(100*float64(r.Lost)/float64(r.Sent)))
+		default:
+			c = fmt.Sprintf("%s carried %s Mbit/s with nothing lost", r.Transport, fmtRate(r.GoodputMbps))
+			if r.InFlight > 0 {
+				c += fmt.Sprintf(" (%s still queued behind it at the end)", fmtBytes(r.InFlight))
 			}
 		}
-		if len(rates) > 0 {
-			clauses = append(clauses, "goodput in Mbit/s: "+strings.Join(rates, ", "))
-		}
+		clauses = append(clauses, c)
 	}
 	return strings.Join(clauses, "; ")
 }

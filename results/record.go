@@ -34,6 +34,9 @@ type Scenario struct {
 	Size     int       `json:"size,omitempty"`     // message size in bytes
 	Duration Duration  `json:"duration,omitempty"` // bulk run time
 	Nagle    bool      `json:"nagle,omitempty"`    // Nagle's algorithm left on for TCP
+	// CongestionControl is the TCP congestion control of the emulated
+	// stacks (reno or cubic).
+	CongestionControl string `json:"congestion_control,omitempty"`
 }
 
 // Link is one direction's impairment, as set.
@@ -78,6 +81,10 @@ type Result struct {
 	Duplicates int64 `json:"duplicates"`
 	Corrupt    int64 `json:"corrupt,omitempty"` // arrived with the wrong bytes
 	Late       int64 `json:"late,omitempty"`    // echo replies that came after their timeout
+	// InFlight is what a reliable sender had written that had not arrived
+	// when a time-limited bulk run ended: queued in its socket or on the
+	// path, not lost.
+	InFlight int64 `json:"in_flight,omitempty"`
 
 	LatencyMs Latency `json:"latency_ms"`
 	JitterMs  float64 `json:"jitter_ms"` // RFC 3550 interarrival jitter (stream)

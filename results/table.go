@@ -77,7 +77,19 @@ func columns(workload string) []column {
 			}
 			return "NO"
 		}}
-		return []column{sent, deliv, lost, gp, el, ver, link, retx}
+		queued := column{head: "queued at end", value: func(r Result) string {
+			if r.Unit != "bytes" {
+				return "-"
+			}
+			return fmtBytes(r.InFlight)
+		}}
+		stack := column{head: "stack drops", value: func(r Result) string {
+			if r.Path == nil {
+				return "-"
+			}
+			return strconv.FormatUint(r.Path.StackDrops, 10)
+		}}
+		return []column{sent, deliv, lost, queued, gp, el, ver, link, stack, retx}
 	default:
 		return []column{sent, deliv, lost, p50, p90, p99, p999, mx}
 	}

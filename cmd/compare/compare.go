@@ -41,7 +41,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 // compareCmd is a parsed command line of the main job.
 type compareCmd struct {
 	cfg       harness.Config
-	link      string
+	link      linkFlags
 	target    string
 	format    string
 	out       string
@@ -55,7 +55,8 @@ func parseCompare(args []string, stderr io.Writer) (*compareCmd, error) {
 		c          compareCmd
 		transports = fs.String("transports", strings.Join(harness.TransportNames(), ","), "transports to compare, comma-separated")
 		workloads  = fs.String("workload", strings.Join(harness.WorkloadNames(), ","), "workloads to run, comma-separated: echo, stream, bulk")
-		rate       = fs.String("rate", "0", "UDP bulk target rate (e.g. 100mbit); 0 sends as fast as the socket takes datagrams")
+		rate       = fs.String("rate", "auto", "UDP bulk target rate (100mbit, 1gbit); 0 sends as fast as the socket takes datagrams; auto is the link's rate limit, or 100mbit on an unlimited emulated link, or unlimited on loopback")
+		bulkBytes  = fs.String("bytes", "0", "bulk: transfer this much (10MiB, 1GB) and wait for all of it, to show completion time; 0 runs for -duration")
 	)
 	fs.IntVar(&c.cfg.Count, "count", 150, "messages per echo and stream run")
 	fs.DurationVar(&c.cfg.Interval, "interval", 20*time.Millisecond, "stream pacing: one message every interval")
@@ -65,12 +66,12 @@ func parseCompare(args []string, stderr io.Writer) (*compareCmd, error) {
 	fs.DurationVar(&c.cfg.Timeout, "timeout", time.Second, "how long an echo reply may take before the probe counts as lost")
 	fs.BoolVar(&c.cfg.Nagle, "nagle", false, "leave Nagle's algorithm on for TCP (off by default: TCP_NODELAY)")
 	fs.IntVar(&c.cfg.DatagramSize, "dgram-size", 1400, "UDP bulk datagram size in bytes")
-	fs.StringVar(&c.link, "link", "loopback", "the path: loopback")
+	c.link.register(fs)
 	fs.StringVar(&c.target, "target", "", "measure echo against a running echo server: tcp://HOST:PORT or udp://HOST:PORT")
 	fs.StringVar(&c.format, "format", "table", "output: table or json (one record per line)")
 	fs.StringVar(&c.out, "o", "", "write the output to this file instead of standard output")
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "usage: compare [flags]\n       compare serve [-listen ADDR] [-sockperf]\n\nRuns TCP and UDP side by side over one path and prints what each gave the application.\n\nflags:\n")
+		fmt.Fprintf(fs.Output(), "usage: compare [flags]\n       compare serve [-listen ADDR] [-sockperf]\n\nRuns TCP, UDP and QUIC side by side over the same path and prints what each gave the application.\n\nflags:\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -95,6 +96,9 @@ func parseCompare(args []string, stderr io.Writer) (*compareCmd, error) {
 	if c.cfg.BulkRate, err = parseRate(*rate); err != nil {
 		return fail("-rate: %v", err)
 	}
+	if c.cfg.BulkBytes, err = parseBytes(*bulkBytes); err != nil {
+		return fail("-bytes: %v", err)
+	}
 	if err := c.cfg.Validate(); err != nil {
 		return fail("%v", err)
 	}
@@ -109,14 +113,8 @@ func parseCompare(args []string, stderr io.Writer) (*compareCmd, error) {
 		}
 		return &c, nil
 	}
-	switch c.link {
-	case "loopback":
-		c.scenarios = []harness.Scenario{{
-			Record:  results.Scenario{Name: "loopback", Link: "loopback"},
-			NewPath: func(context.Context) (harness.Path, error) { return harness.NewLoopbackPath(), nil },
-		}}
-	default:
-		return fail("-link %q: want loopback", c.link)
+	if c.scenarios, err = c.link.scenarios(); err != nil {
+		return fail("%v", err)
 	}
 	return &c, nil
 }
