@@ -1,0 +1,109 @@
+package main
+
+import (
+	"fmt"
+	"html"
+	"io"
+	"strconv"
+	"strings"
+	"sync"
+
+	"netmatrix/http"
+)
+
+// newSite is httpserve's handler: the pages, wrapped in the -dump printer.
+func newSite(stdout io.Writer, dump bool) http.Handler {
+	mux := http.NewServeMux()
+	mux.NotFound = http.HandlerFunc(notFound)
+	mux.HandleFunc("GET /", rawRequestPage)
+	mux.HandleFunc("/echo", echo)
+	mux.HandleFunc("GET /hello", hello)
+	for _, add := range extraRoutes {
+		add(mux)
+	}
+	if !dump {
+		return mux
+	}
+	var mu sync.Mutex
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		fmt.Fprintf(stdout, "--- request from %s ---\n", r.RemoteAddr)
+		stdout.Write(r.Raw())
+		mu.Unlock()
+		mux.ServeHTTP(w, r)
+	})
+}
+
+// rawRequestPage shows the request exactly as the browser sent it. Every
+// byte of it came from the client, so all of it is HTML-escaped: a header
+// value like "<script>" must show up as text, not run.
+func rawRequestPage(w http.ResponseWriter, r *http.Request) {
+	raw := string(r.Raw())
+	shown := strings.NewReplacer("\r\n", "\u240d\u240a\n", "\n", "\u240a\n").Replace(raw)
+	var b strings.Builder
+	b.WriteString(`<!doctype html>
+<html><head><meta charset="utf-8"><title>Your request, as text</title>
+<style>body{font-family:sans-serif;max-width:60em;margin:2em auto}pre{background:#f4f4f4;padding:1em;overflow-x:auto}</style>
+</head><body>
+<h1>HTTP is just text</h1>
+<p>Your browser opened a TCP connection to this server and sent these `)
+	b.WriteString(strconv.Itoa(len(raw)))
+	b.WriteString(` bytes (&#x240d;&#x240a; marks each CRLF line end; the empty line ends the request):</p>
+<pre id="request">`)
+	b.WriteString(html.EscapeString(shown))
+	b.WriteString(`</pre>
+<p>Try <code>curl -v http://`)
+	b.WriteString(html.EscapeString(r.Host))
+	b.WriteString(`/echo</code>, or <code>printf 'GET / HTTP/1.1\r\nHost: x\r\n\r\n' | nc `)
+	b.WriteString(html.EscapeString(strings.Replace(r.Host, ":", " ", 1)))
+	b.WriteString(`</code>.</p>
+</body></html>
+`)
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteString(b.String())
+}
+
+// echo answers with what it was sent, as plain text.
+func echo(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.WriteHeader(http.StatusOf(err))
+		fmt.Fprintf(w, "reading body: %v\n", err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	fmt.Fprintf(w, "method: %s\ntarget: %s\nproto: %s\nheader:\n", r.Method, r.Target, r.Proto)
+	r.Header.VisitAll(func(name, value []byte) {
+		fmt.Fprintf(w, "  %s: %s\n", name, value)
+	})
+	fmt.Fprintf(w, "body: %d bytes\n", len(body))
+	w.Write(body)
+	if r.Trailer.Len() > 0 {
+		fmt.Fprintf(w, "\ntrailer:\n")
+		r.Trailer.VisitAll(func(name, value []byte) {
+			fmt.Fprintf(w, "  %s: %s\n", name, value)
+		})
+	}
+}
+
+// helloBody is the benchmark's response; the net/http and fasthttp peers
+// in bench/ send the same bytes with the same Content-Type.
+var helloBody = []byte("Hello, World!")
+
+func hello(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain")
+	w.Write(helloBody)
+}
+
+func notFound(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(http.StatusNotFound)
+	fmt.Fprintf(w, `<!doctype html>
+<html><head><meta charset="utf-8"><title>404 Not Found</title></head><body>
+<h1>404 Not Found</h1>
+<p>Nothing lives at <code>%s</code>. Try <a href="/">/</a> or <a href="/echo">/echo</a>.</p>
+</body></html>
+`, html.EscapeString(r.Path))
+}
