@@ -29,10 +29,10 @@ func parseString(raw string, cfg Config) (*Request, string, error) {
 
 func TestParseValid(t *testing.T) {
 	tests := []struct {
-		name, raw                              string
+		name, raw                               string
 		method, target, path, query, host, body string
-		minor                                  int
-		close                                  bool
+		minor                                   int
+		close                                   bool
 	}{
 		{name: "minimal", raw: "GET / HTTP/1.1\r\nHost: a\r\n\r\n", method: "GET", target: "/", path: "/", host: "a", minor: 1},
 		{name: "query", raw: "GET /p/q?x=1&y=%20 HTTP/1.1\r\nHost: a:8080\r\n\r\n", method: "GET", target: "/p/q?x=1&y=%20", path: "/p/q", query: "x=1&y=%20", host: "a:8080", minor: 1},

@@ -5,6 +5,8 @@ import (
 	"crypto/tls"
 	"fmt"
 	"io"
+	"os"
+	"runtime/pprof"
 	"sync"
 	"time"
 
@@ -27,6 +29,7 @@ func (p *program) serve(ctx context.Context, args []string) int {
 	keyFile := fs.String("key", "", "PEM private key for -cert")
 	dump := fs.Bool("dump", false, "print every raw request to stdout")
 	accessLog := fs.Bool("log", true, "write an access log line per request to stderr")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile to this file until exit (for go tool pprof)")
 	if code, stop := parse(fs, args); stop {
 		return code
 	}
@@ -47,6 +50,15 @@ func (p *program) serve(ctx context.Context, args []string) int {
 	if err != nil {
 		fmt.Fprintln(p.stderr, "httpserve:", err)
 		return exitError
+	}
+
+	if *cpuProfile != "" {
+		stop, err := startCPUProfile(*cpuProfile)
+		if err != nil {
+			fmt.Fprintln(p.stderr, "httpserve:", err)
+			return exitError
+		}
+		defer stop()
 	}
 
 	ln, err := tcp.Listen(ctx, *addr)
@@ -92,4 +104,20 @@ func newAccessLog(w io.Writer) func(*http.Request, int, int64, time.Duration) {
 		fmt.Fprintf(w, "%s %s %q %d %d %s\n", time.Now().Format("2006-01-02T15:04:05.000"),
 			r.RemoteAddr, r.Method+" "+r.Target+" "+r.Proto, status, n, d.Round(time.Microsecond))
 	}
+}
+
+// startCPUProfile profiles until the returned function is called.
+func startCPUProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
 }

@@ -1,0 +1,208 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net"
+	nethttp "net/http"
+	"os/exec"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+// syncBuffer is a bytes.Buffer safe to write from the server's goroutines
+// while the test reads it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// startServe runs "httpserve args..." in-process, as main would, on a
+// loopback port, and stops it (like Ctrl-C) when the test ends, checking
+// that it exits cleanly.
+func startServe(t *testing.T, args ...string) (addr string, stdout, stderr *syncBuffer) {
+	t.Helper()
+	stdout, stderr = &syncBuffer{}, &syncBuffer{}
+	ready := make(chan string, 1)
+	p := &program{stdout: stdout, stderr: stderr, ready: func(a string) { ready <- a }}
+	ctx, cancel := context.WithCancel(context.Background())
+	exited := make(chan int, 1)
+	go func() { exited <- p.run(ctx, append([]string{"-addr", "127.0.0.1:0"}, args...)) }()
+	select {
+	case addr = <-ready:
+	case code := <-exited:
+		cancel()
+		t.Fatalf("httpserve exited with %d: %s", code, stderr.String())
+	case <-time.After(10 * time.Second):
+		cancel()
+		t.Fatal("httpserve did not start")
+	}
+	t.Cleanup(func() {
+		cancel() // what Ctrl-C does through signal.NotifyContext
+		select {
+		case code := <-exited:
+			assert.Equal(t, exitOK, code)
+			assert.Contains(t, stderr.String(), "httpserve: stopped")
+		case <-time.After(15 * time.Second):
+			t.Error("httpserve did not stop")
+		}
+	})
+	return addr, stdout, stderr
+}
+
+func get(t *testing.T, url string, header ...string) (*nethttp.Response, string) {
+	t.Helper()
+	tr := &nethttp.Transport{}
+	defer tr.CloseIdleConnections()
+	req, err := nethttp.NewRequest("GET", url, nil)
+	require.NoError(t, err)
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	resp, err := (&nethttp.Client{Transport: tr, Timeout: 10 * time.Second}).Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return resp, string(body)
+}
+
+func TestRootShowsRawRequestEscaped(t *testing.T) {
+	addr, stdout, stderr := startServe(t, "-dump")
+	resp, body := get(t, "http://"+addr+"/", "X-Probe", "<script>alert(1)</script>")
+	assert.Equal(t, 200, resp.StatusCode)
+	assert.Equal(t, "text/html; charset=utf-8", resp.Header.Get("Content-Type"))
+	assert.Contains(t, body, "GET / HTTP/1.1")
+	assert.Contains(t, body, "X-Probe: &lt;script&gt;alert(1)&lt;/script&gt;")
+	assert.NotContains(t, body, "<script>", "request text is escaped, never markup")
+	assert.Contains(t, stdout.String(), "X-Probe: <script>alert(1)</script>\r\n", "-dump prints the raw request")
+	assert.Contains(t, stderr.String(), `"GET / HTTP/1.1" 200`, "access log line")
+}
+
+func TestEchoAnd404(t *testing.T) {
+	addr, _, _ := startServe(t)
+	tr := &nethttp.Transport{}
+	defer tr.CloseIdleConnections()
+	client := &nethttp.Client{Transport: tr, Timeout: 10 * time.Second}
+	resp, err := client.Post("http://"+addr+"/echo?x=1", "text/plain", strings.NewReader("payload"))
+	require.NoError(t, err)
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	assert.Contains(t, string(body), "method: POST\ntarget: /echo?x=1\n")
+	assert.Contains(t, string(body), "  Content-Type: text/plain\n")
+	assert.True(t, strings.HasSuffix(string(body), "body: 7 bytes\npayload"))
+
+	resp, body2 := get(t, "http://"+addr+"/no/such/it's")
+	assert.Equal(t, 404, resp.StatusCode)
+	assert.Contains(t, body2, "404 Not Found")
+	assert.Contains(t, body2, "/no/such/it&#39;s", "the path is escaped")
+}
+
+func TestTLSAndRawGet(t *testing.T) {
+	addr, _, stderr := startServe(t, "-tls")
+	assert.Contains(t, stderr.String(), "self-signed certificate, SHA-256")
+	var out, errb bytes.Buffer
+	p := &program{stdout: &out, stderr: &errb}
+	code := p.run(context.Background(), []string{"get", "-raw", "-insecure", "https://" + addr + "/hello"})
+	require.Equal(t, exitOK, code, errb.String())
+	assert.Contains(t, out.String(), "--- sent ")
+	assert.Contains(t, out.String(), "GET /hello HTTP/1.1\r\nHost: "+addr+"\r\n")
+	assert.Contains(t, out.String(), "--- received ")
+	assert.Contains(t, out.String(), "HTTP/1.1 200 OK\r\n")
+	assert.Contains(t, out.String(), "\r\n\r\nHello, World!")
+	assert.Contains(t, errb.String(), "tls ")
+
+	// Without -insecure the self-signed certificate is refused.
+	code = (&program{stdout: io.Discard, stderr: io.Discard}).run(context.Background(), []string{"get", "https://" + addr + "/hello"})
+	assert.Equal(t, exitError, code)
+}
+
+func TestFanoutCommand(t *testing.T) {
+	addr, _, _ := startServe(t, "-log=false")
+	var out, errb bytes.Buffer
+	code := (&program{stdout: &out, stderr: &errb}).run(context.Background(), []string{"fanout", "-n", "4", "http://" + addr + "/hello"})
+	require.Equal(t, exitOK, code, errb.String())
+	assert.Contains(t, out.String(), "one after another: 4 requests in ")
+	assert.Contains(t, out.String(), "all at once: 4 requests in ")
+	assert.Equal(t, 8, strings.Count(out.String(), "  #"))
+}
+
+func TestBadFlagsExit2(t *testing.T) {
+	for _, args := range [][]string{
+		{"-nosuchflag"},
+		{"get"},
+		{"get", "-X"},
+		{"fanout", "-n", "0", "http://127.0.0.1:1/"},
+		{"serve", "-cert", "only-cert.pem"},
+		{"serve", "extra-arg"},
+	} {
+		var errb bytes.Buffer
+		code := (&program{stdout: io.Discard, stderr: &errb}).run(context.Background(), args)
+		assert.Equal(t, exitUsage, code, "%v", args)
+		assert.Contains(t, errb.String(), "Usage", "%v prints usage", args)
+	}
+}
+
+func TestListenError(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer ln.Close()
+	var errb bytes.Buffer
+	code := (&program{stdout: io.Discard, stderr: &errb}).run(context.Background(), []string{"-addr", ln.Addr().String()})
+	assert.Equal(t, exitError, code)
+	assert.Contains(t, errb.String(), "address already in use")
+}
+
+// TestChromiumShowsItsRequest loads "/" in headless Chromium: the DOM it
+// renders holds the request text the browser itself sent.
+func TestChromiumShowsItsRequest(t *testing.T) {
+	chrome := ""
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			chrome = p
+			break
+		}
+	}
+	if chrome == "" {
+		t.Skip("chromium not installed: skipping the browser test (apt-get install chromium)")
+	}
+	addr, _, stderr := startServe(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, chrome,
+		"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+		"--disable-background-networking", "--disable-component-update", "--disable-sync",
+		"--user-data-dir="+t.TempDir(), "--dump-dom", "http://"+addr+"/")
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	require.NoError(t, cmd.Run(), "chromium: %s", errb.String())
+	dom := out.String()
+	assert.Contains(t, dom, "HTTP is just text")
+	assert.Contains(t, dom, "GET / HTTP/1.1")
+	assert.Contains(t, dom, "Host: "+addr)
+	assert.Contains(t, dom, "User-Agent: Mozilla/5.0", "the browser's own User-Agent")
+	assert.Contains(t, stderr.String(), `"GET / HTTP/1.1" 200`)
+}
