@@ -11,9 +11,11 @@
 #    then idle) held against httpserve and net/http; the growth of the
 #    server's resident memory divided by the connections held.
 #
-# The machine may be busy with other work, so each figure is the median of
-# ROUNDS runs, interleaved across the servers so that a noisy moment does
-# not land on one server only. A second table repeats the run with 16
+# The machine may be busy with other work, which only ever lowers a
+# server's requests/s; so the runs are interleaved across the servers and
+# the table shows the best of ROUNDS rounds (each round is listed too).
+# Next to it is the server's CPU time per request (user + system, from
+# /proc), which other load disturbs far less. A second table repeats the run with 16
 # pipelined requests per connection (wrk -s pipeline.lua), where the
 # server's own cost per request, not the syscalls, decides.
 #
@@ -85,9 +87,28 @@ stop() {
 
 rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 
+best() { tr ' ' '\n' | grep . | sort -g | tail -1; }
 median() { tr ' ' '\n' | grep . | sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
-declare -A rps lat body prps
+# run_wrk name array cpuarray args...: one wrk run, its requests/s and the
+# server's CPU microseconds per request appended to the named arrays.
+run_wrk() {
+	local -n r=$2 u=$3
+	shift 3
+	local t0 out n
+	t0=$(cpu_ticks "$pid")
+	out=$("${wrk_cpu[@]}" wrk -t1 -c"$CONNS" -d"$DURATION" "$@" "$URL")
+	n=$(awk '/requests in/ {print $1}' <<<"$out")
+	r[$name]+=" $(awk '/^Requests\/sec:/ {print $2}' <<<"$out")"
+	u[$name]+=" $(awk -v d="$(($(cpu_ticks "$pid") - t0))" -v n="$n" -v hz="$(getconf CLK_TCK)" 'BEGIN {printf "%.2f", d/hz*1e6/n}')"
+	if grep -q "Non-2xx\|Socket errors" <<<"$out"; then
+		echo "http.sh: $name had errors:" >&2
+		grep "Non-2xx\|Socket errors" <<<"$out" >&2
+	fi
+}
+
+declare -A rps cpu body prps pcpu
 for round in $(seq "$ROUNDS"); do
 	# Rotate the order each round.
 	rot=("${order[@]:$((round % 3))}" "${order[@]:0:$((round % 3))}")
@@ -95,15 +116,8 @@ for round in $(seq "$ROUNDS"); do
 		start "$name"
 		body[$name]=$(curl -s "$URL")
 		"${wrk_cpu[@]}" wrk -t1 -c"$CONNS" -d1s "$URL" >/dev/null # warm up
-		out=$("${wrk_cpu[@]}" wrk -t1 -c"$CONNS" -d"$DURATION" --latency "$URL")
-		rps[$name]+=" $(awk '/^Requests\/sec:/ {print $2}' <<<"$out")"
-		lat[$name]=$(awk '/^ +50%/ {p50=$2} /^ +99%/ {p99=$2} END {print p50 " / " p99}' <<<"$out")
-		if grep -q "Non-2xx\|Socket errors" <<<"$out"; then
-			echo "http.sh: $name had errors:" >&2
-			grep "Non-2xx\|Socket errors" <<<"$out" >&2
-		fi
-		out=$(DEPTH=$DEPTH "${wrk_cpu[@]}" wrk -t1 -c"$CONNS" -d"$DURATION" -s pipeline.lua "$URL")
-		prps[$name]+=" $(awk '/^Requests\/sec:/ {print $2}' <<<"$out")"
+		run_wrk "$name" rps cpu
+		DEPTH=$DEPTH run_wrk "$name" prps pcpu -s pipeline.lua
 		stop
 	done
 done
@@ -114,24 +128,25 @@ for name in "${order[@]}"; do
 	fi
 done
 
-table() { # title, array name
-	local -n runs=$2
-	declare -A med
-	for name in "${order[@]}"; do med[$name]=$(median <<<"${runs[$name]}"); done
+table() { # title, requests/s array, CPU array
+	local -n runs=$2 cpus=$3
+	declare -A top
+	for name in "${order[@]}"; do top[$name]=$(best <<<"${runs[$name]}"); done
 	echo
 	echo "$1"
-	printf '%-10s %12s %14s %14s   %s\n' server "requests/s" "vs net/http" "vs fasthttp" "each round"
+	printf '%-10s %12s %12s %12s %14s   %s\n' server "requests/s" "vs net/http" "vs fasthttp" "CPU us/req" "each round"
 	for name in "${order[@]}"; do
-		printf '%-10s %12.0f %13.2fx %13.2fx  %s\n' "$name" "${med[$name]}" \
-			"$(awk -v a="${med[$name]}" -v b="${med[net/http]}" 'BEGIN {print a/b}')" \
-			"$(awk -v a="${med[$name]}" -v b="${med[fasthttp]}" 'BEGIN {print a/b}')" \
-			"${runs[$name]}"
+		printf '%-10s %12.0f %11.2fx %11.2fx %14s   %s\n' "$name" "${top[$name]}" \
+			"$(awk -v a="${top[$name]}" -v b="${top[net/http]}" 'BEGIN {print a/b}')" \
+			"$(awk -v a="${top[$name]}" -v b="${top[fasthttp]}" 'BEGIN {print a/b}')" \
+			"$(median <<<"${cpus[$name]}")" "${runs[$name]}"
 	done
 }
 echo
-echo "GOMAXPROCS=1 for every server, $pinning, $(nproc) CPUs; median of $ROUNDS rounds"
-table "wrk -t1 -c$CONNS -d$DURATION, keep-alive, one request at a time per connection" rps
-table "the same with $DEPTH pipelined requests per connection" prps
+echo "GOMAXPROCS=1 for every server, $pinning, $(nproc) CPUs"
+echo "requests/s: best of $ROUNDS interleaved rounds; CPU us/req: server user+system time per request, median"
+table "wrk -t1 -c$CONNS -d$DURATION, keep-alive, one request at a time per connection" rps cpu
+table "the same with $DEPTH pipelined requests per connection" prps pcpu
 
 # Memory per connection at $HOLD concurrent keep-alive connections.
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
