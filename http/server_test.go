@@ -322,23 +322,28 @@ func TestBadClientsDoNotStallOthers(t *testing.T) {
 	assert.Equal(t, 400, resp.StatusCode)
 }
 
-func TestShutdownFinishesInFlight(t *testing.T) {
-	entered := make(chan struct{})
-	release := make(chan struct{})
-	mux := NewServeMux()
-	mux.HandleFunc("/slow", func(w ResponseWriter, r *Request) {
+// blockingServer serves one handler that blocks until release is closed,
+// and leaves stopping the server to the test. entered is closed when the
+// handler starts.
+func blockingServer(t *testing.T, reply string) (addr string, srv *Server, served chan error, entered, release chan struct{}) {
+	t.Helper()
+	entered, release = make(chan struct{}), make(chan struct{})
+	srv = &Server{Handler: HandlerFunc(func(w ResponseWriter, r *Request) {
 		close(entered)
 		<-release
-		w.WriteString("finished")
-	})
+		w.WriteString(reply)
+	})}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
-	srv := &Server{Handler: mux}
-	served := make(chan error, 1)
+	served = make(chan error, 1)
 	go func() { served <- srv.Serve(context.Background(), ln) }()
+	return ln.Addr().String(), srv, served, entered, release
+}
 
-	c := dial(t, ln.Addr().String())
-	idle := dial(t, ln.Addr().String())
+func TestShutdownFinishesInFlight(t *testing.T) {
+	addr, srv, served, entered, release := blockingServer(t, "finished")
+	c := dial(t, addr)
+	idle := dial(t, addr)
 	io.WriteString(c, "GET /slow HTTP/1.1\r\nHost: a\r\n\r\n")
 	<-entered
 
@@ -350,7 +355,7 @@ func TestShutdownFinishesInFlight(t *testing.T) {
 		t.Fatal("Shutdown returned with a request in flight")
 	case <-time.After(100 * time.Millisecond):
 	}
-	_, err = net.DialTimeout("tcp", ln.Addr().String(), time.Second)
+	_, err := net.DialTimeout("tcp", addr, time.Second)
 	assert.Error(t, err, "no new connections after Shutdown")
 
 	close(release)
@@ -362,19 +367,8 @@ func TestShutdownFinishesInFlight(t *testing.T) {
 }
 
 func TestShutdownGivesUpAtDeadline(t *testing.T) {
-	entered := make(chan struct{})
-	release := make(chan struct{})
-	mux := NewServeMux()
-	mux.HandleFunc("/stuck", func(w ResponseWriter, r *Request) {
-		close(entered)
-		<-release
-	})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	srv := &Server{Handler: mux}
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(context.Background(), ln) }()
-	c := dial(t, ln.Addr().String())
+	addr, srv, served, entered, release := blockingServer(t, "")
+	c := dial(t, addr)
 	io.WriteString(c, "GET /stuck HTTP/1.1\r\nHost: a\r\n\r\n")
 	<-entered
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
