@@ -3,10 +3,15 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/pem"
 	"io"
 	"net"
 	nethttp "net/http"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -15,6 +20,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
+
+	"netmatrix/http"
 )
 
 func TestMain(m *testing.M) {
@@ -138,6 +145,37 @@ func TestTLSAndRawGet(t *testing.T) {
 	// Without -insecure the self-signed certificate is refused.
 	code = (&program{stdout: io.Discard, stderr: io.Discard}).run(context.Background(), []string{"get", "https://" + addr + "/hello"})
 	assert.Equal(t, exitError, code)
+}
+
+// TestCertAndKeyFiles serves with a certificate and key from PEM files,
+// as -cert and -key give them, and checks a client that trusts exactly
+// that certificate gets through.
+func TestCertAndKeyFiles(t *testing.T) {
+	cfg, err := http.SelfSignedTLS("127.0.0.1")
+	require.NoError(t, err)
+	cert := cfg.Certificates[0]
+	keyDER, err := x509.MarshalPKCS8PrivateKey(cert.PrivateKey)
+	require.NoError(t, err)
+	dir := t.TempDir()
+	certFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	require.NoError(t, os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Certificate[0]}), 0o600))
+	require.NoError(t, os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), 0o600))
+
+	addr, _, stderr := startServe(t, "-cert", certFile, "-key", keyFile)
+	assert.Contains(t, stderr.String(), "listening on https://")
+	assert.NotContains(t, stderr.String(), "self-signed", "the given certificate is used, none is made")
+	tr := &nethttp.Transport{TLSClientConfig: &tls.Config{RootCAs: http.CertPool(cfg)}}
+	defer tr.CloseIdleConnections()
+	resp, err := (&nethttp.Client{Transport: tr, Timeout: 10 * time.Second}).Get("https://" + addr + "/hello")
+	require.NoError(t, err)
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	assert.Equal(t, "Hello, World!", string(body))
+
+	var errb bytes.Buffer
+	code := (&program{stdout: io.Discard, stderr: &errb}).run(context.Background(), []string{"-cert", filepath.Join(dir, "missing.pem"), "-key", keyFile})
+	assert.Equal(t, exitError, code)
+	assert.Contains(t, errb.String(), "load key pair")
 }
 
 func TestFanoutCommand(t *testing.T) {
