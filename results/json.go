@@ -24,24 +24,43 @@ func WriteJSON(w io.Writer, records []Record) error {
 var ErrNewerSchema = errors.New("results: record has a newer schema")
 
 // ReadJSON reads the records WriteJSON wrote (one or more JSON objects,
-// on one line each or spread over many).
+// on one line each or spread over many). Each record's schema is read
+// before the rest of it, so a record from a newer netmatrix is reported
+// as such (ErrNewerSchema) rather than as whatever field it changed.
 func ReadJSON(r io.Reader) ([]Record, error) {
 	dec := json.NewDecoder(r)
 	var out []Record
 	for {
-		var rec Record
-		err := dec.Decode(&rec)
+		n := len(out) + 1
+		var raw json.RawMessage
+		err := dec.Decode(&raw)
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
-			return out, fmt.Errorf("results: record %d: %w", len(out)+1, err)
+			var syn *json.SyntaxError
+			if errors.As(err, &syn) {
+				return out, fmt.Errorf("results: record %d is not valid JSON (at byte %d): %w", n, syn.Offset, err)
+			}
+			return out, fmt.Errorf("results: record %d is not valid JSON: %w", n, err)
 		}
-		if rec.Schema > Schema {
-			return out, fmt.Errorf("%w: %d (this build reads %d)", ErrNewerSchema, rec.Schema, Schema)
+		var head struct {
+			Schema *int `json:"schema"`
 		}
-		if rec.Schema < 1 {
-			return out, fmt.Errorf("results: record %d has no schema version", len(out)+1)
+		if err := json.Unmarshal(raw, &head); err != nil {
+			return out, fmt.Errorf("results: record %d is not a JSON object with a schema number: %w", n, err)
+		}
+		switch {
+		case head.Schema == nil:
+			return out, fmt.Errorf("results: record %d has no schema version: not a netmatrix record", n)
+		case *head.Schema > Schema:
+			return out, fmt.Errorf("%w: record %d has schema %d, this build reads up to %d", ErrNewerSchema, n, *head.Schema, Schema)
+		case *head.Schema < 1:
+			return out, fmt.Errorf("results: record %d has schema %d: no netmatrix wrote that", n, *head.Schema)
+		}
+		var rec Record
+		if err := json.Unmarshal(raw, &rec); err != nil {
+			return out, fmt.Errorf("results: record %d does not fit schema %d: %w", n, *head.Schema, err)
 		}
 		out = append(out, rec)
 	}

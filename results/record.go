@@ -17,6 +17,9 @@ type Record struct {
 	Scenario    Scenario    `json:"scenario"`
 	Environment Environment `json:"environment"`
 	Results     []Result    `json:"results"`
+	// Command is the command line that made the record, so a reader can
+	// make it again; empty for records made by code.
+	Command string `json:"command,omitempty"`
 }
 
 // Scenario is what was run: the path, its impairment and the workload
@@ -37,6 +40,21 @@ type Scenario struct {
 	// CongestionControl is the TCP congestion control of the emulated
 	// stacks (reno or cubic).
 	CongestionControl string `json:"congestion_control,omitempty"`
+	// Sweep places the scenario in a sweep: the one link setting that
+	// varies from record to record, and its value in this one. Nil for a
+	// scenario that is not part of a sweep.
+	Sweep *Sweep `json:"sweep,omitempty"`
+}
+
+// Sweep is one point of a sweep over a link setting.
+type Sweep struct {
+	// Param is the setting swept: loss, delay, jitter or bandwidth.
+	Param string `json:"param"`
+	// Value is the setting in its base unit: a share (0..1) for loss,
+	// seconds for delay and jitter, bits per second for bandwidth.
+	Value float64 `json:"value"`
+	// Text is the value as the command line had it ("2%", "20ms").
+	Text string `json:"text"`
 }
 
 // Link is one direction's impairment, as set.
@@ -119,6 +137,15 @@ type Latency struct {
 	Max  float64 `json:"max"`
 	Mean float64 `json:"mean"`
 	N    int64   `json:"n"` // samples
+	// CDF is the distribution as steps, in increasing order, for plots;
+	// it may be thinned but keeps the first and the largest sample.
+	CDF []CDFPoint `json:"cdf,omitempty"`
+}
+
+// CDFPoint says that a share Q of the samples were at most Ms.
+type CDFPoint struct {
+	Ms float64 `json:"ms"`
+	Q  float64 `json:"q"`
 }
 
 // PathStats is what the path did to packets during one run.

@@ -95,10 +95,26 @@ func columns(workload string) []column {
 	}
 }
 
-// WriteTable renders records as one table per workload, with every
-// scenario's rows in it so that clean and impaired paths sit side by side,
-// each table followed by a sentence that says what it shows.
-func WriteTable(w io.Writer, records []Record) error {
+// A Table is one table of a rendering, whatever the format: a title, a
+// header, rows of cells already formatted, the errors of failed runs and
+// the plain sentence that reads it. The terminal, Markdown and HTML
+// renderers all draw these, so they show the same numbers.
+type Table struct {
+	Title  string
+	Head   []string
+	Left   []bool // per column: text, aligned left; numbers go right
+	Rows   [][]string
+	Errors []string // "scenario/transport: what went wrong"
+	Note   string   // the sentence after the table; may be empty
+}
+
+// Tables lays records out as tables: one per workload, with every
+// scenario's rows in it so that clean and impaired paths sit side by
+// side; for a sweep, then a table of the sweep's trend per transport and,
+// where TCP ran bulk over a lossy path, one holding it against the Mathis
+// et al. model.
+func Tables(records []Record) []Table {
+	var out []Table
 	for _, workload := range workloadsOf(records) {
 		var rows []row
 		for _, rec := range records {
@@ -108,64 +124,88 @@ func WriteTable(w io.Writer, records []Record) error {
 				}
 			}
 		}
-		if err := writeWorkload(w, workload, rows); err != nil {
+		out = append(out, workloadTable(workload, rows))
+	}
+	if IsSweep(records) {
+		out = append(out, sweepTable(records))
+		if t, ok := mathisTable(records); ok {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// WriteTable renders records as terminal tables (see Tables), each
+// followed by a sentence that says what it shows.
+func WriteTable(w io.Writer, records []Record) error {
+	for _, t := range Tables(records) {
+		if err := writeTerminal(w, t); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func writeWorkload(w io.Writer, workload string, rows []row) error {
+func workloadTable(workload string, rows []row) Table {
 	title := workloadTitles[workload]
 	if title == "" {
 		title = workload
 	}
-	if _, err := fmt.Fprintf(w, "\n%s\n", title); err != nil {
-		return err
-	}
+	t := Table{Title: title, Head: []string{"path", "transport"}, Left: []bool{true, true}}
 	cols := columns(workload)
-	head := []string{"path", "transport"}
-	align := []tw.Align{tw.AlignLeft, tw.AlignLeft}
 	for _, c := range cols {
-		head = append(head, c.head)
-		if c.left {
-			align = append(align, tw.AlignLeft)
-		} else {
-			align = append(align, tw.AlignRight)
-		}
+		t.Head = append(t.Head, c.head)
+		t.Left = append(t.Left, c.left)
 	}
-	t := tablewriter.NewTable(w,
-		tablewriter.WithHeaderAutoFormat(tw.Off),
-		tablewriter.WithRowAlignmentConfig(tw.CellAlignment{PerColumn: align}),
-		tablewriter.WithRowAutoWrap(tw.WrapNone),
-	)
-	t.Header(head)
-	var errs []string
 	for _, rw := range rows {
 		line := []string{rw.scenario, rw.r.Transport}
 		for _, c := range cols {
 			line = append(line, c.value(rw.r))
 		}
-		if err := t.Append(line); err != nil {
-			return err
-		}
+		t.Rows = append(t.Rows, line)
 		if rw.r.Error != "" {
-			errs = append(errs, fmt.Sprintf("%s/%s: %s", rw.scenario, rw.r.Transport, rw.r.Error))
-		}
-	}
-	if err := t.Render(); err != nil {
-		return err
-	}
-	for _, e := range errs {
-		if _, err := fmt.Fprintf(w, "error: %s\n", e); err != nil {
-			return err
+			t.Errors = append(t.Errors, fmt.Sprintf("%s/%s: %s", rw.scenario, rw.r.Transport, rw.r.Error))
 		}
 	}
 	rs := make([]Result, len(rows))
 	for i, rw := range rows {
 		rs[i] = rw.r
 	}
-	_, err := fmt.Fprintln(w, Explain(workload, rs, func(i int) string { return rows[i].scenario }))
+	t.Note = Explain(workload, rs, func(i int) string { return rows[i].scenario })
+	return t
+}
+
+func writeTerminal(w io.Writer, t Table) error {
+	if _, err := fmt.Fprintf(w, "\n%s\n", t.Title); err != nil {
+		return err
+	}
+	align := make([]tw.Align, len(t.Left))
+	for i, left := range t.Left {
+		align[i] = tw.AlignRight
+		if left {
+			align[i] = tw.AlignLeft
+		}
+	}
+	tt := tablewriter.NewTable(w,
+		tablewriter.WithHeaderAutoFormat(tw.Off),
+		tablewriter.WithRowAlignmentConfig(tw.CellAlignment{PerColumn: align}),
+		tablewriter.WithRowAutoWrap(tw.WrapNone),
+	)
+	tt.Header(t.Head)
+	for _, line := range t.Rows {
+		if err := tt.Append(line); err != nil {
+			return err
+		}
+	}
+	if err := tt.Render(); err != nil {
+		return err
+	}
+	for _, e := range t.Errors {
+		if _, err := fmt.Fprintf(w, "error: %s\n", e); err != nil {
+			return err
+		}
+	}
+	_, err := fmt.Fprintln(w, t.Note)
 	return err
 }
 

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -35,6 +36,9 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		return exitUsage
 	}
+	if c.replay != "" {
+		return c.replayRun(stdout, stderr)
+	}
 	return c.run(ctx, stdout, stderr)
 }
 
@@ -46,7 +50,32 @@ type compareCmd struct {
 	format    string
 	out       string
 	scenarios []harness.Scenario
+	// sweep is -sweep as given; the scenarios are its points.
+	sweep string
+	// save and saveDir: write the run's JSON, Markdown and plots to a
+	// new folder under saveDir.
+	save    bool
+	saveDir string
+	// replay is a saved run's JSON to render instead of running.
+	replay string
+	// command is the command line, recorded with the run.
+	command string
+	// forceTTY draws the progress bar on a stderr that is not a
+	// terminal, for tests.
+	forceTTY bool
 }
+
+// formats are the renderings of -format.
+var formats = map[string]func(io.Writer, []results.Record) error{
+	"table":    results.WriteTable,
+	"markdown": results.WriteMarkdown,
+	"csv":      results.WriteCSV,
+	"json":     results.WriteJSON,
+}
+
+// replayFlags are the flags that still mean something with -replay:
+// how to render and where to put it.
+var replayFlags = []string{"replay", "format", "o", "save", "save-dir"}
 
 func parseCompare(args []string, stderr io.Writer) (*compareCmd, error) {
 	fs := flag.NewFlagSet("compare", flag.ContinueOnError)
@@ -68,10 +97,14 @@ func parseCompare(args []string, stderr io.Writer) (*compareCmd, error) {
 	fs.IntVar(&c.cfg.DatagramSize, "dgram-size", 1400, "UDP bulk datagram size in bytes")
 	c.link.register(fs)
 	fs.StringVar(&c.target, "target", "", "measure echo against a running echo server: tcp://HOST:PORT or udp://HOST:PORT")
-	fs.StringVar(&c.format, "format", "table", "output: table or json (one record per line)")
+	fs.StringVar(&c.format, "format", "table", "output: table, markdown, csv or json (one record per line)")
 	fs.StringVar(&c.out, "o", "", "write the output to this file instead of standard output")
+	fs.StringVar(&c.sweep, "sweep", "", "run one emulated path per value of a link setting, every transport on each: loss=0,0.5,1,2,5,10% or delay=0,20,80ms, jitter=..., bandwidth=1,10,100mbit")
+	fs.BoolVar(&c.save, "save", false, "also write the run's JSON, Markdown report and SVG plots to a new folder <date>-<scenario> under -save-dir")
+	fs.StringVar(&c.saveDir, "save-dir", "results", "where -save puts its folders")
+	fs.StringVar(&c.replay, "replay", "", "render a saved run (its run.json, or any file of -format json output) instead of running one")
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "usage: compare [flags]\n       compare serve [-listen ADDR] [-sockperf]\n\nRuns TCP, UDP and QUIC side by side over the same path and prints what each gave the application.\n\nflags:\n")
+		fmt.Fprintf(fs.Output(), "usage: compare [flags]\n       compare -replay FILE.json [-format F] [-o FILE] [-save]\n       compare serve [-listen ADDR] [-sockperf]\n\nRuns TCP, UDP and QUIC side by side over the same path and prints what each gave the application.\n\nflags:\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -85,6 +118,22 @@ func parseCompare(args []string, stderr io.Writer) (*compareCmd, error) {
 	}
 	if fs.NArg() > 0 {
 		return fail("unexpected argument %q", fs.Arg(0))
+	}
+	if _, ok := formats[c.format]; !ok {
+		return fail("-format %q: want table, markdown, csv or json", c.format)
+	}
+	c.command = commandLine(args)
+	if c.replay != "" {
+		var extra []string
+		fs.Visit(func(f *flag.Flag) {
+			if !slices.Contains(replayFlags, f.Name) {
+				extra = append(extra, "-"+f.Name)
+			}
+		})
+		if len(extra) > 0 {
+			return fail("-replay renders a saved run; %s would change a run, not its rendering", strings.Join(extra, ", "))
+		}
+		return &c, nil
 	}
 	var err error
 	if c.cfg.Transports, err = harness.ParseList("transport", *transports, harness.TransportNames()); err != nil {
@@ -102,14 +151,22 @@ func parseCompare(args []string, stderr io.Writer) (*compareCmd, error) {
 	if err := c.cfg.Validate(); err != nil {
 		return fail("%v", err)
 	}
-	switch c.format {
-	case "table", "json":
-	default:
-		return fail("-format %q: want table or json", c.format)
-	}
 	if c.target != "" {
+		if c.sweep != "" {
+			return fail("-sweep runs on the emulated path; it cannot measure a -target")
+		}
 		if _, _, err := harness.ParseTarget(c.target); err != nil {
 			return fail("-target: %v", err)
+		}
+		return &c, nil
+	}
+	if c.sweep != "" {
+		param, points, err := parseSweep(c.sweep)
+		if err != nil {
+			return fail("%v", err)
+		}
+		if c.scenarios, err = c.link.sweepScenarios(param, points); err != nil {
+			return fail("%v", err)
 		}
 		return &c, nil
 	}
@@ -119,18 +176,40 @@ func parseCompare(args []string, stderr io.Writer) (*compareCmd, error) {
 	return &c, nil
 }
 
-func (c *compareCmd) run(ctx context.Context, stdout, stderr io.Writer) int {
-	w := stdout
-	if c.out != "" {
-		f, err := os.Create(c.out)
-		if err != nil {
-			fmt.Fprintf(stderr, "compare: %v\n", err)
-			return exitFail
+// commandLine is args as a shell would take them back, after the
+// command's name: what a saved run records as the way to make it again.
+// Where the output went (-o, -save-dir) is left out: it is a path of the
+// machine that made the run, and says nothing about the run.
+func commandLine(args []string) string {
+	parts := []string{"go run ./cmd/compare"}
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		name, _, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if strings.HasPrefix(a, "-") && (name == "o" || name == "save-dir") {
+			if !hasValue {
+				i++
+			}
+			continue
 		}
-		defer f.Close()
-		w = f
+		if a != "" && !strings.ContainsFunc(a, func(r rune) bool { return !isShellSafe(r) }) {
+			parts = append(parts, a)
+			continue
+		}
+		parts = append(parts, "'"+strings.ReplaceAll(a, "'", `'\''`)+"'")
 	}
-	prog := newProgress(stderr)
+	return strings.Join(parts, " ")
+}
+
+func isShellSafe(r rune) bool {
+	return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./=,:%+@", r)
+}
+
+func (c *compareCmd) run(ctx context.Context, stdout, stderr io.Writer) int {
+	var pl *plan
+	if c.target == "" {
+		pl = newPlan(c.scenarios, c.cfg)
+	}
+	prog := newProgress(stderr, pl, c.forceTTY)
 	var (
 		records []results.Record
 		err     error
@@ -147,7 +226,12 @@ func (c *compareCmd) run(ctx context.Context, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "compare: %v\n", err)
 		return exitFail
 	}
-	if rerr := c.render(w, records); rerr != nil {
+	for i := range records {
+		records[i].Command = c.command
+	}
+	// An interrupted run is shown as far as it got, but not saved as if
+	// it were whole.
+	if rerr := c.output(stdout, stderr, records, c.save && err == nil); rerr != nil {
 		fmt.Fprintf(stderr, "compare: %v\n", rerr)
 		return exitFail
 	}
@@ -165,9 +249,48 @@ func (c *compareCmd) run(ctx context.Context, stdout, stderr io.Writer) int {
 	return exitOK
 }
 
-func (c *compareCmd) render(w io.Writer, records []results.Record) error {
-	if c.format == "json" {
-		return results.WriteJSON(w, records)
+// output renders records in -format to -o or stdout and, when save is
+// set, writes the run's folder.
+func (c *compareCmd) output(stdout, stderr io.Writer, records []results.Record, save bool) error {
+	w := stdout
+	if c.out != "" {
+		f, err := os.Create(c.out)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		w = f
 	}
-	return results.WriteTable(w, records)
+	if err := formats[c.format](w, records); err != nil {
+		return err
+	}
+	if !save {
+		return nil
+	}
+	dir, err := results.Save(c.saveDir, records)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "compare: saved to %s\n", dir)
+	return nil
+}
+
+// replayRun renders a saved run as if it had just been made.
+func (c *compareCmd) replayRun(stdout, stderr io.Writer) int {
+	f, err := os.Open(c.replay)
+	if err != nil {
+		fmt.Fprintf(stderr, "compare: -replay: %v\n", err)
+		return exitFail
+	}
+	records, err := results.ReadJSON(f)
+	f.Close()
+	if err != nil {
+		fmt.Fprintf(stderr, "compare: -replay %s: %v\n", c.replay, err)
+		return exitFail
+	}
+	if err := c.output(stdout, stderr, records, c.save); err != nil {
+		fmt.Fprintf(stderr, "compare: %v\n", err)
+		return exitFail
+	}
+	return exitOK
 }

@@ -76,8 +76,8 @@ func (lf *linkFlags) scenarios() ([]harness.Scenario, error) {
 	default:
 		return nil, fmt.Errorf("-link %q: want emulated or loopback", lf.kind)
 	}
-	if lf.cc != "reno" && lf.cc != "cubic" {
-		return nil, fmt.Errorf("-cc %q: want reno or cubic", lf.cc)
+	if err := lf.checkCC(); err != nil {
+		return nil, err
 	}
 	if lf.profile == "" && !lf.impaired() {
 		var out []harness.Scenario
@@ -109,6 +109,13 @@ func (lf *linkFlags) scenarios() ([]harness.Scenario, error) {
 		return nil, err
 	}
 	return []harness.Scenario{lf.emulated(spec)}, nil
+}
+
+func (lf *linkFlags) checkCC() error {
+	if lf.cc != "reno" && lf.cc != "cubic" {
+		return fmt.Errorf("-cc %q: want reno or cubic", lf.cc)
+	}
+	return nil
 }
 
 // apply sets the impairment flags given on both directions of spec.

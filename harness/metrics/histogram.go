@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"math"
 	"time"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
@@ -69,5 +70,47 @@ func (h *Histogram) Summary() results.Latency {
 		Max:  ms(h.h.Max()),
 		Mean: h.h.Mean() * float64(h.h.TotalCount()) / float64(n) / float64(time.Millisecond),
 		N:    n,
+		CDF:  h.cdf(cdfPoints),
 	}
+}
+
+// cdfPoints bounds the CDF a summary carries: enough for a smooth curve
+// on a plot, few enough that a record stays a few kilobytes.
+const cdfPoints = 64
+
+// cdf returns the distribution as steps in milliseconds: each recorded
+// value with the share of samples at or below it. Past maxPoints it is
+// thinned evenly in "nines" (-log10 of the share above), the scale the
+// plots draw it on, so the tail keeps as many points as the body; the
+// first and last steps always stay.
+func (h *Histogram) cdf(maxPoints int) []results.CDFPoint {
+	total := float64(h.Count())
+	if total == 0 {
+		return nil
+	}
+	ms := func(v int64) float64 { return float64(v) / float64(time.Millisecond) }
+	var pts []results.CDFPoint
+	if h.zeros > 0 {
+		pts = append(pts, results.CDFPoint{Ms: 0, Q: float64(h.zeros) / total})
+	}
+	below := h.zeros
+	for _, b := range h.h.Distribution() {
+		if b.Count == 0 {
+			continue
+		}
+		below += b.Count
+		pts = append(pts, results.CDFPoint{Ms: ms(min(b.To, h.h.Max())), Q: float64(below) / total})
+	}
+	if len(pts) <= maxPoints {
+		return pts
+	}
+	nines := func(q float64) float64 { return -math.Log10(max(1-q, 0.5/total)) }
+	step := nines(1) / float64(maxPoints-1)
+	out := []results.CDFPoint{pts[0]}
+	for _, p := range pts[1 : len(pts)-1] {
+		if nines(p.Q)-nines(out[len(out)-1].Q) >= step {
+			out = append(out, p)
+		}
+	}
+	return append(out, pts[len(pts)-1])
 }

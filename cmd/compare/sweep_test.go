@@ -1,0 +1,203 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"netmatrix/harness"
+	"netmatrix/results"
+)
+
+func TestParseSweep(t *testing.T) {
+	for _, tc := range []struct {
+		in    string
+		param string
+		texts []string
+		vals  []float64
+	}{
+		// The issue's own example: the unit on the last value is every value's.
+		{"loss=0,0.5,1,2,5,10%", "loss", []string{"0%", "0.5%", "1%", "2%", "5%", "10%"}, []float64{0, 0.005, 0.01, 0.02, 0.05, 0.1}},
+		// Fractions, as -loss takes them.
+		{"loss=0.02,0", "loss", []string{"0", "0.02"}, []float64{0, 0.02}},
+		// Mixed units; run in increasing order whatever the order typed.
+		{"delay=1s,0,20ms", "delay", []string{"0ms", "20ms", "1s"}, []float64{0, 0.02, 1}},
+		{"jitter=1,5ms", "jitter", []string{"1ms", "5ms"}, []float64{0.001, 0.005}},
+		// 0 is an unlimited rate, not 0 mbit/s, and sorts first.
+		{"bandwidth=10,0,1mbit", "bandwidth", []string{"unlimited", "1mbit", "10mbit"}, []float64{0, 1e6, 10e6}},
+	} {
+		t.Run(tc.in, func(t *testing.T) {
+			param, pts, err := parseSweep(tc.in)
+			require.NoError(t, err)
+			assert.Equal(t, tc.param, param)
+			var texts []string
+			var vals []float64
+			for _, p := range pts {
+				texts = append(texts, p.text)
+				vals = append(vals, p.value)
+			}
+			assert.Equal(t, tc.texts, texts)
+			assert.InDeltaSlice(t, tc.vals, vals, 1e-12)
+		})
+	}
+	for _, bad := range []string{
+		"loss",            // no values
+		"speed=1,2",       // not a link setting
+		"loss=2%",         // one value is not a sweep
+		"loss=1,1%",       // the same point twice
+		"loss=0,200%",     // not a share
+		"loss=0,100%",     // nothing to measure
+		"loss=0,,2%",      // an empty value
+		"delay=0,-5ms",    // negative
+		"bandwidth=1,2MB", // bytes are ambiguous
+	} {
+		_, _, err := parseSweep(bad)
+		assert.Error(t, err, bad)
+	}
+}
+
+// A sweep over three values makes three records, every transport on
+// each, and -save writes them with the report and the plots.
+func TestSweepMakesARecordPerValueAndSaves(t *testing.T) {
+	dir := t.TempDir()
+	// The echo timeout stays long enough for TCP's 200 ms minimum RTO: a
+	// reliable echo that waits longer than it counts as stalled.
+	code, out, errs := run(t, t.Context(), "-sweep", "loss=0,1,5%", "-delay", "2ms", "-cc", "reno",
+		"-transports", "tcp,udp", "-count", "15", "-interval", "2ms", "-timeout", "700ms", "-duration", "150ms",
+		"-format", "json", "-save", "-save-dir", dir)
+	require.Equal(t, exitOK, code, errs)
+	recs, err := results.ReadJSON(strings.NewReader(out))
+	require.NoError(t, err)
+	require.Len(t, recs, 3)
+	for i, want := range []string{"0%", "1%", "5%"} {
+		sc := recs[i].Scenario
+		require.NotNil(t, sc.Sweep)
+		assert.Equal(t, "loss", sc.Sweep.Param)
+		assert.Equal(t, want, sc.Sweep.Text)
+		assert.Equal(t, "loss="+want, sc.Name)
+		assert.Equal(t, sc.Sweep.Value, sc.Up.Loss, "the swept loss is on the link, both ways")
+		assert.Equal(t, sc.Sweep.Value, sc.Down.Loss)
+		assert.Equal(t, "reno", sc.CongestionControl)
+		assert.Len(t, recs[i].Results, 6, "tcp and udp, three workloads")
+		assert.Contains(t, recs[i].Command, "-sweep loss=0,1,5%")
+	}
+	assert.Contains(t, errs, "compare: saved to ")
+
+	runs, err := filepath.Glob(filepath.Join(dir, "*-sweep-loss"))
+	require.NoError(t, err)
+	require.Len(t, runs, 1)
+	for _, f := range []string{results.RunFile, results.ReportFile, "sweep-goodput.svg", "sweep-delivered.svg",
+		"sweep-p99-delay.svg", "cdf-stream-loss-5pct.svg", "cdf-echo-loss-0pct.svg"} {
+		assert.FileExists(t, filepath.Join(runs[0], f))
+	}
+	saved, err := results.LoadRun(runs[0])
+	require.NoError(t, err)
+	assert.Len(t, saved, 3)
+	report, err := os.ReadFile(filepath.Join(runs[0], results.ReportFile))
+	require.NoError(t, err)
+	assert.Contains(t, string(report), "Mathis")
+	assert.Contains(t, string(report), "![")
+}
+
+func TestReplayRendersEveryFormat(t *testing.T) {
+	fixture := filepath.Join("..", "..", "results", "testdata", "sweep.json")
+	for format, marker := range map[string]string{
+		"table":    "│ loss=5% │ tcp",
+		"markdown": "| loss=5% | tcp |",
+		"csv":      "scenario,link,sweep_param,sweep_value,transport",
+		"json":     `"sweep":{"param":"loss"`,
+	} {
+		t.Run(format, func(t *testing.T) {
+			code, out, errs := run(t, t.Context(), "-replay", fixture, "-format", format)
+			require.Equal(t, exitOK, code, errs)
+			assert.Contains(t, out, marker)
+		})
+	}
+	t.Run("save", func(t *testing.T) {
+		dir := t.TempDir()
+		code, _, errs := run(t, t.Context(), "-replay", fixture, "-save", "-save-dir", dir, "-o", filepath.Join(dir, "out.md"), "-format", "markdown")
+		require.Equal(t, exitOK, code, errs)
+		assert.FileExists(t, filepath.Join(dir, "out.md"))
+		runs, _ := filepath.Glob(filepath.Join(dir, "*-sweep-loss", "sweep-goodput.svg"))
+		assert.Len(t, runs, 1)
+	})
+}
+
+func TestReplayUnreadableFiles(t *testing.T) {
+	dir := t.TempDir()
+	for name, tc := range map[string]struct{ content, want string }{
+		"malformed": {`{"schema":1,"scenario":`, "not valid JSON"},
+		"newer":     {`{"schema":99,"scenario":{"name":"x"}}`, "newer schema"},
+		"foreign":   {`{"hello":"world"}`, "no schema version"},
+		"empty":     {``, "no records"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			f := filepath.Join(dir, name+".json")
+			require.NoError(t, os.WriteFile(f, []byte(tc.content), 0o644))
+			code, out, errs := run(t, t.Context(), "-replay", f)
+			assert.Equal(t, exitFail, code)
+			assert.Empty(t, out)
+			assert.Contains(t, errs, tc.want)
+			assert.Contains(t, errs, f, "the message names the file")
+		})
+	}
+	code, _, errs := run(t, t.Context(), "-replay", filepath.Join(dir, "missing.json"))
+	assert.Equal(t, exitFail, code)
+	assert.Contains(t, errs, "no such file")
+}
+
+func TestProgressBarShowsScenarioAndTimeLeft(t *testing.T) {
+	lf := linkFlags{kind: "emulated", cc: "reno", delay: "20ms", seed: 1}
+	_, pts, err := parseSweep("loss=0,2%")
+	require.NoError(t, err)
+	scs, err := lf.sweepScenarios("loss", pts)
+	require.NoError(t, err)
+	cfg := harness.Config{Transports: []string{"tcp"}, Workloads: []string{"bulk"}, Duration: 2 * time.Second}
+	pl := newPlan(scs, cfg)
+	assert.InDelta(t, (4*time.Second + 2*perRunSetup).Seconds(), pl.total().Seconds(), 0.01, "two bulk runs one after the other")
+
+	var b bytes.Buffer
+	p := newProgress(&b, pl, true)
+	p.Start("loss=2%", "bulk", "tcp")
+	time.Sleep(3 * barRefresh)
+	p.Done("loss=2%", "bulk", "tcp", nil)
+	p.stop()
+	out := b.String()
+	assert.Contains(t, out, "bulk on loss=2%: tcp", "names what runs")
+	assert.Regexp(t, `about [0-9]+s left`, out)
+	assert.Contains(t, out, "0/2 runs")
+}
+
+func TestPlanFollowsTheHarnessSchedule(t *testing.T) {
+	lf := linkFlags{kind: "emulated", cc: "cubic", delay: "10ms", seed: 1}
+	_, pts, err := parseSweep("loss=0,5%")
+	require.NoError(t, err)
+	scs, err := lf.sweepScenarios("loss", pts)
+	require.NoError(t, err)
+	cfg := harness.Config{Transports: []string{"tcp", "udp"}, Workloads: []string{"stream"}, Count: 100, Interval: 10 * time.Millisecond}
+	pl := newPlan(scs, cfg)
+	// Streams run side by side: the run takes as long as the slowest,
+	// udp on the lossy path, which waits a timeout for stragglers.
+	want := perRunSetup + time.Second + 10*time.Millisecond + time.Second
+	assert.Equal(t, want, pl.total())
+	now := time.Now()
+	for _, k := range []string{"loss=0%/stream/tcp", "loss=0%/stream/udp", "loss=5%/stream/tcp"} {
+		pl.start(k, now)
+		pl.finish(k)
+	}
+	pl.start("loss=5%/stream/udp", now)
+	assert.Equal(t, want-500*time.Millisecond, pl.remaining(now.Add(500*time.Millisecond)))
+	pl.finish("loss=5%/stream/udp")
+	assert.Zero(t, pl.remaining(now))
+}
+
+func TestCommandLineLeavesOutWhereOutputWent(t *testing.T) {
+	got := commandLine([]string{"-sweep", "loss=0,1%", "-o", "/somewhere/out.txt", "-save", "-save-dir=/x/y", "-delay", "20ms", "-transports", "tcp udp"})
+	assert.Equal(t, "go run ./cmd/compare -sweep loss=0,1% -save -delay 20ms -transports 'tcp udp'", got)
+}
