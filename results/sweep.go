@@ -74,15 +74,15 @@ func find(rec *Record, workload, transport string) *Result {
 // transportsOf lists the transports in records in the order they first
 // appear, which is the order the harness sorts them in.
 func transportsOf(records []Record) []string {
-	var ts []string
-	for _, rec := range records {
-		for _, r := range rec.Results {
-			if !slices.Contains(ts, r.Transport) {
-				ts = append(ts, r.Transport)
-			}
-		}
+	return firstSeen(records, func(r *Result) string { return r.Transport })
+}
+
+// p99 is a run's p99 latency, if it measured any.
+func p99(r *Result) (float64, bool) {
+	if r == nil || r.LatencyMs.N == 0 {
+		return 0, false
 	}
-	return ts
+	return r.LatencyMs.P99, true
 }
 
 // deliveredShare is the share of messages that arrived, in percent; ok
@@ -115,23 +115,10 @@ var sweepMetrics = []sweepMetric{
 	{
 		workload: "stream", head: "stream p99 ms", name: "sweep-p99-delay",
 		title: "p99 one-way delay of stream messages", ylabel: "p99 one-way delay (ms)",
-		value: func(r *Result) (float64, bool) {
-			if r == nil || r.LatencyMs.N == 0 {
-				return 0, false
-			}
-			return r.LatencyMs.P99, true
-		},
-		format: fmtMs,
+		value: p99, format: fmtMs,
 	},
 	{
-		workload: "echo", head: "echo p99 ms",
-		value: func(r *Result) (float64, bool) {
-			if r == nil || r.LatencyMs.N == 0 {
-				return 0, false
-			}
-			return r.LatencyMs.P99, true
-		},
-		format: fmtMs,
+		workload: "echo", head: "echo p99 ms", value: p99, format: fmtMs,
 	},
 	{
 		workload: "bulk", head: "goodput Mbit/s", name: "sweep-goodput",

@@ -211,15 +211,21 @@ func writeTerminal(w io.Writer, t Table) error {
 
 // workloadsOf lists the workloads in records in the order they first appear.
 func workloadsOf(records []Record) []string {
-	var ws []string
-	for _, rec := range records {
-		for _, r := range rec.Results {
-			if !slices.Contains(ws, r.Workload) {
-				ws = append(ws, r.Workload)
+	return firstSeen(records, func(r *Result) string { return r.Workload })
+}
+
+// firstSeen lists the values of key over every result, once each, in
+// the order they first appear.
+func firstSeen(records []Record, key func(r *Result) string) []string {
+	var out []string
+	for i := range records {
+		for j := range records[i].Results {
+			if k := key(&records[i].Results[j]); !slices.Contains(out, k) {
+				out = append(out, k)
 			}
 		}
 	}
-	return ws
+	return out
 }
 
 // scenarioLabel is the short name a table shows for a scenario.

@@ -91,11 +91,24 @@ func (lf *linkFlags) scenarios() ([]harness.Scenario, error) {
 		}
 		return out, nil
 	}
+	spec, err := lf.spec()
+	if err != nil {
+		return nil, err
+	}
+	if err := spec.Validate(); err != nil {
+		return nil, err
+	}
+	return []harness.Scenario{lf.emulated(spec)}, nil
+}
+
+// spec is the link the flags describe: the profile, if one is named,
+// with the impairment flags over it, and the seed.
+func (lf *linkFlags) spec() (link.Spec, error) {
 	spec := link.Spec{Name: "custom"}
 	if lf.profile != "" {
 		var err error
 		if spec, err = link.Profile(lf.profile); err != nil {
-			return nil, err
+			return link.Spec{}, err
 		}
 		if lf.impaired() {
 			spec.Name += "+custom"
@@ -103,12 +116,9 @@ func (lf *linkFlags) scenarios() ([]harness.Scenario, error) {
 	}
 	spec.Seed = lf.seed
 	if err := lf.apply(&spec); err != nil {
-		return nil, err
+		return link.Spec{}, err
 	}
-	if err := spec.Validate(); err != nil {
-		return nil, err
-	}
-	return []harness.Scenario{lf.emulated(spec)}, nil
+	return spec, nil
 }
 
 func (lf *linkFlags) checkCC() error {

@@ -121,15 +121,8 @@ func (lf *linkFlags) sweepScenarios(param string, points []sweepPoint) ([]harnes
 	if err := lf.checkCC(); err != nil {
 		return nil, err
 	}
-	base := link.Spec{Name: "custom"}
-	if lf.profile != "" {
-		var err error
-		if base, err = link.Profile(lf.profile); err != nil {
-			return nil, err
-		}
-	}
-	base.Seed = lf.seed
-	if err := lf.apply(&base); err != nil {
+	base, err := lf.spec()
+	if err != nil {
 		return nil, err
 	}
 	var out []harness.Scenario

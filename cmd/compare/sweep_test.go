@@ -152,12 +152,18 @@ func TestReplayUnreadableFiles(t *testing.T) {
 	assert.Contains(t, errs, "no such file")
 }
 
+// sweepOf is the scenarios of -sweep sweep over the link lf describes.
+func sweepOf(t *testing.T, sweep string, lf linkFlags) []harness.Scenario {
+	t.Helper()
+	param, pts, err := parseSweep(sweep)
+	require.NoError(t, err)
+	scs, err := lf.sweepScenarios(param, pts)
+	require.NoError(t, err)
+	return scs
+}
+
 func TestProgressBarShowsScenarioAndTimeLeft(t *testing.T) {
-	lf := linkFlags{kind: "emulated", cc: "reno", delay: "20ms", seed: 1}
-	_, pts, err := parseSweep("loss=0,2%")
-	require.NoError(t, err)
-	scs, err := lf.sweepScenarios("loss", pts)
-	require.NoError(t, err)
+	scs := sweepOf(t, "loss=0,2%", linkFlags{kind: "emulated", cc: "reno", delay: "20ms", seed: 1})
 	cfg := harness.Config{Transports: []string{"tcp"}, Workloads: []string{"bulk"}, Duration: 2 * time.Second}
 	pl := newPlan(scs, cfg)
 	assert.InDelta(t, (4*time.Second + 2*perRunSetup).Seconds(), pl.total().Seconds(), 0.01, "two bulk runs one after the other")
@@ -175,11 +181,7 @@ func TestProgressBarShowsScenarioAndTimeLeft(t *testing.T) {
 }
 
 func TestPlanFollowsTheHarnessSchedule(t *testing.T) {
-	lf := linkFlags{kind: "emulated", cc: "cubic", delay: "10ms", seed: 1}
-	_, pts, err := parseSweep("loss=0,5%")
-	require.NoError(t, err)
-	scs, err := lf.sweepScenarios("loss", pts)
-	require.NoError(t, err)
+	scs := sweepOf(t, "loss=0,5%", linkFlags{kind: "emulated", cc: "cubic", delay: "10ms", seed: 1})
 	cfg := harness.Config{Transports: []string{"tcp", "udp"}, Workloads: []string{"stream"}, Count: 100, Interval: 10 * time.Millisecond}
 	pl := newPlan(scs, cfg)
 	// Streams run side by side: the run takes as long as the slowest,

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"netmatrix/internal/testutil"
 	"netmatrix/results"
 )
 
@@ -95,16 +96,7 @@ func TestResultsPageListsRunsAndUnreadableOnes(t *testing.T) {
 // Headless Chromium opens /results served by httpserve: the tables and
 // the plots are in the DOM it renders, and a screenshot shows the page.
 func TestChromiumShowsResults(t *testing.T) {
-	chrome := ""
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			chrome = p
-			break
-		}
-	}
-	if chrome == "" {
-		t.Skip("chromium not installed: skipping the browser test of /results (apt-get install chromium)")
-	}
+	chrome := testutil.NeedTool(t, "chromium") // Debian's, as .ci/run installs it
 	root, good := savedRuns(t)
 	t.Setenv("NETMATRIX_RESULTS", root)
 	addr, _, stderr := startServe(t)
