@@ -21,7 +21,9 @@ func init() {
 		// a path or query, and '%' for escapes (checked separately).
 		// Fragments are never sent, so '#' is refused.
 		isTargetOK[c] = alnum || contains("-._~!$&'()*+,;=:@/?%", b)
-		isHostOK[c] = alnum || contains("-._~!$&'()*+,;=%[]:", b)
+		// Percent-escapes are legal in a reg-name but only ever seen in
+		// attacks ("%00"), so a host is refused rather than decoded.
+		isHostOK[c] = alnum || contains("-._~!$&'()*+,;=[]:", b)
 		isFieldVal[c] = b == ' ' || b == '\t' || 0x21 <= b && b <= 0x7e || b >= 0x80
 		switch {
 		case '0' <= b && b <= '9':

@@ -392,25 +392,16 @@ func parseFieldLine(data []byte, pos, n int, req *Request, f *fieldState, l *lim
 	return nil
 }
 
-// contentLength parses 1*DIGIT. A list of identical values ("5, 5") or a
-// repeated identical field is accepted as one (RFC 9110, section 8.6);
-// anything else is an unrecoverable framing error.
+// contentLength parses Content-Length = 1*DIGIT. A repeated field with
+// the same value is accepted as one (RFC 9110, section 8.6, as net/http
+// does); a list in one field ("5, 5"), an empty value, or differing values
+// are unrecoverable framing errors.
 func (f *fieldState) contentLength(value []byte) error {
-	var bad bool
-	forEachListItem(value, func(v []byte) {
-		if bad {
-			return
-		}
-		n, ok := parseDecimal(v)
-		if !ok || f.hasLength && f.length != n {
-			bad = true
-			return
-		}
-		f.length, f.hasLength = n, true
-	})
-	if bad || !f.hasLength {
+	n, ok := parseDecimal(value)
+	if !ok || f.hasLength && f.length != n {
 		return reqErr(StatusBadRequest, ErrContentLength)
 	}
+	f.length, f.hasLength = n, true
 	return nil
 }
 
