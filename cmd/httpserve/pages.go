@@ -39,18 +39,28 @@ func newSite(stdout io.Writer, dump bool) http.Handler {
 // value like "<script>" must show up as text, not run.
 func rawRequestPage(w http.ResponseWriter, r *http.Request) {
 	raw := string(r.Raw())
-	shown := strings.NewReplacer("\r\n", "\u240d\u240a\n", "\n", "\u240a\n").Replace(raw)
 	var b strings.Builder
 	b.WriteString(`<!doctype html>
 <html><head><meta charset="utf-8"><title>Your request, as text</title>
-<style>body{font-family:sans-serif;max-width:60em;margin:2em auto}pre{background:#f4f4f4;padding:1em;overflow-x:auto}</style>
+<style>body{font-family:sans-serif;max-width:60em;margin:2em auto}
+pre{background:#f4f4f4;padding:1em;white-space:pre-wrap;word-break:break-all}
+.eol{color:#b0b0b0}</style>
 </head><body>
 <h1>HTTP is just text</h1>
 <p>Your browser opened a TCP connection to this server and sent these `)
 	b.WriteString(strconv.Itoa(len(raw)))
-	b.WriteString(` bytes (&#x240d;&#x240a; marks each CRLF line end; the empty line ends the request):</p>
+	b.WriteString(` bytes. <span class="eol">\r\n</span> marks each line end (CR LF); the empty line ends the request.</p>
 <pre id="request">`)
-	b.WriteString(html.EscapeString(shown))
+	for line := range strings.SplitAfterSeq(raw, "\n") {
+		text, eol := strings.TrimSuffix(line, "\n"), `\n`
+		if strings.HasSuffix(text, "\r") {
+			text, eol = strings.TrimSuffix(text, "\r"), `\r\n`
+		}
+		b.WriteString(html.EscapeString(text))
+		if strings.HasSuffix(line, "\n") {
+			b.WriteString(`<span class="eol">` + eol + "</span>\n")
+		}
+	}
 	b.WriteString(`</pre>
 <p>Try <code>curl -v http://`)
 	b.WriteString(html.EscapeString(r.Host))
