@@ -9,16 +9,15 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"netmatrix/internal/testutil"
 )
 
 // curl runs curl against the test server; tests skip where it is missing
 // (CI installs it).
 func curl(t *testing.T, stdin string, args ...string) (stdout, stderr string) {
 	t.Helper()
-	path, err := exec.LookPath("curl")
-	if err != nil {
-		t.Skip("curl not installed: skipping the real-client test (apt-get install curl)")
-	}
+	path := testutil.NeedTool(t, "curl")
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, path, append([]string{"-sS", "--max-time", "10"}, args...)...)

@@ -22,6 +22,7 @@ import (
 	"go.uber.org/goleak"
 
 	"netmatrix/http"
+	"netmatrix/internal/testutil"
 )
 
 func TestMain(m *testing.M) {
@@ -217,16 +218,7 @@ func TestListenError(t *testing.T) {
 // TestChromiumShowsItsRequest loads "/" in headless Chromium: the DOM it
 // renders holds the request text the browser itself sent.
 func TestChromiumShowsItsRequest(t *testing.T) {
-	chrome := ""
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			chrome = p
-			break
-		}
-	}
-	if chrome == "" {
-		t.Skip("chromium not installed: skipping the browser test (apt-get install chromium)")
-	}
+	chrome := testutil.NeedTool(t, "chromium") // Debian's, as .ci/run installs it
 	addr, _, stderr := startServe(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
