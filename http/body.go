@@ -183,6 +183,9 @@ func (bd *body) readTrailer() error {
 	size := 0
 	for {
 		line, err := bd.rd.readLine(bd.maxTrail)
+		if err == errLineTooLong {
+			return reqErr(StatusRequestHeaderFieldsTooLarge, ErrHeaderTooLarge)
+		}
 		if err != nil {
 			return chunkErr(err)
 		}

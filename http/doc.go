@@ -20,6 +20,10 @@
 //	...
 //	srv.Shutdown(shutdownCtx) // lets requests in flight finish
 //
+// Serve takes a context first, like every blocking call in netmatrix: it
+// is the base context of each Request, and cancelling it closes the server
+// at once; Shutdown is the graceful way.
+//
 // The hot path does not allocate: each connection reuses one Request,
 // response and body reader; buffers come from pools and an idle
 // keep-alive connection keeps only a 1 KiB read buffer; the Date header is

@@ -465,3 +465,45 @@ func TestNetHTTPClient(t *testing.T) {
 	resp.Body.Close()
 	assert.Len(t, body, 100000)
 }
+
+// TestPartialPipelineFlushes: with one whole request and half of the next
+// buffered, the server must send the first response before it waits for
+// the rest, or a client that waits for it would deadlock with us.
+func TestPartialPipelineFlushes(t *testing.T) {
+	addr, _ := startServer(t, testMux(), Config{})
+	c := dial(t, addr)
+	br := bufio.NewReader(c)
+	io.WriteString(c, "GET /hello HTTP/1.1\r\nHost: a\r\n\r\nGET /path/2 HTTP/1.1\r\nHo")
+	_, body := readResp(t, br, "GET")
+	assert.Equal(t, "Hello, World!", body)
+	io.WriteString(c, "st: a\r\n\r\n")
+	_, body = readResp(t, br, "GET")
+	assert.Equal(t, "prefix /path/2", body)
+}
+
+// TestFlushStreams: a handler's Flush sends what it has at once, chunked,
+// before the handler returns.
+func TestFlushStreams(t *testing.T) {
+	next := make(chan struct{})
+	mux := NewServeMux()
+	mux.HandleFunc("/events", func(w ResponseWriter, r *Request) {
+		w.WriteString("first\n")
+		require.NoError(t, w.Flush())
+		<-next
+		w.WriteString("second\n")
+	})
+	addr, _ := startServer(t, mux, Config{})
+	c := dial(t, addr)
+	io.WriteString(c, "GET /events HTTP/1.1\r\nHost: a\r\n\r\n")
+	br := bufio.NewReader(c)
+	resp, err := nethttp.ReadResponse(br, nil)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"chunked"}, resp.TransferEncoding)
+	line, err := bufio.NewReader(resp.Body).ReadString('\n')
+	require.NoError(t, err)
+	assert.Equal(t, "first\n", line, "arrives while the handler still runs")
+	close(next)
+	rest, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	assert.Equal(t, "second\n", string(rest))
+}
