@@ -62,8 +62,8 @@ func TestMathisModel(t *testing.T) {
 
 func TestRunName(t *testing.T) {
 	day := time.Date(2026, 11, 25, 3, 4, 5, 0, time.UTC)
-	sweep := []Record{{Scenario: Scenario{Started: day, Sweep: &Sweep{Param: "loss"}}}}
-	assert.Equal(t, "2026-11-25-sweep-loss", RunName(sweep))
+	sweep := []Record{{Scenario: Scenario{Started: day, Sweep: &Sweep{Param: "loss"}, CongestionControl: "reno"}}}
+	assert.Equal(t, "2026-11-25-sweep-loss-reno", RunName(sweep))
 	pair := []Record{{Scenario: Scenario{Started: day, Name: "clean"}}, {Scenario: Scenario{Name: "lossy"}}}
 	assert.Equal(t, "2026-11-25-clean-lossy", RunName(pair))
 	odd := []Record{{Scenario: Scenario{Started: day, Name: "4G+custom / ../x"}}}

@@ -19,7 +19,8 @@ const (
 )
 
 // RunName is the folder name a saved run gets: its date, then its
-// scenarios or its sweep ("2026-11-25-sweep-loss", "2026-11-25-clean-lossy").
+// scenarios, or its sweep and TCP congestion control
+// ("2026-11-25-sweep-loss-reno", "2026-11-25-clean-lossy").
 func RunName(records []Record) string {
 	date := time.Now().UTC()
 	if len(records) > 0 && !records[0].Scenario.Started.IsZero() {
@@ -28,6 +29,9 @@ func RunName(records []Record) string {
 	var what string
 	if IsSweep(records) {
 		what = "sweep-" + records[0].Scenario.Sweep.Param
+		if cc := records[0].Scenario.CongestionControl; cc != "" {
+			what += "-" + cc
+		}
 	} else {
 		names := make([]string, len(records))
 		for i, rec := range records {

@@ -89,7 +89,7 @@ func TestSweepMakesARecordPerValueAndSaves(t *testing.T) {
 	}
 	assert.Contains(t, errs, "compare: saved to ")
 
-	runs, err := filepath.Glob(filepath.Join(dir, "*-sweep-loss"))
+	runs, err := filepath.Glob(filepath.Join(dir, "*-sweep-loss-reno"))
 	require.NoError(t, err)
 	require.Len(t, runs, 1)
 	for _, f := range []string{results.RunFile, results.ReportFile, "sweep-goodput.svg", "sweep-delivered.svg",
@@ -124,7 +124,7 @@ func TestReplayRendersEveryFormat(t *testing.T) {
 		code, _, errs := run(t, t.Context(), "-replay", fixture, "-save", "-save-dir", dir, "-o", filepath.Join(dir, "out.md"), "-format", "markdown")
 		require.Equal(t, exitOK, code, errs)
 		assert.FileExists(t, filepath.Join(dir, "out.md"))
-		runs, _ := filepath.Glob(filepath.Join(dir, "*-sweep-loss", "sweep-goodput.svg"))
+		runs, _ := filepath.Glob(filepath.Join(dir, "*-sweep-loss-reno", "sweep-goodput.svg"))
 		assert.Len(t, runs, 1)
 	})
 }
