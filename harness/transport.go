@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"netmatrix/quic"
 )
 
 // msgConn is a client's view of a message flow: what tcp.Client,
@@ -74,13 +76,16 @@ type transport interface {
 
 // transports are the rows netmatrix knows, in the order tables show them.
 var transports = map[string]transport{
-	"tcp": tcpTransport{},
-	"udp": udpTransport{},
+	"tcp":         tcpTransport{},
+	"udp":         udpTransport{},
+	"quic":        quicTransport{quic.OneStream},
+	"quic-permsg": quicTransport{quic.StreamPerMessage},
+	"quic-dgram":  quicTransport{quic.Datagrams},
 }
 
 // transportOrder is the display order; names missing from transports are
 // skipped.
-var transportOrder = []string{"tcp", "udp", "quic", "quic-streams", "quic-dgram"}
+var transportOrder = []string{"tcp", "udp", "quic", "quic-permsg", "quic-dgram"}
 
 // TransportNames lists the transports this build can run.
 func TransportNames() []string {

@@ -1,0 +1,159 @@
+package quic
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"io"
+	"net"
+	"sync"
+
+	quicgo "github.com/quic-go/quic-go"
+
+	"netmatrix/internal/wire"
+)
+
+// Sink receives messages in every shape and reports each arrival as it
+// happens: length-prefixed messages on one stream, a message per
+// unidirectional stream, datagrams, or a bulk byte stream. When a client
+// finishes a stream, the sink closes its side after the last report, so a
+// client that reads the end knows everything it sent has been counted.
+type Sink struct {
+	// Identity is the certificate the server presents. Nil means
+	// DefaultIdentity, which clients in the same process trust by default.
+	Identity *Identity
+	// Config tunes quic-go; the zero value is netmatrix's default.
+	Config Config
+	// OnMessage is called for each message with the time it was read:
+	// when its last byte came, for a message on its own stream. Calls
+	// never overlap, but messages on their own streams are reported in
+	// the order they complete, which need not be the order they were
+	// sent. msg is valid only during the call. Nil means messages are
+	// read and dropped.
+	OnMessage func(msg []byte, arrived int64)
+	// OnBytes is called for each read of a bulk stream, in order, with
+	// the time it was read. chunk is valid only during the call.
+	OnBytes func(chunk []byte, arrived int64)
+
+	server
+	mu sync.Mutex // serialises the callbacks
+}
+
+// Serve receives on pc until ctx is done or pc fails. It closes pc and
+// every connection before it returns.
+func (s *Sink) Serve(ctx context.Context, pc net.PacketConn) error {
+	return s.serve(ctx, pc, s.Identity, s.Config, func(c *quicgo.Conn) {
+		done := newTally()
+		acceptLoops(c,
+			func(st *quicgo.Stream) { s.stream(c, st, done) },
+			func(st *quicgo.ReceiveStream) {
+				// A stream per message: the whole stream is the message.
+				if msg, err := readAll(st, wire.MaxFrame); err == nil {
+					s.message(msg)
+				} else {
+					st.CancelRead(codeTooLarge)
+				}
+				done.add()
+			},
+			s.message)
+	})
+}
+
+func (s *Sink) message(msg []byte) { s.report(s.OnMessage, msg) }
+func (s *Sink) bytes(chunk []byte) { s.report(s.OnBytes, chunk) }
+
+// report stamps b with its arrival and hands it to f, one call at a time.
+func (s *Sink) report(f func([]byte, int64), b []byte) {
+	now := wire.Now()
+	if f == nil {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f(b, now)
+}
+
+// stream serves one bidirectional stream, by its first byte.
+func (s *Sink) stream(c *quicgo.Conn, st *quicgo.Stream, done *tally) {
+	bp := bufPool.Get().(*[]byte)
+	defer bufPool.Put(bp)
+	buf := *bp
+	var kind [1]byte
+	if _, err := io.ReadFull(st, kind[:]); err != nil {
+		abort(st, codeBadFlow)
+		return
+	}
+	var err error
+	switch kind[0] {
+	case flowMessages:
+		for {
+			var n int
+			if n, err = wire.ReadFrame(st, buf); err != nil {
+				break
+			}
+			s.message(buf[:n])
+		}
+	case flowBulk:
+		for {
+			n, rerr := st.Read(buf)
+			if n > 0 {
+				s.bytes(buf[:n])
+			}
+			if err = rerr; err != nil {
+				break
+			}
+		}
+	case flowFinish:
+		var count [8]byte
+		if _, err = io.ReadFull(st, count[:]); err == nil {
+			err = done.wait(c.Context(), int64(binary.BigEndian.Uint64(count[:])))
+		}
+		if err == nil {
+			err = io.EOF
+		}
+	default:
+		abort(st, codeBadFlow)
+		return
+	}
+	if !errors.Is(err, io.EOF) {
+		abort(st, codeClientEnd)
+		return
+	}
+	// Everything the client sent on this stream has been reported.
+	st.Close()
+}
+
+// tally counts the streams-per-message of one connection the sink is done
+// with, so a finish request can wait until it has them all.
+type tally struct {
+	mu      sync.Mutex
+	n       int64
+	changed chan struct{} // closed and replaced at each add
+}
+
+func newTally() *tally { return &tally{changed: make(chan struct{})} }
+
+func (t *tally) add() {
+	t.mu.Lock()
+	t.n++
+	close(t.changed)
+	t.changed = make(chan struct{})
+	t.mu.Unlock()
+}
+
+// wait returns once the count reaches want, or with ctx's error.
+func (t *tally) wait(ctx context.Context, want int64) error {
+	for {
+		t.mu.Lock()
+		n, ch := t.n, t.changed
+		t.mu.Unlock()
+		if n >= want {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-ch:
+		}
+	}
+}
