@@ -237,7 +237,9 @@ func (c *conn) writeError(status int, err error) {
 	c.out = b
 	w.status, w.committed = status, true
 	c.closeAfter = true
-	if log := c.srv.AccessLog; log != nil && c.req.Method != "" {
+	if log := c.srv.AccessLog; log != nil {
+		// Refused requests get a line too, with as much of the request
+		// line as was understood.
 		log(&c.req, status, int64(len(msg)), time.Since(c.now))
 	}
 }
