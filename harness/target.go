@@ -7,65 +7,67 @@ import (
 	"time"
 
 	"netmatrix/internal/wire"
+	"netmatrix/quic"
 	"netmatrix/results"
 	"netmatrix/tcp"
 	"netmatrix/udp"
 )
 
-// ParseTarget checks an echo server address of the form tcp://HOST:PORT or
-// udp://HOST:PORT and returns the transport and the address.
+// Target is an echo server that is already running, ours or anyone's.
+type Target struct {
+	// URL is tcp://HOST:PORT, udp://HOST:PORT or quic://HOST:PORT.
+	URL string
+	// Fingerprint is the SHA-256 of a QUIC server's certificate in hex,
+	// as `compare serve` prints it: the client trusts that certificate
+	// alone. Empty trusts only this process's own certificate.
+	Fingerprint string
+}
+
+// ParseTarget checks an echo server address of the form tcp://HOST:PORT,
+// udp://HOST:PORT or quic://HOST:PORT and returns the transport and the
+// address.
 func ParseTarget(target string) (transport, addr string, err error) {
 	u, err := url.Parse(target)
 	if err != nil || u.Host == "" || u.Port() == "" || (u.Path != "" && u.Path != "/") {
-		return "", "", fmt.Errorf("target %q: want tcp://HOST:PORT or udp://HOST:PORT", target)
+		return "", "", fmt.Errorf("target %q: want tcp://HOST:PORT, udp://HOST:PORT or quic://HOST:PORT", target)
 	}
-	if u.Scheme != "tcp" && u.Scheme != "udp" {
-		return "", "", fmt.Errorf("target %q: the echo workload speaks tcp:// or udp://, not %s://", target, u.Scheme)
+	switch u.Scheme {
+	case "tcp", "udp", "quic":
+		return u.Scheme, u.Host, nil
 	}
-	return u.Scheme, u.Host, nil
+	return "", "", fmt.Errorf("target %q: the echo workload speaks tcp://, udp:// or quic://, not %s://", target, u.Scheme)
 }
 
-// RunTarget runs the echo workload against an RFC 862 echo server that is
-// already running, ours or anyone's, over the host's own network.
-func RunTarget(ctx context.Context, target string, cfg Config, progress Progress) (results.Record, error) {
+// RunTarget runs the echo workload against an echo server that is already
+// running (RFC 862 for tcp and udp; a netmatrix QUIC echo server, one
+// stream, for quic) over the host's own network.
+func RunTarget(ctx context.Context, t Target, cfg Config, progress Progress) (results.Record, error) {
 	cfg = cfg.Defaults()
 	rec := results.Record{Schema: results.Schema, Environment: results.HostEnvironment()}
 	if err := cfg.Validate(); err != nil {
 		return rec, err
 	}
-	scheme, addr, err := ParseTarget(target)
+	scheme, addr, err := ParseTarget(t.URL)
 	if err != nil {
 		return rec, err
 	}
 	rec.Scenario = results.Scenario{
-		Name: "target", Link: "host", Target: target, Started: time.Now().UTC().Truncate(time.Second),
+		Name: "target", Link: "host", Target: t.URL, Started: time.Now().UTC().Truncate(time.Second),
 		Count: cfg.Count, Size: cfg.Size, Interval: results.Duration(cfg.EchoInterval), Nagle: cfg.Nagle,
 	}
 	if progress != nil {
 		progress.Start("target", "echo", scheme)
 	}
 	r, err := func() (results.Result, error) {
-		t0 := wire.Now()
-		var f flow
-		switch scheme {
-		case "tcp":
-			c, err := tcp.DialEcho(ctx, Loopback{}.Dial, addr, tcp.Options{Nagle: cfg.Nagle})
-			if err != nil {
-				return results.Result{}, err
-			}
-			f = flow{conn: c, reliable: true}
-		default:
-			c, err := udp.Dial(ctx, Loopback{}.Dial, addr)
-			if err != nil {
-				return results.Result{}, err
-			}
-			f = flow{conn: c}
+		f, err := dialTarget(ctx, scheme, addr, t.Fingerprint, &cfg)
+		if err != nil {
+			return results.Result{}, err
 		}
 		defer f.conn.Close()
-		f.handshake = wire.Since(t0)
-		r, err := runEcho(ctx, &f, &cfg)
-		if scheme == "tcp" {
-			r.HandshakeMs = ms(f.handshake)
+		r, err := runEcho(ctx, f, &cfg)
+		r.HandshakeMs = ms(f.handshake)
+		if f.stats != nil {
+			r.TransportStats = f.stats()
 		}
 		return r, err
 	}()
@@ -78,4 +80,42 @@ func RunTarget(ctx context.Context, target string, cfg Config, progress Progress
 	}
 	rec.Results = []results.Result{r}
 	return rec, nil
+}
+
+// dialTarget connects an echo client of the scheme's transport to addr.
+func dialTarget(ctx context.Context, scheme, addr, fingerprint string, cfg *Config) (*flow, error) {
+	t0 := wire.Now()
+	switch scheme {
+	case "tcp":
+		c, err := tcp.DialEcho(ctx, Loopback{}.Dial, addr, tcp.Options{Nagle: cfg.Nagle})
+		if err != nil {
+			return nil, err
+		}
+		return &flow{conn: c, reliable: true, handshake: wire.Since(t0)}, nil
+	case "udp":
+		c, err := udp.Dial(ctx, Loopback{}.Dial, addr)
+		if err != nil {
+			return nil, err
+		}
+		return &flow{conn: c}, nil
+	default:
+		opt := &quic.Options{}
+		if fingerprint != "" {
+			tlsConf, err := quic.PinnedClientTLS(fingerprint)
+			if err != nil {
+				return nil, err
+			}
+			opt.TLS = tlsConf
+		}
+		pc, err := Loopback{}.ListenPacket(ctx, "udp", ":0")
+		if err != nil {
+			return nil, err
+		}
+		c, err := quic.DialEcho(ctx, pc, addr, quic.OneStream, opt)
+		if err != nil {
+			return nil, err
+		}
+		return &flow{conn: c, reliable: true, handshake: c.Handshake(),
+			stats: func() map[string]uint64 { return c.Stats().Map() }}, nil
+	}
 }

@@ -46,7 +46,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 type compareCmd struct {
 	cfg       harness.Config
 	link      linkFlags
-	target    string
+	target    harness.Target
 	format    string
 	out       string
 	scenarios []harness.Scenario
@@ -82,7 +82,7 @@ func parseCompare(args []string, stderr io.Writer) (*compareCmd, error) {
 	fs.SetOutput(stderr)
 	var (
 		c          compareCmd
-		transports = fs.String("transports", strings.Join(harness.TransportNames(), ","), "transports to compare, comma-separated")
+		transports = fs.String("transports", harness.DefaultTransports, "transports to compare, comma-separated: tcp, udp, quic (one stream and a stream per message), quic-permsg, quic-dgram")
 		workloads  = fs.String("workload", strings.Join(harness.WorkloadNames(), ","), "workloads to run, comma-separated: echo, stream, bulk")
 		rate       = fs.String("rate", "auto", "UDP bulk target rate (100mbit, 1gbit); 0 sends as fast as the socket takes datagrams; auto is the link's rate limit, or 100mbit on an unlimited emulated link, or unlimited on loopback")
 		bulkBytes  = fs.String("bytes", "0", "bulk: transfer this much (10MiB, 1GB) and wait for all of it, to show completion time; 0 runs for -duration")
@@ -96,7 +96,8 @@ func parseCompare(args []string, stderr io.Writer) (*compareCmd, error) {
 	fs.BoolVar(&c.cfg.Nagle, "nagle", false, "leave Nagle's algorithm on for TCP (off by default: TCP_NODELAY)")
 	fs.IntVar(&c.cfg.DatagramSize, "dgram-size", 1400, "UDP bulk datagram size in bytes")
 	c.link.register(fs)
-	fs.StringVar(&c.target, "target", "", "measure echo against a running echo server: tcp://HOST:PORT or udp://HOST:PORT")
+	fs.StringVar(&c.target.URL, "target", "", "measure echo against a running echo server: tcp://HOST:PORT, udp://HOST:PORT or quic://HOST:PORT")
+	fs.StringVar(&c.target.Fingerprint, "fingerprint", "", "with a quic:// -target: the server certificate's SHA-256, as `compare serve` prints it")
 	fs.StringVar(&c.format, "format", "table", "output: table, markdown, csv or json (one record per line)")
 	fs.StringVar(&c.out, "o", "", "write the output to this file instead of standard output")
 	fs.StringVar(&c.sweep, "sweep", "", "run one emulated path per value of a link setting, every transport on each: loss=0,0.5,1,2,5,10% or delay=0,20,80ms, jitter=..., bandwidth=1,10,100mbit")
@@ -136,7 +137,7 @@ func parseCompare(args []string, stderr io.Writer) (*compareCmd, error) {
 		return &c, nil
 	}
 	var err error
-	if c.cfg.Transports, err = harness.ParseList("transport", *transports, harness.TransportNames()); err != nil {
+	if c.cfg.Transports, err = harness.ExpandTransports(*transports); err != nil {
 		return fail("%v", err)
 	}
 	if c.cfg.Workloads, err = harness.ParseList("workload", *workloads, harness.WorkloadNames()); err != nil {
@@ -151,11 +152,11 @@ func parseCompare(args []string, stderr io.Writer) (*compareCmd, error) {
 	if err := c.cfg.Validate(); err != nil {
 		return fail("%v", err)
 	}
-	if c.target != "" {
+	if c.target.URL != "" {
 		if c.sweep != "" {
 			return fail("-sweep runs on the emulated path; it cannot measure a -target")
 		}
-		if _, _, err := harness.ParseTarget(c.target); err != nil {
+		if _, _, err := harness.ParseTarget(c.target.URL); err != nil {
 			return fail("-target: %v", err)
 		}
 		return &c, nil
@@ -206,7 +207,7 @@ func isShellSafe(r rune) bool {
 
 func (c *compareCmd) run(ctx context.Context, stdout, stderr io.Writer) int {
 	var pl *plan
-	if c.target == "" {
+	if c.target.URL == "" {
 		pl = newPlan(c.scenarios, c.cfg)
 	}
 	prog := newProgress(stderr, pl, c.forceTTY)
@@ -214,7 +215,7 @@ func (c *compareCmd) run(ctx context.Context, stdout, stderr io.Writer) int {
 		records []results.Record
 		err     error
 	)
-	if c.target != "" {
+	if c.target.URL != "" {
 		var rec results.Record
 		rec, err = harness.RunTarget(ctx, c.target, c.cfg, prog)
 		records = []results.Record{rec}

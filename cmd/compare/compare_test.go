@@ -19,6 +19,7 @@ import (
 	"go.uber.org/goleak"
 
 	"netmatrix/internal/testutil"
+	"netmatrix/quic"
 	"netmatrix/results"
 )
 
@@ -123,8 +124,18 @@ func TestTargetAgainstServe(t *testing.T) {
 		done <- code
 	}()
 	testutil.WaitListening(t, addr)
-	for _, scheme := range []string{"tcp", "udp"} {
-		code, out, errs := run(t, t.Context(), "-target", scheme+"://"+addr, "-count", "30", "-format", "json")
+	id, err := quic.DefaultIdentity()
+	require.NoError(t, err)
+	quicAddr := net.JoinHostPort("127.0.0.1", itoa(port+2))
+	for _, target := range [][]string{
+		{"-target", "tcp://" + addr},
+		{"-target", "udp://" + addr},
+		// The QUIC echo two ports up, its certificate pinned as a client
+		// on another host would.
+		{"-target", "quic://" + quicAddr, "-fingerprint", id.Fingerprint()},
+	} {
+		scheme := strings.SplitN(target[1], ":", 2)[0]
+		code, out, errs := run(t, t.Context(), append(target, "-count", "30", "-format", "json")...)
 		require.Equal(t, exitOK, code, errs)
 		recs, err := results.ReadJSON(strings.NewReader(out))
 		require.NoError(t, err)

@@ -11,16 +11,18 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"netmatrix/quic"
 	"netmatrix/tcp"
 	"netmatrix/udp"
 )
 
-// serveMain runs the servers on their own: echo on the given port (TCP and
-// UDP), sinks on the next one, until ctx is done.
+// serveMain runs the servers on their own until ctx is done: echo on the
+// given port (TCP and UDP), sinks on the next one, QUIC's echo and sink on
+// the two after (QUIC needs UDP sockets of its own).
 func serveMain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("compare serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	listen := fs.String("listen", "127.0.0.1:7007", "address for the echo servers (TCP and UDP); the sinks take the next port")
+	listen := fs.String("listen", "127.0.0.1:7007", "address for the echo servers (TCP and UDP); the sinks take the next port, QUIC's echo and sink the two after")
 	sockperf := fs.Bool("sockperf", false, "answer sockperf's ping-pong instead of echoing raw bytes")
 	rateLimit := fs.Float64("rate-limit", 0, "UDP echo: most datagrams answered per second per source address (0: no limit)")
 	nagle := fs.Bool("nagle", false, "leave Nagle's algorithm on for TCP echo")
@@ -41,8 +43,8 @@ func serveMain(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	}
 	host, portStr, err := net.SplitHostPort(*listen)
 	port, perr := strconv.Atoi(portStr)
-	if err != nil || perr != nil || port < 0 || port > 65534 {
-		fmt.Fprintf(stderr, "compare serve: -listen %q: want HOST:PORT with a port below 65535\n", *listen)
+	if err != nil || perr != nil || port < 0 || port > 65532 {
+		fmt.Fprintf(stderr, "compare serve: -listen %q: want HOST:PORT with a port below 65533 (four ports are used)\n", *listen)
 		fs.Usage()
 		return exitUsage
 	}
@@ -85,6 +87,20 @@ func serve(ctx context.Context, host string, port int, opt serveOptions, out io.
 		return err
 	}
 	defer sinkPC.Close()
+	quicEchoPC, err := udp.Listen(ctx, addr(port+2))
+	if err != nil {
+		return err
+	}
+	defer quicEchoPC.Close()
+	quicSinkPC, err := udp.Listen(ctx, addr(port+3))
+	if err != nil {
+		return err
+	}
+	defer quicSinkPC.Close()
+	id, err := quic.DefaultIdentity()
+	if err != nil {
+		return err
+	}
 
 	var msgs, bytes atomic.Int64
 	count := func(msg []byte, _ int64) { msgs.Add(1); bytes.Add(int64(len(msg))) }
@@ -94,6 +110,8 @@ func serve(ctx context.Context, host string, port int, opt serveOptions, out io.
 	udpEcho := &udp.EchoServer{Sockperf: opt.sockperf, RateLimit: opt.rateLimit}
 	tcpSink := &tcp.Sink{OnMessage: count, OnBytes: countBytes}
 	udpSink := &udp.Sink{OnMessage: count}
+	quicEcho := &quic.EchoServer{Identity: id}
+	quicSink := &quic.Sink{Identity: id, OnMessage: count, OnBytes: countBytes}
 
 	mode := "echo (RFC 862)"
 	if opt.sockperf {
@@ -101,6 +119,8 @@ func serve(ctx context.Context, host string, port int, opt serveOptions, out io.
 	}
 	fmt.Fprintf(out, "compare serve: %s on tcp and udp %s; sinks on tcp and udp %s; Ctrl-C stops\n",
 		mode, echoLn.Addr(), sinkLn.Addr())
+	fmt.Fprintf(out, "compare serve: quic echo on %s, quic sink on %s (ALPN %q, certificate sha256 %s)\n",
+		quicEchoPC.LocalAddr(), quicSinkPC.LocalAddr(), quic.ALPN, id.Fingerprint())
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -123,6 +143,8 @@ func serve(ctx context.Context, host string, port int, opt serveOptions, out io.
 	run(func(ctx context.Context) error { return udpEcho.Serve(ctx, echoPC) })
 	run(func(ctx context.Context) error { return tcpSink.Serve(ctx, sinkLn) })
 	run(func(ctx context.Context) error { return udpSink.Serve(ctx, sinkPC) })
+	run(func(ctx context.Context) error { return quicEcho.Serve(ctx, quicEchoPC) })
+	run(func(ctx context.Context) error { return quicSink.Serve(ctx, quicSinkPC) })
 	wg.Wait()
 	st := udpEcho.Stats()
 	fmt.Fprintf(out, "compare serve: stopped; udp echo answered %d of %d datagrams (%d from echo-loop ports refused, %d over the rate limit); sinks took %d messages, %d bytes\n",
