@@ -87,7 +87,7 @@ func Run(ctx context.Context, scenarios []Scenario, cfg Config, progress Progres
 		for i := range scenarios {
 			for _, t := range cfg.Transports {
 				j := job{&scenarios[i], i, w, t}
-				if w == "stream" || (w == "echo" && scenarios[i].Concurrent) {
+				if w == "stream" || ((w == "echo" || w == "http") && scenarios[i].Concurrent) {
 					together = append(together, j)
 				} else {
 					alone = append(alone, j)
@@ -172,6 +172,13 @@ func runJob(ctx context.Context, j job, cfg *Config, progress Progress) (r resul
 		}
 	case "stream":
 		r, err = runStream(ctx, tr, p, cfg)
+	case "http":
+		// HTTP/1.1 runs over TCP alone; the other rows have no HTTP.
+		if j.transport != "tcp" {
+			err = errNotApplicable
+			return r, false
+		}
+		r, err = runHTTP(ctx, p, cfg)
 	case "bulk":
 		bc := *cfg
 		switch bc.BulkRate {

@@ -99,7 +99,7 @@ func TransportNames() []string {
 }
 
 // WorkloadNames lists the workloads, in the order they run.
-func WorkloadNames() []string { return []string{"echo", "stream", "bulk"} }
+func WorkloadNames() []string { return []string{"echo", "stream", "bulk", "http"} }
 
 // ParseList checks a comma-separated list against the known names and
 // returns it in canonical order.

@@ -47,6 +47,8 @@ func explainScenario(workload string, rs []Result) string {
 		switch {
 		case workload == "echo":
 			what = "answered every probe"
+		case workload == "http":
+			what = "answered every request"
 		}
 		clauses = append(clauses, fmt.Sprintf("%s %s", joinNames(complete), what))
 	}

@@ -91,7 +91,7 @@ func columns(workload string) []column {
 		}}
 		return []column{sent, deliv, lost, queued, gp, el, ver, link, stack, retx}
 	default:
-		return []column{sent, deliv, lost, p50, p90, p99, p999, mx}
+		return []column{sent, deliv, lost, p50, p90, p99, p999, mx, link, retx}
 	}
 }
 

@@ -84,7 +84,7 @@ func TestSweepMakesARecordPerValueAndSaves(t *testing.T) {
 		assert.Equal(t, sc.Sweep.Value, sc.Up.Loss, "the swept loss is on the link, both ways")
 		assert.Equal(t, sc.Sweep.Value, sc.Down.Loss)
 		assert.Equal(t, "reno", sc.CongestionControl)
-		assert.Len(t, recs[i].Results, 6, "tcp and udp, three workloads")
+		assert.Len(t, recs[i].Results, 7, "tcp and udp in echo, stream and bulk; http over tcp alone")
 		assert.Contains(t, recs[i].Command, "-sweep loss=0,1,5%")
 	}
 	assert.Contains(t, errs, "compare: saved to ")

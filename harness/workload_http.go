@@ -1,0 +1,69 @@
+package harness
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+
+	"netmatrix/harness/metrics"
+	"netmatrix/http"
+	"netmatrix/results"
+)
+
+// runHTTP sends Count GET requests one after another over a keep-alive
+// connection (what an API client or a browser tab does) to the raw HTTP
+// server on the path, each answered with a Size-byte body, and records
+// how long each request took, first byte written to last byte read. A
+// request that fails or comes back wrong counts as lost.
+func runHTTP(ctx context.Context, p Path, cfg *Config) (results.Result, error) {
+	ln, err := p.Server().Listen(ctx, "tcp", serverAddr(p))
+	if err != nil {
+		return results.Result{}, err
+	}
+	body := bytes.Repeat([]byte("x"), cfg.Size)
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/octet-stream")
+		w.Write(body)
+	})
+	srv := &http.Server{Handler: mux}
+	stop := startServer(ctx, func(ctx context.Context) error { return srv.Serve(ctx, ln) })
+	defer stop()
+
+	client := &http.Client{Dial: p.Client().Dial}
+	defer client.CloseIdle()
+	url := "http://" + ln.Addr().String() + "/"
+	lat := metrics.NewHistogram()
+	r := results.Result{Unit: "requests", Sent: int64(cfg.Count)}
+	// The run goes on past a failed request; the first error is kept.
+	var firstErr error
+	fail := func(err error) {
+		if firstErr == nil {
+			firstErr = err
+		}
+	}
+	for i := 0; i < cfg.Count; i++ {
+		rctx, cancel := context.WithTimeout(ctx, finishTimeout)
+		resp, err := client.Get(rctx, url)
+		cancel()
+		if ctx.Err() != nil {
+			return r, ctx.Err()
+		}
+		switch {
+		case err != nil:
+			fail(fmt.Errorf("http: request %d: %w", i, err))
+		case resp.Status != 200 || !bytes.Equal(resp.Body, body):
+			r.Corrupt++
+			fail(fmt.Errorf("http: request %d: status %d with %d bytes", i, resp.Status, len(resp.Body)))
+		default:
+			r.Delivered++
+			lat.Record(resp.Timing.Total)
+			if i == 0 {
+				r.HandshakeMs = ms(resp.Timing.Connect)
+			}
+		}
+	}
+	r.Lost = r.Sent - r.Delivered
+	r.LatencyMs = lat.Summary()
+	return r, firstErr
+}
