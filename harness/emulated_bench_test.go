@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"net"
+	"runtime"
 	"strconv"
 	"testing"
 
@@ -48,6 +49,9 @@ func benchTCPGoodput(b *testing.B, spec link.Spec) {
 	buf := make([]byte, 256<<10)
 	b.SetBytes(int64(len(buf)))
 	b.ReportAllocs()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	start := p.Stats()
 	b.ResetTimer()
 	for b.Loop() {
 		if _, err := c.Write(buf); err != nil {
@@ -62,6 +66,13 @@ func benchTCPGoodput(b *testing.B, spec link.Spec) {
 	if want := int64(b.N) * int64(len(buf)); n != want {
 		b.Fatalf("received %d bytes, sent %d", n, want)
 	}
+	runtime.ReadMemStats(&after)
 	st := p.Stats()
-	b.ReportMetric(float64(st.Up.Forwarded)/float64(b.N), "pkts/op")
+	// Every allocation in the process while the flow ran (both stacks,
+	// gonet, the relay, the benchmark) over every packet either way, data
+	// and ACKs.
+	pkts := st.Up.Forwarded + st.Down.Forwarded - start.Up.Forwarded - start.Down.Forwarded
+	b.ReportMetric(float64(st.Up.Forwarded-start.Up.Forwarded)/float64(b.N), "pkts/op")
+	b.ReportMetric(float64(pkts)/b.Elapsed().Seconds(), "pkts/s")
+	b.ReportMetric(float64(after.Mallocs-before.Mallocs)/float64(pkts), "allocs/pkt")
 }

@@ -37,7 +37,8 @@ type Config struct {
 	Jitter time.Duration
 	// Reorder is the share of packets sent ahead of the queue, 0..1: they
 	// skip the delay and overtake the packets still held. With no delay
-	// there is nothing to overtake, so reordering needs Delay or Jitter.
+	// there is nothing to overtake, so Validate refuses Reorder without
+	// Delay or Jitter.
 	Reorder float64
 	// Duplicate is the share of packets delivered twice, 0..1.
 	Duplicate float64
@@ -84,6 +85,11 @@ func (c Config) Validate() error {
 		// The good-to-bad transition probability Loss/((1-Loss)*BurstLen)
 		// would exceed 1.
 		errs = append(errs, fmt.Errorf("link: loss %v cannot have bursts of mean %v packets", c.Loss, c.BurstLen))
+	}
+	if c.Reorder > 0 && c.Delay <= 0 && c.Jitter <= 0 {
+		// As in netem: with nothing held there is nothing to overtake, and
+		// a reorder setting that does nothing would mislead.
+		errs = append(errs, fmt.Errorf("link: reorder %v needs a delay or jitter: packets sent ahead overtake those the delay holds", c.Reorder))
 	}
 	if c.Delay < 0 || c.Jitter < 0 {
 		errs = append(errs, fmt.Errorf("link: delay %v and jitter %v must not be negative", c.Delay, c.Jitter))

@@ -131,6 +131,7 @@ func TestConfigValidate(t *testing.T) {
 		{Loss: -0.1}, {Loss: 1}, {Loss: math.NaN()}, {Reorder: 2}, {Duplicate: -1},
 		{Loss: 0.6, BurstLen: 1.2}, {BurstLen: -1}, {Delay: -1}, {Jitter: -1},
 		{Bandwidth: -1}, {Queue: -1}, {MTU: 100}, {MTU: 70000},
+		{Reorder: 0.01}, {Reorder: 0.01, Bandwidth: 1e6},
 	} {
 		assert.Error(t, c.Validate(), "%+v", c)
 	}
