@@ -1,9 +1,6 @@
 package quic
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
@@ -11,10 +8,11 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"math/big"
 	"strings"
 	"sync"
 	"time"
+
+	"netmatrix/internal/selfsigned"
 )
 
 // ALPN is the application protocol both ends name in the TLS handshake.
@@ -39,42 +37,12 @@ type Identity struct {
 // NewIdentity makes a fresh self-signed certificate for ServerName, valid
 // from an hour ago (clocks differ) for a year.
 func NewIdentity() (*Identity, error) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	cert, err := selfsigned.Certificate(pkix.Name{CommonName: ServerName}, []string{ServerName}, 365*24*time.Hour)
 	if err != nil {
-		return nil, fmt.Errorf("quic: certificate key: %w", err)
+		return nil, fmt.Errorf("quic: %w", err)
 	}
-	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 127))
-	if err != nil {
-		return nil, fmt.Errorf("quic: certificate serial: %w", err)
-	}
-	now := time.Now()
-	tmpl := &x509.Certificate{
-		SerialNumber:          serial,
-		Subject:               pkix.Name{CommonName: ServerName},
-		DNSNames:              []string{ServerName},
-		NotBefore:             now.Add(-time.Hour),
-		NotAfter:              now.Add(365 * 24 * time.Hour),
-		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		BasicConstraintsValid: true,
-		// Self-signed: the certificate is its own root, so a pool with
-		// it alone verifies it.
-		IsCA: true,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		return nil, fmt.Errorf("quic: create certificate: %w", err)
-	}
-	leaf, err := x509.ParseCertificate(der)
-	if err != nil {
-		return nil, fmt.Errorf("quic: parse certificate: %w", err)
-	}
-	id := &Identity{
-		cert: tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf},
-		pool: x509.NewCertPool(),
-		sum:  sha256.Sum256(der),
-	}
-	id.pool.AddCert(leaf)
+	id := &Identity{cert: cert, pool: x509.NewCertPool(), sum: sha256.Sum256(cert.Certificate[0])}
+	id.pool.AddCert(cert.Leaf)
 	return id, nil
 }
 
