@@ -16,6 +16,10 @@ import (
 // do the receiving stack's work inside the sending stack's locks, which
 // halved TCP throughput between two netstacks (about 210 against 500
 // MB/s), while the hand-off is paid once per batch of due packets.
+//
+// Only a rate limit bounds what a direction holds (its Queue); a delay
+// line alone holds whatever the senders put in it over the delay, as a
+// long fibre would.
 type Relay struct {
 	start  time.Time
 	lanes  [2]lane
