@@ -26,7 +26,7 @@ type Config struct {
 	// Size is each echo and stream message in bytes, header included.
 	// Zero means 160 (a 20 ms G.711 voice frame).
 	Size int
-	// Duration is how long each bulk run sends. Zero means 2 s. The run
+	// Duration is how long each bulk run sends. Zero means 1 s. The run
 	// ends then: what a reliable sender still had queued is not waited
 	// for (iperf3 counts the same way), unless BulkBytes asks for a
 	// transfer of a fixed size.
@@ -70,7 +70,7 @@ func (c Config) Defaults() Config {
 		c.Size = 160
 	}
 	if c.Duration == 0 {
-		c.Duration = 2 * time.Second
+		c.Duration = time.Second
 	}
 	if c.Timeout == 0 {
 		c.Timeout = time.Second

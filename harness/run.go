@@ -82,35 +82,61 @@ func Run(ctx context.Context, scenarios []Scenario, cfg Config, progress Progres
 		records[j.index].Results = append(records[j.index].Results, r)
 	}
 
+	// Three phases: the latency runs that can share the machine all at
+	// once (paced streams always; echo and http where the link's delay
+	// dwarfs what sharing adds), then the latency runs that need it to
+	// themselves, then bulk runs one by one, each wanting every cycle.
+	var together, alone, bulk []job
 	for _, w := range cfg.Workloads {
-		var together, alone []job
 		for i := range scenarios {
 			for _, t := range cfg.Transports {
+				if !applies(w, t) {
+					continue
+				}
 				j := job{&scenarios[i], i, w, t}
-				if w == "stream" || ((w == "echo" || w == "http") && scenarios[i].Concurrent) {
+				switch {
+				case w == "bulk":
+					bulk = append(bulk, j)
+				case w == "stream" || scenarios[i].Concurrent:
 					together = append(together, j)
-				} else {
+				default:
 					alone = append(alone, j)
 				}
 			}
 		}
-		var wg sync.WaitGroup
-		for _, j := range together {
-			wg.Go(func() { r, ok := runJob(ctx, j, &cfg, progress); add(j, r, ok) })
+	}
+	var wg sync.WaitGroup
+	for _, j := range together {
+		wg.Go(func() { r, ok := runJob(ctx, j, &cfg, progress); add(j, r, ok) })
+	}
+	wg.Wait()
+	for _, j := range append(alone, bulk...) {
+		if ctx.Err() != nil {
+			break
 		}
-		wg.Wait()
-		for _, j := range alone {
-			r, ok := runJob(ctx, j, &cfg, progress)
-			add(j, r, ok)
-		}
-		if err := ctx.Err(); err != nil {
-			return records, err
-		}
+		r, ok := runJob(ctx, j, &cfg, progress)
+		add(j, r, ok)
+	}
+	if err := ctx.Err(); err != nil {
+		return records, err
 	}
 	for i := range records {
 		sortResults(records[i].Results, cfg.Workloads)
 	}
 	return records, nil
+}
+
+// applies reports whether a transport has a shape for a workload: HTTP/1.1
+// runs over TCP alone, and a bulk transfer is one stream, not a stream
+// per message.
+func applies(workload, transport string) bool {
+	switch workload {
+	case "http":
+		return transport == "tcp"
+	case "bulk":
+		return transport != "quic-permsg"
+	}
+	return true
 }
 
 // sortResults orders results by workload, then transport, as tables show them.
@@ -173,11 +199,6 @@ func runJob(ctx context.Context, j job, cfg *Config, progress Progress) (r resul
 	case "stream":
 		r, err = runStream(ctx, tr, p, cfg)
 	case "http":
-		// HTTP/1.1 runs over TCP alone; the other rows have no HTTP.
-		if j.transport != "tcp" {
-			err = errNotApplicable
-			return r, false
-		}
 		r, err = runHTTP(ctx, p, cfg)
 	case "bulk":
 		bc := *cfg

@@ -91,7 +91,7 @@ func parseCompare(args []string, stderr io.Writer) (*compareCmd, error) {
 	fs.DurationVar(&c.cfg.Interval, "interval", 20*time.Millisecond, "stream pacing: one message every interval")
 	fs.DurationVar(&c.cfg.EchoInterval, "echo-interval", 0, "echo pacing; 0 keeps one message in flight (ping-pong)")
 	fs.IntVar(&c.cfg.Size, "size", 160, "echo and stream message size in bytes, 16-byte header included")
-	fs.DurationVar(&c.cfg.Duration, "duration", 2*time.Second, "how long each bulk run sends")
+	fs.DurationVar(&c.cfg.Duration, "duration", time.Second, "how long each bulk run sends")
 	fs.DurationVar(&c.cfg.Timeout, "timeout", time.Second, "how long an echo reply may take before the probe counts as lost")
 	fs.BoolVar(&c.cfg.Nagle, "nagle", false, "leave Nagle's algorithm on for TCP (off by default: TCP_NODELAY)")
 	fs.IntVar(&c.cfg.DatagramSize, "dgram-size", 1400, "UDP bulk datagram size in bytes")
