@@ -68,8 +68,20 @@ func isTimeout(err error) bool {
 	return errors.Is(err, os.ErrDeadlineExceeded) || errors.As(err, &ne) && ne.Timeout()
 }
 
+// replyTimeout is how long to wait for one reply. A datagram's reply that
+// takes longer than Timeout is lost; a reliable transport's is only
+// delayed (retransmissions back off to seconds), so it is given until it
+// must have stalled.
+func replyTimeout(f *flow, cfg *Config) time.Duration {
+	if f.reliable {
+		return max(cfg.Timeout, finishTimeout)
+	}
+	return cfg.Timeout
+}
+
 func echoPingPong(ctx context.Context, f *flow, cfg *Config) (*echoTally, error) {
 	t := &echoTally{rtt: metrics.NewHistogram()}
+	timeout := replyTimeout(f, cfg)
 	out := make([]byte, cfg.Size)
 	in := replyBuffer(f, cfg.Size)
 	stop := context.AfterFunc(ctx, func() { f.conn.SetReadDeadline(time.Now()) })
@@ -79,7 +91,7 @@ func echoPingPong(ctx context.Context, f *flow, cfg *Config) (*echoTally, error)
 		if err := f.conn.WriteMsg(out); err != nil {
 			return t, fmt.Errorf("echo: send %d: %w", seq, err)
 		}
-		f.conn.SetReadDeadline(time.Now().Add(cfg.Timeout))
+		f.conn.SetReadDeadline(time.Now().Add(timeout))
 		for {
 			n, err := f.conn.ReadMsg(in)
 			if err != nil {
@@ -118,6 +130,7 @@ func echoPingPong(ctx context.Context, f *flow, cfg *Config) (*echoTally, error)
 
 func echoPaced(ctx context.Context, f *flow, cfg *Config) (*echoTally, error) {
 	t := &echoTally{rtt: metrics.NewHistogram()}
+	timeout := replyTimeout(f, cfg)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
@@ -152,19 +165,13 @@ func echoPaced(ctx context.Context, f *flow, cfg *Config) (*echoTally, error) {
 	in := replyBuffer(f, cfg.Size)
 	var readErr error
 	for t.replies < int64(cfg.Count) {
-		// Wait for replies until Timeout after the latest send.
-		mu.Lock()
-		d := lastSent
-		mu.Unlock()
-		if now := time.Now(); now.After(d) {
-			d = now
-		}
-		d = d.Add(cfg.Timeout)
-		f.conn.SetReadDeadline(d)
+		// Replies are awaited until the timeout has passed since the
+		// latest send: while the sender goes on, a quiet spell is loss.
+		f.conn.SetReadDeadline(time.Now().Add(timeout))
 		n, err := f.conn.ReadMsg(in)
 		if err != nil {
 			mu.Lock()
-			quiet := time.Since(lastSent) >= cfg.Timeout
+			quiet := time.Since(lastSent) >= timeout
 			mu.Unlock()
 			if isTimeout(err) && ctx.Err() == nil && !quiet {
 				continue
