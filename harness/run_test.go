@@ -1,0 +1,136 @@
+package harness
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	"netmatrix/harness/link"
+	"netmatrix/results"
+)
+
+// emulated is a scenario on a fresh emulated path of spec per run.
+func emulated(name string, spec link.Spec) Scenario {
+	return Scenario{
+		Record:     results.Scenario{Name: name, Link: "emulated"},
+		NewPath:    func(ctx context.Context) (Path, error) { return NewEmulatedPath(ctx, spec) },
+		Concurrent: spec.Up.Delay >= time.Millisecond,
+	}
+}
+
+func find(t *testing.T, rec results.Record, workload, transport string) results.Result {
+	t.Helper()
+	for _, r := range rec.Results {
+		if r.Workload == workload && r.Transport == transport {
+			return r
+		}
+	}
+	t.Fatalf("no %s/%s result in %+v", workload, transport, rec.Results)
+	return results.Result{}
+}
+
+// The textbook claim, measured: over the same lossy link TCP delivers
+// every message but makes later ones wait; UDP delivers what the link
+// let through, no more and no less, and nothing waits.
+func TestStreamTCPReliableUDPLossy(t *testing.T) {
+	spec := link.Symmetric(link.Config{Loss: 0.05, Delay: 10 * time.Millisecond}, 3)
+	recs, err := Run(t.Context(), []Scenario{emulated("lossy", spec)},
+		Config{Transports: []string{"tcp", "udp"}, Workloads: []string{"stream"}, Count: 300, Interval: 10 * time.Millisecond}, nil)
+	require.NoError(t, err)
+	tcp, udp := find(t, recs[0], "stream", "tcp"), find(t, recs[0], "stream", "udp")
+	require.Empty(t, tcp.Error)
+	require.Empty(t, udp.Error)
+
+	assert.Equal(t, int64(300), tcp.Delivered)
+	assert.Zero(t, tcp.Lost)
+	assert.Zero(t, tcp.Reordered, "TCP delivers in order")
+	require.NotNil(t, tcp.Path)
+	assert.Positive(t, tcp.Path.TCPRetransmits, "the stack repaired the loss")
+	assert.Positive(t, tcp.HOLMs.P99, "messages waited behind retransmissions")
+	assert.Greater(t, tcp.LatencyMs.P99, udp.LatencyMs.P99, "and TCP's tail is longer for it")
+
+	require.NotNil(t, udp.Path)
+	assert.Positive(t, udp.Lost)
+	// Each message is one datagram and one IP packet: UDP delivers
+	// exactly what the link forwarded to the server.
+	assert.Equal(t, int64(udp.Path.Up.Forwarded), udp.Delivered+udp.Duplicates)
+	assert.Equal(t, int64(udp.Path.Up.Lost), udp.Lost)
+	assert.Zero(t, udp.HOLMs.P99, "no datagram waits for another")
+}
+
+func TestRunEveryWorkloadOnLoopback(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	recs, err := Run(t.Context(), []Scenario{{
+		Record:  results.Scenario{Name: "loopback", Link: "loopback"},
+		NewPath: func(context.Context) (Path, error) { return NewLoopbackPath(), nil },
+	}}, Config{Transports: []string{"tcp", "udp"}, Count: 40, Interval: 2 * time.Millisecond, Duration: 200 * time.Millisecond}, nil)
+	require.NoError(t, err)
+	rec := recs[0]
+	assert.Equal(t, results.Schema, rec.Schema)
+	// echo, stream and bulk for both, http over TCP alone, in table order.
+	var got []string
+	for _, r := range rec.Results {
+		assert.Empty(t, r.Error, "%s/%s", r.Workload, r.Transport)
+		got = append(got, r.Workload+"/"+r.Transport)
+	}
+	assert.Equal(t, []string{"echo/tcp", "echo/udp", "stream/tcp", "stream/udp", "bulk/tcp", "bulk/udp", "http/tcp"}, got)
+
+	echo := find(t, rec, "echo", "tcp")
+	assert.Equal(t, int64(40), echo.Delivered)
+	assert.Positive(t, echo.LatencyMs.P50)
+	assert.GreaterOrEqual(t, echo.LatencyMs.Max, echo.LatencyMs.P99)
+
+	bulk := find(t, rec, "bulk", "tcp")
+	require.NotNil(t, bulk.Verified)
+	assert.True(t, *bulk.Verified, "every delivered byte matched what was sent")
+	assert.Positive(t, bulk.GoodputMbps)
+	assert.Zero(t, bulk.Lost, "a reliable stream loses nothing")
+	assert.Equal(t, bulk.Sent, bulk.Delivered+bulk.InFlight)
+
+	h := find(t, rec, "http", "tcp")
+	assert.Equal(t, int64(40), h.Delivered)
+	assert.Equal(t, "requests", h.Unit)
+}
+
+func TestEchoPacedCountsLostProbes(t *testing.T) {
+	spec := link.Symmetric(link.Config{Loss: 0.1, Delay: 2 * time.Millisecond}, 11)
+	recs, err := Run(t.Context(), []Scenario{emulated("lossy", spec)},
+		Config{Transports: []string{"udp", "tcp"}, Workloads: []string{"echo"}, Count: 100,
+			EchoInterval: 5 * time.Millisecond, Timeout: 300 * time.Millisecond}, nil)
+	require.NoError(t, err)
+	udp := find(t, recs[0], "echo", "udp")
+	require.Empty(t, udp.Error)
+	require.NotNil(t, udp.Path)
+	// A probe is answered when both its datagram and the reply got
+	// through; the link counts what it dropped each way.
+	assert.Equal(t, int64(udp.Path.Down.Forwarded), udp.Delivered+udp.Duplicates)
+	assert.Positive(t, udp.Lost)
+	tcp := find(t, recs[0], "echo", "tcp")
+	require.Empty(t, tcp.Error)
+	assert.Equal(t, int64(100), tcp.Delivered, "TCP answers every probe, late or not")
+}
+
+func TestRunStopsWhenCancelled(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err := Run(ctx, []Scenario{emulated("slow", link.Symmetric(link.Config{Delay: 5 * time.Millisecond}, 1))},
+		Config{Transports: []string{"tcp", "udp", "quic"}, Count: 1000, Interval: 10 * time.Millisecond}, nil)
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.Less(t, time.Since(start), 5*time.Second)
+}
+
+func TestConfigValidate(t *testing.T) {
+	for _, c := range []Config{
+		{Count: -1}, {Size: 8}, {Duration: -time.Second}, {DatagramSize: 70000}, {BulkRate: -5}, {BulkBytes: -1},
+	} {
+		assert.Error(t, c.Defaults().Validate(), "%+v", c)
+	}
+	assert.NoError(t, Config{}.Defaults().Validate())
+	assert.NoError(t, Config{BulkRate: Unlimited}.Defaults().Validate())
+}
