@@ -26,7 +26,9 @@ type linkFlags struct {
 func (lf *linkFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&lf.kind, "link", "emulated", "the path: emulated (two userspace TCP/IP stacks joined by an impaired link, no root needed) or loopback (this host's own stack, no impairment)")
 	fs.StringVar(&lf.profile, "profile", "", "a named link to start from: "+joinProfiles()+"; with no profile and no impairment flags, a clean and a lossy path run side by side")
-	fs.StringVar(&lf.cc, "cc", "cubic", "TCP congestion control on the emulated path: reno or cubic")
+	// Reno by default: the pinned gVisor's CUBIC can shrink its window to
+	// zero under loss and stall for good (fixed upstream after it).
+	fs.StringVar(&lf.cc, "cc", "reno", "TCP congestion control: reno or cubic (the emulated path's CUBIC can stall under loss)")
 	fs.Uint64Var(&lf.seed, "seed", link.DefaultSeed, "seed of every random choice on the link: the same seed gives the same fate to the same packets")
 	fs.StringVar(&lf.loss, "loss", "", "share of packets lost in each direction (2% or 0.02)")
 	fs.StringVar(&lf.burst, "burst", "", "mean loss burst length in packets (Gilbert-Elliott); 1 means independent loss")
