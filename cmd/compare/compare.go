@@ -83,7 +83,7 @@ func parseCompare(args []string, stderr io.Writer) (*compareCmd, error) {
 	var (
 		c          compareCmd
 		transports = fs.String("transports", harness.DefaultTransports, "transports to compare, comma-separated: tcp, udp, quic (one stream and a stream per message), quic-permsg, quic-dgram")
-		workloads  = fs.String("workload", strings.Join(harness.WorkloadNames(), ","), "workloads to run, comma-separated: echo, stream, bulk")
+		workloads  = fs.String("workload", strings.Join(harness.WorkloadNames(), ","), "workloads to run, comma-separated: echo, stream, bulk, http")
 		rate       = fs.String("rate", "auto", "UDP bulk target rate (100mbit, 1gbit); 0 sends as fast as the socket takes datagrams; auto is the link's rate limit, or 100mbit on an unlimited emulated link, or unlimited on loopback")
 		bulkBytes  = fs.String("bytes", "0", "bulk: transfer this much (10MiB, 1GB) and wait for all of it, to show completion time; 0 runs for -duration")
 	)

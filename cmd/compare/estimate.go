@@ -9,16 +9,15 @@ import (
 )
 
 // plan is how long a run should take, job by job, laid out as harness.Run
-// schedules it: workloads one after another; within one, the runs that
-// go side by side (stream always, echo on a path with delay) take as long
-// as the slowest of them, and the others add up.
+// schedules it: first every latency run that can share the machine, side
+// by side (streams always; echo and http on a path with delay), which
+// takes as long as the slowest of them; then the latency runs that need
+// the machine alone, one by one; then the bulk runs, one by one.
 type plan struct {
-	workloads []string
-	jobs      map[string]*plannedJob
+	jobs map[string]*plannedJob
 }
 
 type plannedJob struct {
-	workload string
 	together bool
 	estimate time.Duration
 	started  time.Time // zero until it starts
@@ -31,19 +30,33 @@ const perRunSetup = 30 * time.Millisecond
 
 func newPlan(scenarios []harness.Scenario, cfg harness.Config) *plan {
 	cfg = cfg.Defaults()
-	p := &plan{workloads: cfg.Workloads, jobs: map[string]*plannedJob{}}
+	p := &plan{jobs: map[string]*plannedJob{}}
 	for _, sc := range scenarios {
 		for _, w := range cfg.Workloads {
 			for _, t := range cfg.Transports {
+				if !applies(w, t) {
+					continue
+				}
 				p.jobs[key(sc.Record.Name, w, t)] = &plannedJob{
-					workload: w,
-					together: w == "stream" || (w == "echo" && sc.Concurrent),
+					together: w == "stream" || (w != "bulk" && sc.Concurrent),
 					estimate: perRunSetup + estimateRun(sc.Record, cfg, w, t),
 				}
 			}
 		}
 	}
 	return p
+}
+
+// applies is harness.Run's rule for the rows it skips: HTTP/1.1 runs
+// over TCP alone, and a bulk transfer is one stream, not one per message.
+func applies(workload, transport string) bool {
+	switch workload {
+	case "http":
+		return transport == "tcp"
+	case "bulk":
+		return transport != "quic-permsg"
+	}
+	return true
 }
 
 // unreliable transports lose what the path loses; the others resend it.
@@ -68,6 +81,10 @@ func estimateRun(sc results.Scenario, cfg harness.Config, workload, transport st
 	rto := max(200*time.Millisecond, 2*rtt) + rtt
 	n := float64(cfg.Count)
 	switch workload {
+	case "http":
+		// Requests one after another on a keep-alive connection; a
+		// lost segment costs a retransmission timeout.
+		return time.Duration(n*float64(rtt+100*time.Microsecond) + n*lossRT*float64(rto))
 	case "echo":
 		probe := rtt + 50*time.Microsecond
 		if cfg.EchoInterval > probe {
@@ -130,26 +147,22 @@ func (p *plan) finish(k string) {
 
 // remaining is the time the jobs not yet done should still take.
 func (p *plan) remaining(now time.Time) time.Duration {
-	var rem time.Duration
-	for _, w := range p.workloads {
-		var together time.Duration
-		for _, j := range p.jobs {
-			if j.workload != w || j.done {
-				continue
-			}
-			left := j.estimate
-			if !j.started.IsZero() {
-				left = max(0, left-now.Sub(j.started))
-			}
-			if j.together {
-				together = max(together, left)
-			} else {
-				rem += left
-			}
+	var together, rest time.Duration
+	for _, j := range p.jobs {
+		if j.done {
+			continue
 		}
-		rem += together
+		left := j.estimate
+		if !j.started.IsZero() {
+			left = max(0, left-now.Sub(j.started))
+		}
+		if j.together {
+			together = max(together, left)
+		} else {
+			rest += left
+		}
 	}
-	return rem
+	return together + rest
 }
 
 // counts reports jobs done and in all.
@@ -164,7 +177,7 @@ func (p *plan) counts() (done, all int) {
 
 // total is the whole run's estimate before it starts.
 func (p *plan) total() time.Duration {
-	q := &plan{workloads: p.workloads, jobs: map[string]*plannedJob{}}
+	q := &plan{jobs: map[string]*plannedJob{}}
 	for k, j := range p.jobs {
 		c := *j
 		c.started, c.done = time.Time{}, false

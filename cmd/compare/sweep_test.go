@@ -197,6 +197,15 @@ func TestPlanFollowsTheHarnessSchedule(t *testing.T) {
 	assert.Equal(t, want-500*time.Millisecond, pl.remaining(now.Add(500*time.Millisecond)))
 	pl.finish("loss=5%/stream/udp")
 	assert.Zero(t, pl.remaining(now))
+
+	// Rows the harness skips are not waited for: http runs over TCP
+	// alone. Bulk runs come after the latency runs, one at a time.
+	cfg.Workloads = []string{"stream", "http", "bulk"}
+	cfg.Duration = time.Second
+	pl = newPlan(scs, cfg)
+	_, all := pl.counts()
+	assert.Equal(t, 2*(2+1+2), all)
+	assert.Greater(t, pl.total(), want+4*time.Second, "four bulk runs after the streams")
 }
 
 func TestCommandLineLeavesOutWhereOutputWent(t *testing.T) {
