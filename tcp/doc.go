@@ -4,5 +4,7 @@
 //
 // Servers take an already-open net.Listener and clients a dial function,
 // so they run unchanged over loopback, the emulated path and the kernel
-// path.
+// path. On the host's own sockets (Linux) reads busy-poll briefly before
+// they sleep (see EchoServer.BusyPoll), so a request/reply exchange pays
+// no wake-up, and bulk transfers move half a megabyte per system call.
 package tcp

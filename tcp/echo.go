@@ -3,6 +3,7 @@ package tcp
 import (
 	"context"
 	"net"
+	"time"
 )
 
 // EchoServer reflects every byte it receives back to its sender, as RFC 862
@@ -16,6 +17,11 @@ type EchoServer struct {
 	// Sockperf makes the server answer sockperf's ping-pong instead of
 	// echoing bytes: see SockperfEcho.
 	Sockperf bool
+	// BusyPoll is how long a read on a host socket keeps trying, yielding
+	// the CPU between tries, before it sleeps until data comes. Zero means
+	// 50 µs, which covers a ping-pong peer's turn, so an exchange never
+	// pays a wake-up; a negative value sleeps at once.
+	BusyPoll time.Duration
 }
 
 // Serve accepts connections on ln and echoes on each until ctx is done or
@@ -28,13 +34,14 @@ func (s *EchoServer) handle(_ context.Context, c net.Conn) {
 	setNagle(c, s.Nagle)
 	bp := bufPool.Get().(*[]byte)
 	defer bufPool.Put(bp)
+	r := newReader(c, busyPoll(s.BusyPoll))
 	if s.Sockperf {
-		sockperfEcho(c, *bp)
+		sockperfEcho(r, c, *bp)
 		return
 	}
 	buf := *bp
 	for {
-		n, err := c.Read(buf)
+		n, err := r.Read(buf)
 		if n > 0 {
 			if _, werr := c.Write(buf[:n]); werr != nil {
 				return

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"sync"
+	"time"
 )
 
 // serve accepts connections on ln and runs handle for each in its own
@@ -90,3 +91,18 @@ func closeWrite(c net.Conn) error {
 // bufPool holds the per-connection buffers of the echo server and sink, so
 // an idle server holds none.
 var bufPool = sync.Pool{New: func() any { b := make([]byte, 64<<10); return &b }}
+
+// bulkPool holds the sink's buffers for bulk flows, sized like the
+// sender's writes (bulkWrite).
+var bulkPool = sync.Pool{New: func() any { b := make([]byte, bulkWrite); return &b }}
+
+// defaultBusyPoll is the BusyPoll a zero value stands for.
+const defaultBusyPoll = 50 * time.Microsecond
+
+// busyPoll resolves a BusyPoll setting: zero is the default, negative off.
+func busyPoll(d time.Duration) time.Duration {
+	if d == 0 {
+		return defaultBusyPoll
+	}
+	return max(d, 0)
+}

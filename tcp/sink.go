@@ -3,6 +3,7 @@ package tcp
 import (
 	"context"
 	"net"
+	"time"
 
 	"netmatrix/internal/wire"
 )
@@ -25,6 +26,11 @@ type Sink struct {
 	// OnBytes is called for each read of a bulk flow, in order, with the
 	// time it was read. chunk is valid only during the call.
 	OnBytes func(chunk []byte, arrived int64)
+	// BusyPoll is how long a read on a host socket keeps trying, yielding
+	// the CPU between tries, before it sleeps until data comes, as
+	// EchoServer.BusyPoll. Zero means 50 µs; a negative value sleeps at
+	// once.
+	BusyPoll time.Duration
 }
 
 // Serve accepts connections on ln until ctx is done or ln fails. It
@@ -34,18 +40,18 @@ func (s *Sink) Serve(ctx context.Context, ln net.Listener) error {
 }
 
 func (s *Sink) handle(_ context.Context, c net.Conn) {
-	bp := bufPool.Get().(*[]byte)
-	defer bufPool.Put(bp)
-	buf := *bp
-
+	r := newReader(c, busyPoll(s.BusyPoll))
 	var kind [1]byte
-	if _, err := c.Read(kind[:]); err != nil {
+	if _, err := r.Read(kind[:]); err != nil {
 		return
 	}
 	switch kind[0] {
 	case flowMessages:
+		bp := bufPool.Get().(*[]byte)
+		defer bufPool.Put(bp)
+		buf := *bp
 		for {
-			n, err := wire.ReadFrame(c, buf)
+			n, err := wire.ReadFrame(r, buf)
 			if err != nil {
 				return
 			}
@@ -54,8 +60,13 @@ func (s *Sink) handle(_ context.Context, c net.Conn) {
 			}
 		}
 	case flowBulk:
+		// A bulk flow reads in larger pieces: fewer system calls, and
+		// each OnBytes checks more bytes per call.
+		bp := bulkPool.Get().(*[]byte)
+		defer bulkPool.Put(bp)
+		buf := *bp
 		for {
-			n, err := c.Read(buf)
+			n, err := r.Read(buf)
 			if n > 0 && s.OnBytes != nil {
 				s.OnBytes(buf[:n], wire.Now())
 			}

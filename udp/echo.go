@@ -9,12 +9,6 @@ import (
 	"netmatrix/internal/wire"
 )
 
-// batchSize is how many datagrams one recvmmsg/sendmmsg moves at most.
-const batchSize = 32
-
-// maxDatagram holds the largest UDP payload (65507 bytes over IPv4).
-const maxDatagram = 1 << 16
-
 // EchoServer reflects each datagram to its sender (RFC 862) and is built
 // not to be an amplifier: a reply is never larger than its request,
 // datagrams from the ports of the classic UDP echo-loop services are
@@ -29,6 +23,11 @@ type EchoServer struct {
 	// Sockperf makes the server answer sockperf's ping-pong: only
 	// messages that ask for a reply get one, marked as from a server.
 	Sockperf bool
+	// BusyPoll is how long a read on a host socket keeps trying, yielding
+	// the CPU between tries, before it sleeps until a datagram comes.
+	// Zero means 50 µs, which covers a ping-pong peer's turn, so an
+	// exchange never pays a wake-up; a negative value sleeps at once.
+	BusyPoll time.Duration
 
 	received, answered, refused, limited atomic.Uint64
 }
@@ -61,41 +60,39 @@ func loopPort(port uint16) bool {
 // Serve answers datagrams on pc until ctx is done or pc fails. It closes
 // pc before it returns.
 func (s *EchoServer) Serve(ctx context.Context, pc net.PacketConn) error {
-	in := newMessages(batchSize, maxDatagram)
-	out := make([]message, batchSize)
-	for i := range out {
-		out[i].Buffers = make([][]byte, 1)
-	}
+	in := newDgrams(batchSize, maxDatagram)
+	out := make([]dgram, batchSize)
 	var lim *limiter
 	if s.RateLimit > 0 {
 		lim = newLimiter(s.RateLimit, s.Burst)
 	}
-	bc := newBatchConn(pc)
-	return serveLoop(ctx, pc, in, func(n int) error {
+	// No GRO here: each request gets its own reply, and a ping-pong
+	// exchange has one datagram in flight anyway.
+	pio := newPacketIO(pc, ioOptions{busyPoll: busyPoll(s.BusyPoll)})
+	return serveLoop(ctx, pc, pio, in, func(n int) error {
 		s.received.Add(uint64(n))
 		now := time.Now()
 		k := 0
 		for i := range n {
-			m := &in[i]
-			src := addrPort(m.Addr)
-			if loopPort(src.Port()) {
+			d := &in[i]
+			if loopPort(d.from.Port()) {
 				s.refused.Add(1)
 				continue
 			}
 			// The reply is the bytes read: never more than arrived.
-			payload := m.Buffers[0][:m.N]
+			payload := d.buf[:d.n]
 			if s.Sockperf && !wire.SockperfReply(payload) {
 				continue
 			}
-			if lim != nil && !lim.allow(src.Addr(), now) {
+			if lim != nil && !lim.allow(d.from.Addr(), now) {
 				s.limited.Add(1)
 				continue
 			}
-			out[k].Buffers[0], out[k].Addr = payload, m.Addr
+			out[k] = dgram{buf: payload, from: d.from, addr: d.addr}
 			k++
 		}
 		for sent := 0; sent < k; {
-			w, err := bc.WriteBatch(out[sent:k], 0)
+			w, err := pio.writeBatch(out[sent:k])
 			if err != nil {
 				return err
 			}

@@ -6,7 +6,6 @@ import (
 	"crypto/rand"
 	"net"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
 
@@ -26,6 +25,12 @@ func start(tb testing.TB, serve func(context.Context, net.PacketConn) error) str
 	tb.Helper()
 	pc, err := Listen(context.Background(), "127.0.0.1:0")
 	require.NoError(tb, err)
+	return startOn(tb, pc, serve)
+}
+
+// startOn runs serve on pc until the test ends.
+func startOn(tb testing.TB, pc net.PacketConn, serve func(context.Context, net.PacketConn) error) string {
+	tb.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- serve(ctx, pc) }()
@@ -152,20 +157,8 @@ func TestSockperfEcho(t *testing.T) {
 }
 
 func TestSinkAndBulk(t *testing.T) {
-	var (
-		mu     sync.Mutex
-		seqs   = map[uint64]bool{}
-		broken int
-	)
-	addr := start(t, (&Sink{OnMessage: func(m []byte, _ int64) {
-		seq, _, ok := CheckBulk(m)
-		mu.Lock()
-		defer mu.Unlock()
-		if !ok {
-			broken++
-		}
-		seqs[seq] = true
-	}}).Serve)
+	var rec bulkRecorder
+	addr := start(t, rec.sink().Serve)
 	c, err := Dial(t.Context(), dialer, addr)
 	require.NoError(t, err)
 	defer c.Close()
@@ -174,14 +167,8 @@ func TestSinkAndBulk(t *testing.T) {
 	sent, err := c.SendBulk(t.Context(), Bulk{Size: 1200, Rate: 20e6, Count: 1000})
 	require.NoError(t, err)
 	assert.Equal(t, int64(1000), sent)
-	assert.Eventually(t, func() bool {
-		mu.Lock()
-		defer mu.Unlock()
-		return len(seqs) == 1000
-	}, 5*time.Second, 10*time.Millisecond)
-	mu.Lock()
-	assert.Zero(t, broken)
-	mu.Unlock()
+	rec.waitFor(t, 1000)
+	rec.assertIntact(t, 1200)
 }
 
 func TestBulkPacing(t *testing.T) {
