@@ -21,11 +21,12 @@ func WriteMarkdown(w io.Writer, records []Record) error {
 	return err
 }
 
-// Title names a run in a line: its scenarios, or its sweep.
+// Title names a run in a line: its scenarios, or its sweep and the
+// transports it compared.
 func Title(records []Record) string {
 	if IsSweep(records) {
 		first, last := records[0].Scenario.Sweep, records[len(records)-1].Scenario.Sweep
-		return fmt.Sprintf("Sweep of %s from %s to %s", first.Param, first.Text, last.Text)
+		return fmt.Sprintf("Sweep of %s from %s to %s: %s", first.Param, first.Text, last.Text, strings.Join(transportsOf(records), ", "))
 	}
 	names := make([]string, len(records))
 	for i, rec := range records {
