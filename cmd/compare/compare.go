@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -103,7 +104,7 @@ func parseCompare(args []string, stderr io.Writer) (*compareCmd, error) {
 	fs.StringVar(&c.sweep, "sweep", "", "run one emulated path per value of a link setting, every transport on each: loss=0,0.5,1,2,5,10% or delay=0,20,80ms, jitter=..., bandwidth=1,10,100mbit")
 	fs.BoolVar(&c.save, "save", false, "also write the run's JSON, Markdown report and SVG plots to a new folder <date>-<scenario> under -save-dir")
 	fs.StringVar(&c.saveDir, "save-dir", "results", "where -save puts its folders")
-	fs.StringVar(&c.replay, "replay", "", "render a saved run (its run.json, or any file of -format json output) instead of running one")
+	fs.StringVar(&c.replay, "replay", "", "render a saved run (its folder or run.json, or any file of -format json output) instead of running one")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "usage: compare [flags]\n       compare -replay FILE.json [-format F] [-o FILE] [-save]\n       compare serve [-listen ADDR] [-sockperf]\n\nRuns TCP, UDP and QUIC side by side over the same path and prints what each gave the application.\n\nflags:\n")
 		fs.PrintDefaults()
@@ -278,6 +279,10 @@ func (c *compareCmd) output(stdout, stderr io.Writer, records []results.Record, 
 
 // replayRun renders a saved run as if it had just been made.
 func (c *compareCmd) replayRun(stdout, stderr io.Writer) int {
+	// A saved run's folder stands for its run file.
+	if st, err := os.Stat(c.replay); err == nil && st.IsDir() {
+		c.replay = filepath.Join(c.replay, results.RunFile)
+	}
 	f, err := os.Open(c.replay)
 	if err != nil {
 		fmt.Fprintf(stderr, "compare: -replay: %v\n", err)

@@ -103,6 +103,11 @@ func TestSweepMakesARecordPerValueAndSaves(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, string(report), "Mathis")
 	assert.Contains(t, string(report), "![")
+
+	// The saved folder replays as it is.
+	code, replayed, errs := run(t, t.Context(), "-replay", runs[0])
+	require.Equal(t, exitOK, code, errs)
+	assert.Contains(t, replayed, "│ loss=5% │ udp")
 }
 
 func TestReplayRendersEveryFormat(t *testing.T) {
