@@ -34,7 +34,7 @@ func newPlan(scenarios []harness.Scenario, cfg harness.Config) *plan {
 	for _, sc := range scenarios {
 		for _, w := range cfg.Workloads {
 			for _, t := range cfg.Transports {
-				if !applies(w, t) {
+				if !harness.Applies(w, t) {
 					continue
 				}
 				p.jobs[key(sc.Record.Name, w, t)] = &plannedJob{
@@ -45,18 +45,6 @@ func newPlan(scenarios []harness.Scenario, cfg harness.Config) *plan {
 		}
 	}
 	return p
-}
-
-// applies is harness.Run's rule for the rows it skips: HTTP/1.1 runs
-// over TCP alone, and a bulk transfer is one stream, not one per message.
-func applies(workload, transport string) bool {
-	switch workload {
-	case "http":
-		return transport == "tcp"
-	case "bulk":
-		return transport != "quic-permsg"
-	}
-	return true
 }
 
 // unreliable transports lose what the path loses; the others resend it.
