@@ -14,7 +14,9 @@
 #   e. iperf3 -u -l 1400 -b 0 (as fast as it can) vs netmatrix UDP bulk with
 #      1400-byte datagrams at -rate 0, then both again at one fixed rate:
 #      iperf3's own unlimited sending rate, so "at least iperf3's rate with
-#      less loss" is judged with both offered the same load.
+#      less loss" is judged with both offered the same load. Our sink asks
+#      for a 32 MiB receive buffer (SO_RCVBUFFORCE as root); a row marked
+#      (info) shows iperf3 with the largest buffer -w can get (rmem_max).
 #
 # Pinning, the same for both sides (PIN):
 #   same  (default) every process of a latency run on one CPU, the last
@@ -56,14 +58,18 @@ say() { echo "transports.sh: $*" >&2; }
 
 # --- peers -------------------------------------------------------------
 missing=()
-for tool in sockperf iperf3 jq taskset; do
+for tool in sockperf iperf3 jq taskset ss; do
 	command -v "$tool" >/dev/null || missing+=("$tool")
 done
 if ((${#missing[@]})); then
 	if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
 		pkgs=()
 		for tool in "${missing[@]}"; do
-			case $tool in taskset) pkgs+=(util-linux) ;; *) pkgs+=("$tool") ;; esac
+			case $tool in
+			taskset) pkgs+=(util-linux) ;;
+			ss) pkgs+=(iproute2) ;;
+			*) pkgs+=("$tool") ;;
+			esac
 		done
 		say "installing ${pkgs[*]}"
 		export DEBIAN_FRONTEND=noninteractive
@@ -361,8 +367,11 @@ q=$(ratio "$(m tcp.ours.mbps)" "$(m tcp.iperf.mbps)")
 target "tcp goodput, netmatrix/iperf3 (>= 0.8)" "$q" "$q >= 0.8"
 q=$(ratio "$(m udp.ours.mbps)" "$(m udp.iperf.mbps)")
 target "udp unlimited, rate netmatrix/iperf3 (>= 1)" "$q" "$q >= 1"
+# Unlimited, each sender goes as fast as it can, and loss says how much
+# faster the sender is than its receiver, not how well either does: the
+# loss target is judged at one rate for both (below), as the issue asks.
 a=$(m udp.ours.loss) b=$(m udp.iperf.loss)
-target "udp unlimited, loss netmatrix $(printf '%.3f' "$a")% vs iperf3 $(printf '%.3f' "$b")% (less)" "" "$a < $b || $a == 0"
+info "udp unlimited, loss netmatrix $(printf '%.3f' "$a")% vs iperf3 $(printf '%.3f' "$b")%" ""
 q=$(ratio "$(m udp.ours.fixed.mbps)" "$(m udp.iperf.fixed.mbps)")
 target "udp at ${fixed} Mbit/s, rate netmatrix/iperf3 (>= 1)" "$q" "$q >= 1"
 a=$(m udp.ours.fixed.loss) b=$(m udp.iperf.fixed.loss)

@@ -1,9 +1,7 @@
 package udp
 
 import (
-	"bytes"
 	"context"
-	"crypto/rand"
 	"net"
 	"strconv"
 	"sync"
@@ -52,13 +50,7 @@ func TestServersOnOpaquePacketConn(t *testing.T) {
 		defer c.Close()
 		buf := make([]byte, 1<<16)
 		for _, size := range []int{1, 1400, 65507} {
-			msg := make([]byte, size)
-			rand.Read(msg)
-			require.NoError(t, c.WriteMsg(msg))
-			require.NoError(t, c.SetReadDeadline(time.Now().Add(5*time.Second)))
-			n, err := c.ReadMsg(buf)
-			require.NoError(t, err)
-			assert.True(t, bytes.Equal(msg, buf[:n]), "size %d", size)
+			echoRandom(t, c, buf, size)
 		}
 	})
 	t.Run("sink", func(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"sync"
 	"time"
 
 	"netmatrix/internal/wire"
@@ -19,8 +20,10 @@ type Client struct {
 	conn net.Conn
 	pio  packetIO
 	// rd is ReadMsg's one-entry batch on a host socket, kept so that a
-	// read allocates nothing; nil where reads go through conn.
-	rd []dgram
+	// read allocates nothing; nil where reads go through conn. rdMu keeps
+	// ReadMsg safe to call from several goroutines, as conn.Read is.
+	rdMu sync.Mutex
+	rd   []dgram
 }
 
 // Dial connects a UDP socket to addr.
@@ -53,6 +56,8 @@ func (c *Client) ReadMsg(p []byte) (int, error) {
 	if c.rd == nil || len(p) == 0 {
 		return c.conn.Read(p)
 	}
+	c.rdMu.Lock()
+	defer c.rdMu.Unlock()
 	c.rd[0] = dgram{buf: p}
 	if _, err := c.pio.readBatch(c.rd); err != nil {
 		return 0, err
@@ -74,8 +79,8 @@ type Bulk struct {
 	// Size is each datagram's payload in bytes, header included. Zero
 	// means 1400, which fits a 1500-byte MTU with room for tunnels.
 	Size int
-	// Rate is the target in payload bits per second. Zero means as fast
-	// as the socket takes datagrams: UDP itself never slows down.
+	// Rate is the target in payload bits per second. Zero (or less) means
+	// as fast as the socket takes datagrams: UDP itself never slows down.
 	Rate int64
 	// Deadline ends the transfer; zero means only Count does.
 	Deadline time.Time
@@ -88,7 +93,9 @@ type Bulk struct {
 // target rate until the deadline, the count or ctx ends it. It returns
 // the number of datagrams sent. Each system call carries a batch, and the
 // pacing sends a batch when the rate has earned it, so sending stays
-// cheap at high rates and even at low ones.
+// cheap at high rates and even at low ones. Where the kernel has GSO, a
+// batch is runs of up to 64 datagrams that it cuts itself, one buffer
+// each through the stack: on loopback a run stays whole to a GRO reader.
 func (c *Client) SendBulk(ctx context.Context, b Bulk) (int64, error) {
 	if b.Size == 0 {
 		b.Size = 1400

@@ -49,17 +49,22 @@ func TestEchoByteExact(t *testing.T) {
 	buf := make([]byte, 1<<16)
 	// 65507 is the largest UDP payload over IPv4.
 	for _, size := range []int{1, 2, 16, 160, 1400, 1472, 8192, 65507} {
-		t.Run(strconv.Itoa(size), func(t *testing.T) {
-			msg := make([]byte, size)
-			rand.Read(msg)
-			require.NoError(t, c.WriteMsg(msg))
-			require.NoError(t, c.SetReadDeadline(time.Now().Add(5*time.Second)))
-			n, err := c.ReadMsg(buf)
-			require.NoError(t, err)
-			assert.Equal(t, size, n, "a reply is exactly as large as its request")
-			assert.True(t, bytes.Equal(msg, buf[:n]))
-		})
+		t.Run(strconv.Itoa(size), func(t *testing.T) { echoRandom(t, c, buf, size) })
 	}
+}
+
+// echoRandom sends size random bytes through the echo server c talks to
+// and checks that exactly they come back.
+func echoRandom(t *testing.T, c *Client, buf []byte, size int) {
+	t.Helper()
+	msg := make([]byte, size)
+	rand.Read(msg)
+	require.NoError(t, c.WriteMsg(msg))
+	require.NoError(t, c.SetReadDeadline(time.Now().Add(5*time.Second)))
+	n, err := c.ReadMsg(buf)
+	require.NoError(t, err)
+	assert.Equal(t, size, n, "a reply is exactly as large as its request")
+	assert.True(t, bytes.Equal(msg, buf[:n]))
 }
 
 func TestEchoRefusesLoopPorts(t *testing.T) {
