@@ -9,8 +9,7 @@ import (
 	"time"
 )
 
-// SweepParams are the link settings a sweep can vary, with the unit its
-// plots show them in.
+// SweepParams are the link settings a sweep can vary.
 var SweepParams = []string{"loss", "delay", "jitter", "bandwidth"}
 
 // IsSweep reports whether records are the points of a sweep.
