@@ -90,7 +90,7 @@ func Run(ctx context.Context, scenarios []Scenario, cfg Config, progress Progres
 	for _, w := range cfg.Workloads {
 		for i := range scenarios {
 			for _, t := range cfg.Transports {
-				if !applies(w, t) {
+				if !Applies(w, t) {
 					continue
 				}
 				j := job{&scenarios[i], i, w, t}
@@ -126,10 +126,11 @@ func Run(ctx context.Context, scenarios []Scenario, cfg Config, progress Progres
 	return records, nil
 }
 
-// applies reports whether a transport has a shape for a workload: HTTP/1.1
+// Applies reports whether Run runs transport for workload at all: HTTP/1.1
 // runs over TCP alone, and a bulk transfer is one stream, not a stream
-// per message.
-func applies(workload, transport string) bool {
+// per message. A caller that plans around a run (a progress estimate)
+// counts the same runs with it.
+func Applies(workload, transport string) bool {
 	switch workload {
 	case "http":
 		return transport == "tcp"
