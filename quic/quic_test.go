@@ -18,6 +18,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
+	"netmatrix/internal/testutil"
+
 	"netmatrix/internal/wire"
 )
 
@@ -38,13 +40,7 @@ func listen(tb testing.TB) net.PacketConn {
 func startServer(tb testing.TB, serve func(context.Context, net.PacketConn) error) string {
 	tb.Helper()
 	pc := listen(tb)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- serve(ctx, pc) }()
-	tb.Cleanup(func() {
-		cancel()
-		assert.NoError(tb, <-done)
-	})
+	testutil.Serve(tb, func(ctx context.Context) error { return serve(ctx, pc) })
 	return pc.LocalAddr().String()
 }
 

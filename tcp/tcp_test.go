@@ -15,6 +15,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
+	"netmatrix/internal/testutil"
+
 	"netmatrix/internal/wire"
 )
 
@@ -32,13 +34,7 @@ func startServer(tb testing.TB, serve func(context.Context, net.Listener) error)
 	tb.Helper()
 	ln, err := Listen(context.Background(), "127.0.0.1:0")
 	require.NoError(tb, err)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- serve(ctx, ln) }()
-	tb.Cleanup(func() {
-		cancel()
-		assert.NoError(tb, <-done)
-	})
+	testutil.Serve(tb, func(ctx context.Context) error { return serve(ctx, ln) })
 	return ln.Addr().String()
 }
 

@@ -13,6 +13,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
+	"netmatrix/internal/testutil"
+
 	"netmatrix/internal/wire"
 )
 
@@ -31,13 +33,7 @@ func start(tb testing.TB, serve func(context.Context, net.PacketConn) error) str
 // startOn runs serve on pc until the test ends.
 func startOn(tb testing.TB, pc net.PacketConn, serve func(context.Context, net.PacketConn) error) string {
 	tb.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- serve(ctx, pc) }()
-	tb.Cleanup(func() {
-		cancel()
-		assert.NoError(tb, <-done)
-	})
+	testutil.Serve(tb, func(ctx context.Context) error { return serve(ctx, pc) })
 	return pc.LocalAddr().String()
 }
 

@@ -109,3 +109,19 @@ func WaitListening(tb testing.TB, addr string) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// Serve runs serve in the background until the test ends, then cancels
+// its context, waits for it and fails the test if it returned an error:
+// a server a test starts is always stopped, also when the test fails.
+func Serve(tb testing.TB, serve func(ctx context.Context) error) {
+	tb.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- serve(ctx) }()
+	tb.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			tb.Errorf("server: %v", err)
+		}
+	})
+}
