@@ -2,6 +2,7 @@ package harness
 
 import (
 	"context"
+	"net"
 
 	"netmatrix/internal/wire"
 	"netmatrix/tcp"
@@ -9,6 +10,42 @@ import (
 
 // tcpTransport runs the tcp package's servers and clients.
 type tcpTransport struct{}
+
+// tcpWatch keeps an eye on the client's connection, so the run can report
+// what the kernel knows of it (TCP_INFO: RTT, retransmissions, congestion
+// window) at its very end, even after Finish has closed it. On a path of
+// userspace stacks it reports nothing.
+type tcpWatch struct {
+	info    func() map[string]uint64
+	release func()
+}
+
+// dial dials on p's client host and watches the conn it made.
+func (w *tcpWatch) dial(p Path) tcp.DialFunc {
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		c, err := p.Client().Dial(ctx, network, addr)
+		if err == nil {
+			w.info, w.release = watchTCP(c)
+		}
+		return c, err
+	}
+}
+
+// stats is the connection's TCP_INFO now, as TransportStats; nil if none.
+func (w *tcpWatch) stats() map[string]uint64 {
+	if w.info == nil {
+		return nil
+	}
+	return w.info()
+}
+
+// close stops watching. Until then the client's own Close leaves the
+// socket open, so it comes first.
+func (w *tcpWatch) close() {
+	if w.release != nil {
+		w.release()
+	}
+}
 
 func (tcpTransport) echo(ctx context.Context, p Path, cfg *Config) (*flow, error) {
 	ln, err := p.Server().Listen(ctx, "tcp", serverAddr(p))
@@ -18,12 +55,15 @@ func (tcpTransport) echo(ctx context.Context, p Path, cfg *Config) (*flow, error
 	srv := &tcp.EchoServer{Nagle: cfg.Nagle}
 	stop := startServer(ctx, func(ctx context.Context) error { return srv.Serve(ctx, ln) })
 	t0 := wire.Now()
-	c, err := tcp.DialEcho(ctx, p.Client().Dial, ln.Addr().String(), tcp.Options{Nagle: cfg.Nagle})
+	w := &tcpWatch{}
+	c, err := tcp.DialEcho(ctx, w.dial(p), ln.Addr().String(), tcp.Options{Nagle: cfg.Nagle})
 	if err != nil {
+		w.close()
 		stop()
 		return nil, err
 	}
-	return &flow{conn: c, reliable: true, handshake: wire.Since(t0), stop: func() { c.Close(); stop() }}, nil
+	return &flow{conn: c, reliable: true, handshake: wire.Since(t0), stop: func() { w.close(); c.Close(); stop() },
+		stats: w.stats}, nil
 }
 
 func (tcpTransport) stream(ctx context.Context, p Path, cfg *Config, onMsg func([]byte, int64)) (*flow, error) {
@@ -34,12 +74,15 @@ func (tcpTransport) stream(ctx context.Context, p Path, cfg *Config, onMsg func(
 	srv := &tcp.Sink{OnMessage: onMsg}
 	stop := startServer(ctx, func(ctx context.Context) error { return srv.Serve(ctx, ln) })
 	t0 := wire.Now()
-	c, err := tcp.DialMessages(ctx, p.Client().Dial, ln.Addr().String(), tcp.Options{Nagle: cfg.Nagle})
+	w := &tcpWatch{}
+	c, err := tcp.DialMessages(ctx, w.dial(p), ln.Addr().String(), tcp.Options{Nagle: cfg.Nagle})
 	if err != nil {
+		w.close()
 		stop()
 		return nil, err
 	}
-	return &flow{conn: c, reliable: true, finish: c.Finish, handshake: wire.Since(t0), stop: func() { c.Close(); stop() }}, nil
+	return &flow{conn: c, reliable: true, finish: c.Finish, handshake: wire.Since(t0), stop: func() { w.close(); c.Close(); stop() },
+		stats: w.stats}, nil
 }
 
 func (tcpTransport) bulk(ctx context.Context, p Path, cfg *Config) (bulkOutcome, error) {
@@ -51,8 +94,10 @@ func (tcpTransport) bulk(ctx context.Context, p Path, cfg *Config) (bulkOutcome,
 	srv := &tcp.Sink{OnBytes: counter.onBytes}
 	stop := startServer(ctx, func(ctx context.Context) error { return srv.Serve(ctx, ln) })
 	t0 := wire.Now()
-	c, err := tcp.DialBulk(ctx, p.Client().Dial, ln.Addr().String(), tcp.Options{})
+	w := &tcpWatch{}
+	c, err := tcp.DialBulk(ctx, w.dial(p), ln.Addr().String(), tcp.Options{})
 	if err != nil {
+		w.close()
 		stop()
 		return bulkOutcome{}, err
 	}
@@ -62,5 +107,9 @@ func (tcpTransport) bulk(ctx context.Context, p Path, cfg *Config) (bulkOutcome,
 	if err == nil && cfg.BulkBytes > 0 {
 		err = c.Finish(ctx)
 	}
+	// Asked now: runBulk reads stats after stop.
+	info := w.stats()
+	w.close()
+	out.stats = func() map[string]uint64 { return info }
 	return out, err
 }

@@ -40,6 +40,9 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if c.replay != "" {
 		return c.replayRun(stdout, stderr)
 	}
+	if code, done := c.kernelFirst(ctx, stdout, stderr); done {
+		return code
+	}
 	return c.run(ctx, stdout, stderr)
 }
 

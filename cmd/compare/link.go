@@ -21,10 +21,13 @@ type linkFlags struct {
 	// The impairment flags apply to both directions, over the profile's
 	// figures when one is named.
 	loss, burst, delay, jitter, reorder, dup, bandwidth, queue, mtu string
+	// exec and execServer are commands to run in the kernel path's
+	// client and server namespaces instead of the workloads (kernel.go).
+	exec, execServer string
 }
 
 func (lf *linkFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&lf.kind, "link", "emulated", "the path: emulated (two userspace TCP/IP stacks joined by an impaired link, no root needed) or loopback (this host's own stack, no impairment)")
+	fs.StringVar(&lf.kind, "link", "emulated", "the path: emulated (two userspace TCP/IP stacks joined by an impaired link, no root needed), kernel (Linux's own TCP and UDP in two network namespaces joined through TUN devices by the same link; root) or loopback (this host's own stack, no impairment)")
 	fs.StringVar(&lf.profile, "profile", "", "a named link to start from: "+joinProfiles()+"; with no profile and no impairment flags, a clean and a lossy path run side by side")
 	// Reno by default: the pinned gVisor's CUBIC can shrink its window to
 	// zero under loss and stall for good (fixed upstream after it).
@@ -39,6 +42,8 @@ func (lf *linkFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&lf.bandwidth, "bandwidth", "", "rate limit in each direction (10mbit, 1gbit)")
 	fs.StringVar(&lf.queue, "queue", "", "packets the rate limit queues before it drops (default 1000)")
 	fs.StringVar(&lf.mtu, "mtu", "", "largest IP packet on the link (default 1500)")
+	fs.StringVar(&lf.exec, "exec", "", "with -link kernel: run this shell command in the client's namespace, over the impaired link, instead of the workloads; $"+harness.KernelServerEnv+" is the server's address, where compare's echo servers and sinks listen (as `compare serve`)")
+	fs.StringVar(&lf.execServer, "exec-server", "", "with -exec: also run this shell command in the server's namespace (iperf3 -s, say), and start -exec once it listens")
 }
 
 func joinProfiles() string {
@@ -65,6 +70,9 @@ func (lf *linkFlags) impaired() bool {
 // scenarios turns the flags into the paths to run: the default pair
 // (clean and lossy), a profile, or a custom link.
 func (lf *linkFlags) scenarios() ([]harness.Scenario, error) {
+	if err := lf.checkExec(); err != nil {
+		return nil, err
+	}
 	switch lf.kind {
 	case "loopback":
 		if lf.profile != "" || lf.impaired() {
@@ -74,9 +82,9 @@ func (lf *linkFlags) scenarios() ([]harness.Scenario, error) {
 			Record:  results.Scenario{Name: "loopback", Link: "loopback"},
 			NewPath: func(context.Context) (harness.Path, error) { return harness.NewLoopbackPath(), nil },
 		}}, nil
-	case "emulated":
+	case "emulated", "kernel":
 	default:
-		return nil, fmt.Errorf("-link %q: want emulated or loopback", lf.kind)
+		return nil, fmt.Errorf("-link %q: want emulated, kernel or loopback", lf.kind)
 	}
 	if err := lf.checkCC(); err != nil {
 		return nil, err
@@ -89,7 +97,7 @@ func (lf *linkFlags) scenarios() ([]harness.Scenario, error) {
 				return nil, err
 			}
 			spec.Seed = lf.seed
-			out = append(out, lf.emulated(spec))
+			out = append(out, lf.path(spec))
 		}
 		return out, nil
 	}
@@ -100,7 +108,7 @@ func (lf *linkFlags) scenarios() ([]harness.Scenario, error) {
 	if err := spec.Validate(); err != nil {
 		return nil, err
 	}
-	return []harness.Scenario{lf.emulated(spec)}, nil
+	return []harness.Scenario{lf.path(spec)}, nil
 }
 
 // spec is the link the flags describe: the profile, if one is named,

@@ -1,0 +1,63 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"netmatrix/harness"
+	"netmatrix/harness/link"
+)
+
+// errExecNeedsKernel refuses -exec on a path with no namespace to run in.
+var errExecNeedsKernel = errors.New("-exec and -exec-server run commands over the kernel path: add -link kernel")
+
+// checkExec refuses -exec and -exec-server where they cannot run.
+func (lf *linkFlags) checkExec() error {
+	switch {
+	case lf.exec == "" && lf.execServer == "":
+		return nil
+	case lf.kind != "kernel":
+		return errExecNeedsKernel
+	case lf.exec == "":
+		return errors.New("-exec-server needs -exec, the command to run on the client's side")
+	}
+	return nil
+}
+
+// path is a scenario with spec on the path -link names: the emulated
+// one, or the kernel one with the same settings.
+func (lf *linkFlags) path(spec link.Spec) harness.Scenario {
+	sc := lf.emulated(spec)
+	if lf.kind != "kernel" {
+		return sc
+	}
+	cc := lf.cc
+	sc.Record.Link = "kernel"
+	sc.NewPath = func(ctx context.Context) (harness.Path, error) {
+		return harness.NewKernelPath(ctx, spec, harness.KernelCongestionControl(cc))
+	}
+	return sc
+}
+
+// kernelFirst does what -link kernel needs before anything runs: it stops
+// with one line when this process cannot make the path, and runs -exec in
+// place of the workloads. done is false when the run goes on as usual.
+func (c *compareCmd) kernelFirst(ctx context.Context, stdout, stderr io.Writer) (code int, done bool) {
+	if c.link.kind != "kernel" {
+		return exitOK, false
+	}
+	if err := harness.KernelSupported(); err != nil {
+		fmt.Fprintf(stderr, "compare: -link kernel: %v\n", err)
+		return exitFail, true
+	}
+	if c.link.exec == "" {
+		return exitOK, false
+	}
+	if c.target.URL != "" {
+		fmt.Fprintf(stderr, "compare: -exec runs a command over the kernel path; it cannot measure a -target\n")
+		return exitUsage, true
+	}
+	return c.execOnKernel(ctx, stdout, stderr), true
+}

@@ -1,0 +1,185 @@
+//go:build linux
+
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"netmatrix/harness"
+	"netmatrix/results"
+)
+
+// needKernel skips t where this process cannot build a kernel path.
+func needKernel(t *testing.T) {
+	t.Helper()
+	if err := harness.KernelSupported(); err != nil {
+		t.Skipf("-link kernel: %v (CI runs these tests as root)", err)
+	}
+}
+
+func TestKernelLinkRunsEveryTransportAndWorkload(t *testing.T) {
+	needKernel(t)
+	code, out, errs := run(t, t.Context(), "-link", "kernel", "-loss", "2%", "-delay", "2ms", "-seed", "3",
+		"-count", "20", "-interval", "2ms", "-duration", "300ms", "-format", "json")
+	require.Equal(t, exitOK, code, errs)
+	var rec results.Record
+	require.NoError(t, json.Unmarshal([]byte(out), &rec))
+	assert.Equal(t, "kernel", rec.Scenario.Link)
+	assert.Equal(t, "reno", rec.Scenario.CongestionControl)
+	rows := make(map[string]results.Result)
+	for _, r := range rec.Results {
+		assert.Empty(t, r.Error, "%s/%s", r.Workload, r.Transport)
+		require.NotNil(t, r.Path, "%s/%s", r.Workload, r.Transport)
+		rows[r.Workload+"/"+r.Transport] = r
+	}
+	// Every row the emulated path has: five transports for echo and
+	// stream, four for bulk (no stream per message), TCP alone for http.
+	assert.Len(t, rows, 5+5+4+1)
+	// TCP's own view of the connection sits next to the application's.
+	for _, k := range []string{"echo/tcp", "stream/tcp", "bulk/tcp"} {
+		ts := rows[k].TransportStats
+		assert.EqualValues(t, 1448, ts["tcp_snd_mss"], k)
+		assert.GreaterOrEqual(t, ts["tcp_min_rtt_us"], uint64(4000), "%s: the link's 4 ms round trip", k)
+	}
+	assert.Positive(t, rows["bulk/udp"].Path.Up.Lost, "the link dropped datagrams")
+	assert.Equal(t, rows["bulk/udp"].Path.Up.Lost, uint64(rows["bulk/udp"].Lost), "UDP lost what the link dropped")
+}
+
+func TestKernelWithoutRootSaysWhatItNeeds(t *testing.T) {
+	if harness.KernelSupported() != nil {
+		// Not root: the test itself is the user without privileges.
+		code, out, errs := run(t, t.Context(), "-link", "kernel", "-count", "5")
+		assert.Equal(t, exitFail, code)
+		assert.Empty(t, out)
+		assert.Equal(t, 1, strings.Count(errs, "\n"), "one line: %q", errs)
+		assert.Contains(t, errs, "needs root")
+		return
+	}
+	// Root: run this test again with every capability dropped.
+	setpriv, err := exec.LookPath("setpriv")
+	if err != nil {
+		t.Skip("setpriv (util-linux) is not installed, to run without capabilities")
+	}
+	out, err := exec.CommandContext(t.Context(), setpriv, "--inh-caps=-all", "--bounding-set=-all",
+		os.Args[0], "-test.run=^TestKernelWithoutRootSaysWhatItNeeds$", "-test.v").CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	assert.Contains(t, string(out), "--- PASS: TestKernelWithoutRootSaysWhatItNeeds")
+}
+
+func TestKernelExec(t *testing.T) {
+	needKernel(t)
+	self := os.Args[0]
+	t.Setenv("NMX_EXEC_HELPER", "1")
+	pidFile := t.TempDir() + "/pid"
+	for _, tc := range []struct {
+		name     string
+		args     []string
+		code     int
+		stdout   string
+		lastLine string // of stderr
+	}{
+		{
+			name:   "echo through the link",
+			args:   []string{"-delay", "5ms", "-exec", self + " -test.run=^TestExecHelper$ -- dial tcp 7007"},
+			stdout: "echoed by 10.77.0.2:7007 from 10.77.0.1",
+		},
+		{
+			name:   "own server",
+			args:   []string{"-exec-server", self + " -test.run=^TestExecHelper$ -- serve tcp 5201", "-exec", self + " -test.run=^TestExecHelper$ -- dial tcp 5201"},
+			stdout: "echoed by 10.77.0.2:5201 from 10.77.0.1",
+		},
+		{
+			name: "exit code",
+			args: []string{"-exec", "exit 3"},
+			code: 3,
+		},
+		{
+			name: "background jobs end with the path",
+			args: []string{"-exec", "sleep 30 & echo $! > " + pidFile},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			start := time.Now()
+			code, out, errs := run(t, t.Context(), append([]string{"-link", "kernel"}, tc.args...)...)
+			assert.Equal(t, tc.code, code, errs)
+			assert.Contains(t, out, tc.stdout)
+			lines := strings.Split(strings.TrimSpace(errs), "\n")
+			assert.Contains(t, lines[0], "client 10.77.0.1, server 10.77.0.2")
+			assert.Contains(t, lines[len(lines)-1], "compare: link up ")
+			assert.Less(t, time.Since(start), 10*time.Second)
+		})
+	}
+	b, err := os.ReadFile(pidFile)
+	require.NoError(t, err)
+	stat, err := os.ReadFile("/proc/" + strings.TrimSpace(string(b)) + "/stat")
+	if err == nil { // not yet reaped by init: it must be dead
+		assert.Contains(t, string(stat), ") Z ", "the background job was ended")
+	}
+	t.Run("refused", func(t *testing.T) {
+		for _, args := range [][]string{
+			{"-exec", "true"},
+			{"-link", "loopback", "-exec", "true"},
+			{"-link", "kernel", "-exec-server", "true"},
+		} {
+			code, _, errs := run(t, t.Context(), args...)
+			assert.Equal(t, exitUsage, code, "%v: %s", args, errs)
+		}
+	})
+}
+
+// TestExecHelper is the program -exec runs in TestKernelExec: "serve tcp
+// PORT" echoes one connection, "dial tcp PORT" sends a line to
+// $NMX_SERVER:PORT and prints who echoed it.
+func TestExecHelper(t *testing.T) {
+	if os.Getenv("NMX_EXEC_HELPER") != "1" {
+		t.Skip("run by TestKernelExec through -exec")
+	}
+	args := flagArgs()
+	require.Len(t, args, 3, "serve|dial tcp PORT")
+	addr := net.JoinHostPort(os.Getenv(harness.KernelServerEnv), args[2])
+	switch args[0] {
+	case "serve":
+		ln, err := net.Listen("tcp4", ":"+args[2])
+		require.NoError(t, err)
+		c, err := ln.Accept()
+		require.NoError(t, err)
+		buf := make([]byte, 64)
+		n, _ := c.Read(buf)
+		c.Write(buf[:n])
+		c.Close()
+		ln.Close()
+	case "dial":
+		c, err := net.DialTimeout("tcp4", addr, 5*time.Second)
+		require.NoError(t, err)
+		defer c.Close()
+		_, err = c.Write([]byte("hello\n"))
+		require.NoError(t, err)
+		buf := make([]byte, 64)
+		require.NoError(t, c.SetReadDeadline(time.Now().Add(5*time.Second)))
+		n, err := c.Read(buf)
+		require.NoError(t, err)
+		require.Equal(t, "hello\n", string(buf[:n]))
+		host, _, _ := net.SplitHostPort(c.LocalAddr().String())
+		fmt.Printf("echoed by %s from %s\n", c.RemoteAddr(), host)
+	}
+}
+
+// flagArgs are the arguments after "--" on the test binary's command line.
+func flagArgs() []string {
+	for i, a := range os.Args {
+		if a == "--" {
+			return os.Args[i+1:]
+		}
+	}
+	return nil
+}
