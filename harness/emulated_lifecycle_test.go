@@ -3,9 +3,7 @@ package harness
 import (
 	"context"
 	"errors"
-	"io"
 	"net"
-	"sync"
 	"testing"
 	"time"
 
@@ -25,67 +23,10 @@ func TestEmulatedCancelStopsEverything(t *testing.T) {
 	defer cancel()
 	p, err := NewEmulatedPath(ctx, link.Symmetric(lossyConfig, 1))
 	require.NoError(t, err)
-
-	ln, err := p.Server().Listen(ctx, "tcp", "10.0.0.2:5001")
-	require.NoError(t, err)
-	idle, err := p.Server().Listen(ctx, "tcp", "10.0.0.2:5002") // nobody dials
-	require.NoError(t, err)
-	pc, err := p.Server().ListenPacket(ctx, "udp", "10.0.0.2:5003")
-	require.NoError(t, err)
-
-	var wg sync.WaitGroup
-	errs := make(chan error, 8)
-	wg.Go(func() { // a sink that reads until the path goes away
-		c, err := ln.Accept()
-		if err != nil {
-			errs <- err
-			return
-		}
-		_, err = io.Copy(io.Discard, c)
-		errs <- err
-	})
-	wg.Go(func() {
-		_, err := idle.Accept()
-		errs <- err
-	})
-	wg.Go(func() {
-		_, _, err := pc.ReadFrom(make([]byte, 1500))
-		errs <- err
-	})
-	c, err := p.Client().Dial(ctx, "tcp", "10.0.0.2:5001")
-	require.NoError(t, err)
-	started := make(chan struct{})
-	wg.Go(func() { // a source that writes until the path goes away
-		buf := make([]byte, 64<<10)
-		for i := 0; ; i++ {
-			if _, err := c.Write(buf); err != nil {
-				errs <- err
-				return
-			}
-			if i == 4 {
-				close(started)
-			}
-		}
-	})
-	<-started
+	waitStopped := blockOnPath(t, ctx, p)
 	cancel()
-
-	waited := make(chan struct{})
-	go func() { wg.Wait(); close(waited) }()
-	select {
-	case <-waited:
-	case <-time.After(10 * time.Second):
-		t.Fatal("goroutines blocked on the path did not return after cancel")
-	}
-	close(errs)
-	for err := range errs {
-		assert.Error(t, err)
-	}
+	waitStopped()
 	require.NoError(t, p.Close()) // a second Close is harmless
-	c.Close()
-	ln.Close()
-	idle.Close()
-	pc.Close()
 }
 
 func TestEmulatedCloseAfterUse(t *testing.T) {
@@ -207,20 +148,11 @@ func TestEmulatedPacketConnForQUIC(t *testing.T) {
 func TestEmulatedAddressErrors(t *testing.T) {
 	ctx := testContext(t, 10*time.Second)
 	p := newTestPath(t, ctx, link.Spec{})
-	for _, tc := range []struct {
-		name string
-		call func() error
-	}{
-		{"tcp6", func() error { _, err := p.Client().Dial(ctx, "tcp6", "[::1]:80"); return err }},
-		{"hostname", func() error { _, err := p.Client().Dial(ctx, "tcp", "example.com:80"); return err }},
-		{"ipv6 literal", func() error { _, err := p.Client().Dial(ctx, "udp", "[::1]:80"); return err }},
-		{"no host", func() error { _, err := p.Client().Dial(ctx, "tcp", ":80"); return err }},
-		{"bad port", func() error { _, err := p.Server().Listen(ctx, "tcp", ":http"); return err }},
-		{"listen udp", func() error { _, err := p.Server().Listen(ctx, "udp", ":80"); return err }},
-		{"listen packet tcp", func() error { _, err := p.Server().ListenPacket(ctx, "tcp", ":80"); return err }},
-		{"foreign address", func() error { _, err := p.Server().Listen(ctx, "tcp", "10.0.0.1:80"); return err }},
-		{"refused", func() error { _, err := p.Client().Dial(ctx, "tcp", "10.0.0.2:9"); return err }},
-	} {
+	cases := append(refusedAddresses(ctx, p, "10.0.0.1"), refusal{"bad port", func() error {
+		_, err := p.Server().Listen(ctx, "tcp", ":http")
+		return err
+	}})
+	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) { assert.Error(t, tc.call()) })
 	}
 	_, err := NewEmulatedPath(ctx, link.Spec{}, WithCongestionControl("bbr"))

@@ -2,10 +2,8 @@ package harness
 
 import (
 	"context"
-	"encoding/binary"
 	"math"
 	"net"
-	"sync"
 	"testing"
 	"time"
 
@@ -24,24 +22,7 @@ func testContext(tb testing.TB, d time.Duration) context.Context {
 
 func TestEmulatedTCPLossyIsByteExact(t *testing.T) {
 	ctx := testContext(t, 90*time.Second)
-	p := newTestPath(t, ctx, link.Symmetric(lossyConfig, 1))
-	const n = 10 << 20
-	tr := tcpTransfer(t, ctx, p, n, 1)
-	require.NoError(t, tr.err)
-	require.NoError(t, tr.serverErr)
-	assert.EqualValues(t, n, tr.gotN)
-	assert.Equal(t, tr.sent, tr.got, "SHA-256 of what was sent and what arrived")
-
-	st := p.Stats()
-	t.Logf("10 MiB in %v; up %+v; down %+v; retransmits %d", tr.elapsed, st.Up, st.Down, st.TCPRetransmits)
-	assert.True(t, st.Valid)
-	assert.Positive(t, st.Up.Lost)
-	assert.Positive(t, st.Up.Reordered)
-	assert.Positive(t, st.Up.Duplicated)
-	assert.Positive(t, st.Down.Lost)
-	// Every lost data segment is sent again; TCP may also resend some
-	// that were only late.
-	assert.GreaterOrEqual(t, st.TCPRetransmits, st.Up.Lost*9/10)
+	assertLossyTransfer(t, ctx, newTestPath(t, ctx, link.Symmetric(lossyConfig, 1)))
 }
 
 // udpRun is what one UDP run saw: how often each sequence number arrived.
@@ -51,72 +32,12 @@ type udpRun struct {
 	stats PathStats
 }
 
-// udpSend sends n numbered datagrams from client to server, paced by
-// the receiver, and counts what arrives until the link has
-// delivered everything it forwarded.
+// udpSend counts what n numbered datagrams up a fresh path of spec
+// became (udpTally).
 func udpSend(t *testing.T, spec link.Spec, n int) udpRun {
 	t.Helper()
 	ctx := testContext(t, 60*time.Second)
-	p := newTestPath(t, ctx, spec)
-	srv, err := p.Server().ListenPacket(ctx, "udp", net.JoinHostPort(p.ServerHost(), "0"))
-	require.NoError(t, err)
-	defer srv.Close()
-	require.NoError(t, srv.(*EmulatedPacketConn).SetReadBuffer(8<<20))
-
-	run := udpRun{sent: n, count: make(map[uint64]int)}
-	var mu sync.Mutex
-	var received int
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		buf := make([]byte, 2048)
-		for {
-			k, _, err := srv.ReadFrom(buf)
-			if err != nil {
-				return
-			}
-			require.Equal(t, 200, k)
-			mu.Lock()
-			run.count[binary.BigEndian.Uint64(buf)]++
-			received++
-			mu.Unlock()
-		}
-	}()
-
-	c, err := p.Client().Dial(ctx, "udp", srv.LocalAddr().String())
-	require.NoError(t, err)
-	defer c.Close()
-	msg := make([]byte, 200)
-	for i := range n {
-		binary.BigEndian.PutUint64(msg, uint64(i))
-		_, err := c.Write(msg)
-		require.NoError(t, err)
-		// Stay at most 1000 datagrams ahead of the reader, so a busy
-		// machine cannot overflow the server's socket buffer.
-		for i%100 == 99 {
-			lost := p.Stats().Up.Dropped()
-			mu.Lock()
-			ahead := i + 1 - received - int(lost)
-			mu.Unlock()
-			if ahead <= 1000 {
-				break
-			}
-			time.Sleep(200 * time.Microsecond)
-		}
-	}
-	// The relay counts a packet forwarded once the server's stack took it;
-	// wait for the link to go quiet and the reader to catch up.
-	require.Eventually(t, func() bool {
-		st := p.Stats()
-		mu.Lock()
-		defer mu.Unlock()
-		return st.Up.Packets == uint64(n) && st.Up.Forwarded+st.Up.Dropped() == uint64(n)+st.Up.Duplicated &&
-			uint64(received) == st.Up.Forwarded
-	}, 30*time.Second, 10*time.Millisecond)
-	run.stats = p.Stats()
-	srv.Close()
-	<-done
-	return run
+	return udpTally(t, ctx, newTestPath(t, ctx, spec), n)
 }
 
 func TestEmulatedUDPLossy(t *testing.T) {
