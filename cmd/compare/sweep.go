@@ -107,13 +107,14 @@ func sweepValue(param, text string) (sweepPoint, error) {
 	return pt, nil
 }
 
-// sweepScenarios makes one emulated scenario per point: the path the
+// sweepScenarios makes one scenario per point on the emulated or kernel
+// path: the path the
 // link flags (or the profile) describe, with the swept setting in both
 // directions, and the same seed at every point so that each meets the
 // same packet fates but for what the setting changes.
 func (lf *linkFlags) sweepScenarios(param string, points []sweepPoint) ([]harness.Scenario, error) {
-	if lf.kind != "emulated" {
-		return nil, fmt.Errorf("-sweep runs on the emulated path, not -link %s", lf.kind)
+	if lf.kind != "emulated" && lf.kind != "kernel" {
+		return nil, fmt.Errorf("-sweep needs an impaired link (-link emulated or kernel), not -link %s", lf.kind)
 	}
 	if lf.flagValue(param) != "" {
 		return nil, fmt.Errorf("-sweep %s and -%s both set %s; keep one", param, param, param)
@@ -133,7 +134,7 @@ func (lf *linkFlags) sweepScenarios(param string, points []sweepPoint) ([]harnes
 		if err := spec.Validate(); err != nil {
 			return nil, fmt.Errorf("-sweep %s=%s: %w", param, pt.text, err)
 		}
-		sc := lf.emulated(spec)
+		sc := lf.path(spec)
 		sc.Record.Sweep = &results.Sweep{Param: param, Value: pt.value, Text: pt.text}
 		out = append(out, sc)
 	}
