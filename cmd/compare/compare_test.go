@@ -113,17 +113,42 @@ func TestTableEndsInASentence(t *testing.T) {
 	assert.Regexp(t, `tcp carried [0-9]+ Mbit/s`, last)
 }
 
+// startServe runs `compare serve` with args until ctx ends and returns
+// its echo port and its exit code's channel. serve takes four ports in a
+// row and only the first is known free, so a clash with another program
+// is met by trying another.
+func startServe(t *testing.T, ctx context.Context, args ...string) (int, <-chan int) {
+	t.Helper()
+	for range 10 {
+		port := testutil.FreePort(t, "tcp")
+		addr := net.JoinHostPort("127.0.0.1", itoa(port))
+		done := make(chan int, 1)
+		go func() {
+			code, _, _ := run(t, ctx, append([]string{"serve", "-listen", addr}, args...)...)
+			done <- code
+		}()
+		for {
+			if c, err := net.Dial("tcp", addr); err == nil {
+				c.Close()
+				return port, done
+			}
+			select {
+			case <-done: // a port was taken: try others
+			case <-time.After(20 * time.Millisecond):
+				continue
+			}
+			break
+		}
+	}
+	t.Fatal("compare serve found no free ports")
+	return 0, nil
+}
+
 func TestTargetAgainstServe(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
-	port := testutil.FreePort(t, "tcp")
+	port, done := startServe(t, ctx)
 	addr := net.JoinHostPort("127.0.0.1", itoa(port))
-	done := make(chan int, 1)
-	go func() {
-		code, _, _ := run(t, ctx, "serve", "-listen", addr)
-		done <- code
-	}()
-	testutil.WaitListening(t, addr)
 	id, err := quic.DefaultIdentity()
 	require.NoError(t, err)
 	quicAddr := net.JoinHostPort("127.0.0.1", itoa(port+2))
@@ -184,18 +209,30 @@ func TestInterruptedProcessExits(t *testing.T) {
 	out, err := build.CombinedOutput()
 	require.NoError(t, err, string(out))
 
-	port := testutil.FreePort(t, "tcp")
-	addr := net.JoinHostPort("127.0.0.1", itoa(port))
-	cmd := exec.Command(bin, "serve", "-listen", addr)
-	var stdout bytes.Buffer
-	cmd.Stdout = &stdout
-	require.NoError(t, cmd.Start())
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	testutil.WaitListening(t, addr)
+	// serve takes four ports in a row and only the first is known free:
+	// if another program holds one of the rest, try other ports.
+	var (
+		cmd    *exec.Cmd
+		addr   string
+		stdout bytes.Buffer
+		errc   chan error // the exit, once cmd ends
+	)
+	for try := 0; ; try++ {
+		require.Less(t, try, 10, "no free ports for compare serve")
+		addr = net.JoinHostPort("127.0.0.1", itoa(testutil.FreePort(t, "tcp")))
+		stdout.Reset()
+		cmd = exec.Command(bin, "serve", "-listen", addr)
+		cmd.Stdout = &stdout
+		require.NoError(t, cmd.Start())
+		errc = make(chan error, 1)
+		go func() { errc <- cmd.Wait() }()
+		if listening(addr, errc) {
+			break
+		}
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
 
 	require.NoError(t, cmd.Process.Signal(syscall.SIGINT))
-	errc := make(chan error, 1)
-	go func() { errc <- cmd.Wait() }()
 	select {
 	case err := <-errc:
 		assert.NoError(t, err, "exit status 0 after Ctrl-C")
@@ -207,6 +244,22 @@ func TestInterruptedProcessExits(t *testing.T) {
 	ln, err := net.Listen("tcp", addr)
 	require.NoError(t, err, "the echo port is free")
 	ln.Close()
+}
+
+// listening waits until addr accepts connections, or the process that
+// should open it has exited.
+func listening(addr string, exited <-chan error) bool {
+	for {
+		if c, err := net.Dial("tcp", addr); err == nil {
+			c.Close()
+			return true
+		}
+		select {
+		case <-exited:
+			return false
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"net"
 	"regexp"
 	"strconv"
 	"testing"
@@ -18,18 +17,11 @@ import (
 func TestSockperfClientAgainstServe(t *testing.T) {
 	sockperf := testutil.NeedTool(t, "sockperf")
 	ctx, cancel := context.WithCancel(t.Context())
-	port := testutil.FreePort(t, "tcp")
-	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-	done := make(chan int, 1)
-	go func() {
-		code, _, _ := run(t, ctx, "serve", "-sockperf", "-listen", addr)
-		done <- code
-	}()
+	port, done := startServe(t, ctx, "-sockperf")
 	defer func() {
 		cancel()
 		<-done
 	}()
-	testutil.WaitListening(t, addr)
 
 	received := regexp.MustCompile(`SentMessages=(\d+); ReceivedMessages=(\d+)`)
 	for _, proto := range []string{"udp", "tcp"} {
