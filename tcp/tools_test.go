@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
 
@@ -62,7 +61,7 @@ func TestClientWithRealServers(t *testing.T) {
 	t.Run("nc sink", func(t *testing.T) {
 		nc := testutil.NeedTool(t, "nc")
 		port := strconv.Itoa(testutil.FreePort(t, "tcp"))
-		var got syncBuffer
+		var got testutil.SyncBuffer
 		cmd := testutil.Start(t, &got, nc, "-l", "127.0.0.1", port)
 		addr := net.JoinHostPort("127.0.0.1", port)
 		c := dialRetry(t, addr)
@@ -92,29 +91,4 @@ func dialRetry(t *testing.T, addr string) *Client {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-}
-
-// syncBuffer is a bytes.Buffer a child process's output copier can
-// write while the test reads it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) Len() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Len()
-}
-
-func (s *syncBuffer) Bytes() []byte {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return bytes.Clone(s.b.Bytes())
 }

@@ -13,7 +13,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -29,31 +28,12 @@ func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }
 
-// syncBuffer is a bytes.Buffer safe to write from the server's goroutines
-// while the test reads it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // startServe runs "httpserve args..." in-process, as main would, on a
 // loopback port, and stops it (like Ctrl-C) when the test ends, checking
 // that it exits cleanly.
-func startServe(t *testing.T, args ...string) (addr string, stdout, stderr *syncBuffer) {
+func startServe(t *testing.T, args ...string) (addr string, stdout, stderr *testutil.SyncBuffer) {
 	t.Helper()
-	stdout, stderr = &syncBuffer{}, &syncBuffer{}
+	stdout, stderr = &testutil.SyncBuffer{}, &testutil.SyncBuffer{}
 	ready := make(chan string, 1)
 	p := &program{stdout: stdout, stderr: stderr, ready: func(a string) { ready <- a }}
 	ctx, cancel := context.WithCancel(context.Background())

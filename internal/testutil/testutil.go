@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"os/exec"
+	"sync"
 	"testing"
 	"time"
 )
@@ -125,3 +126,33 @@ func Serve(tb testing.TB, serve func(ctx context.Context) error) {
 		}
 	})
 }
+
+// SyncBuffer is a bytes.Buffer that a server's goroutines or a child
+// process's output copier can write while the test reads it.
+type SyncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *SyncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+// Len is the number of bytes written so far.
+func (s *SyncBuffer) Len() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Len()
+}
+
+// Bytes is a copy of what was written so far.
+func (s *SyncBuffer) Bytes() []byte {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return bytes.Clone(s.b.Bytes())
+}
+
+// String is what was written so far.
+func (s *SyncBuffer) String() string { return string(s.Bytes()) }
