@@ -13,11 +13,10 @@ type streamCollector struct {
 	mu       sync.Mutex
 	arrivals []metrics.Arrival
 	corrupt  int64
-	notify   chan struct{} // a token after each arrival, for waiters
 }
 
 func newStreamCollector(expect int) *streamCollector {
-	return &streamCollector{arrivals: make([]metrics.Arrival, 0, expect), notify: make(chan struct{}, 1)}
+	return &streamCollector{arrivals: make([]metrics.Arrival, 0, expect)}
 }
 
 func (c *streamCollector) onMsg(msg []byte, arrived int64) {
@@ -29,10 +28,6 @@ func (c *streamCollector) onMsg(msg []byte, arrived int64) {
 		c.arrivals = append(c.arrivals, metrics.Arrival{Seq: h.Seq, Sent: h.Sent, Arrived: arrived})
 	}
 	c.mu.Unlock()
-	select {
-	case c.notify <- struct{}{}:
-	default:
-	}
 }
 
 func (c *streamCollector) snapshot() ([]metrics.Arrival, int64) {

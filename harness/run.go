@@ -73,10 +73,7 @@ func Run(ctx context.Context, scenarios []Scenario, cfg Config, progress Progres
 		records[i] = results.Record{Schema: results.Schema, Scenario: sc, Environment: results.HostEnvironment()}
 	}
 	var mu sync.Mutex
-	add := func(j job, r results.Result, applies bool) {
-		if !applies {
-			return
-		}
+	add := func(j job, r results.Result) {
 		mu.Lock()
 		defer mu.Unlock()
 		records[j.index].Results = append(records[j.index].Results, r)
@@ -107,15 +104,14 @@ func Run(ctx context.Context, scenarios []Scenario, cfg Config, progress Progres
 	}
 	var wg sync.WaitGroup
 	for _, j := range together {
-		wg.Go(func() { r, ok := runJob(ctx, j, &cfg, progress); add(j, r, ok) })
+		wg.Go(func() { add(j, runJob(ctx, j, &cfg, progress)) })
 	}
 	wg.Wait()
 	for _, j := range append(alone, bulk...) {
 		if ctx.Err() != nil {
 			break
 		}
-		r, ok := runJob(ctx, j, &cfg, progress)
-		add(j, r, ok)
+		add(j, runJob(ctx, j, &cfg, progress))
 	}
 	if err := ctx.Err(); err != nil {
 		return records, err
@@ -150,9 +146,8 @@ func sortResults(rs []results.Result, workloads []string) {
 	})
 }
 
-// runJob opens a path, runs one workload over it and closes it. applies
-// is false when the transport has no shape for the workload.
-func runJob(ctx context.Context, j job, cfg *Config, progress Progress) (r results.Result, applies bool) {
+// runJob opens a path, runs one workload over it and closes it.
+func runJob(ctx context.Context, j job, cfg *Config, progress Progress) (r results.Result) {
 	name := j.sc.Record.Name
 	if progress != nil {
 		progress.Start(name, j.workload, j.transport)
@@ -160,10 +155,6 @@ func runJob(ctx context.Context, j job, cfg *Config, progress Progress) (r resul
 	var err error
 	defer func() {
 		r.Transport, r.Workload = j.transport, j.workload
-		applies = !errors.Is(err, errNotApplicable)
-		if !applies {
-			err = nil
-		}
 		if err != nil {
 			r.Error = err.Error()
 		}
@@ -175,7 +166,7 @@ func runJob(ctx context.Context, j job, cfg *Config, progress Progress) (r resul
 	p, err := j.sc.NewPath(ctx)
 	if err != nil {
 		err = fmt.Errorf("open path: %w", err)
-		return r, true
+		return r
 	}
 	defer func() {
 		if st := p.Stats(); st.Valid {
@@ -189,7 +180,7 @@ func runJob(ctx context.Context, j job, cfg *Config, progress Progress) (r resul
 	case "echo":
 		var f *flow
 		if f, err = tr.echo(ctx, p, cfg); err != nil {
-			return r, true
+			return r
 		}
 		defer f.stop()
 		r, err = runEcho(ctx, f, cfg)
@@ -213,7 +204,7 @@ func runJob(ctx context.Context, j job, cfg *Config, progress Progress) (r resul
 	default:
 		err = fmt.Errorf("unknown workload %q", j.workload)
 	}
-	return r, true
+	return r
 }
 
 func pathStats(st PathStats) *results.PathStats {

@@ -2,7 +2,6 @@ package harness
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"slices"
@@ -42,10 +41,6 @@ type flow struct {
 	// say) once the run is over; nil where it has none.
 	stats func() map[string]uint64
 }
-
-// errNotApplicable is what a transport returns for a workload it has no
-// shape for; the run is left out of the table rather than shown failed.
-var errNotApplicable = errors.New("not applicable")
 
 // bulkOutcome is what a bulk transfer sent and what its sink saw. A
 // transport's bulk returns as soon as the run is over, with its server

@@ -2,6 +2,7 @@ package harness
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"strings"
@@ -145,8 +146,9 @@ func (t quicTransport) stream(ctx context.Context, p Path, cfg *Config, onMsg fu
 func (t quicTransport) bulk(ctx context.Context, p Path, cfg *Config) (bulkOutcome, error) {
 	if t.shape == quic.StreamPerMessage {
 		// A bulk transfer is one byte stream; cut into messages it
-		// would measure stream setup, not the path.
-		return bulkOutcome{}, errNotApplicable
+		// would measure stream setup, not the path. Run never asks
+		// (Applies), so this is a caller's mistake.
+		return bulkOutcome{}, errors.New("quic: bulk is one stream or datagrams, not a stream per message")
 	}
 	// Untraced: quic-go's qlog events cost about a fifth of its
 	// throughput, more than a measurement should. Its own counters of

@@ -4,12 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
-	"os"
 	"sync"
 	"time"
 
 	"netmatrix/harness/metrics"
+	"netmatrix/internal/neterr"
 	"netmatrix/internal/wire"
 	"netmatrix/results"
 )
@@ -63,11 +62,6 @@ func replyBuffer(f *flow, size int) []byte {
 	return make([]byte, 1<<16)
 }
 
-func isTimeout(err error) bool {
-	var ne net.Error
-	return errors.Is(err, os.ErrDeadlineExceeded) || errors.As(err, &ne) && ne.Timeout()
-}
-
 // replyTimeout is how long to wait for one reply. A datagram's reply that
 // takes longer than Timeout is lost; a reliable transport's is only
 // delayed (retransmissions back off to seconds), so it is given until it
@@ -98,7 +92,7 @@ func echoPingPong(ctx context.Context, f *flow, cfg *Config) (*echoTally, error)
 				if ctx.Err() != nil {
 					return t, ctx.Err()
 				}
-				if isTimeout(err) && !f.reliable {
+				if neterr.IsTimeout(err) && !f.reliable {
 					break // this probe is lost; go on with the next
 				}
 				return t, fmt.Errorf("echo: reply %d: %w", seq, err)
@@ -173,10 +167,10 @@ func echoPaced(ctx context.Context, f *flow, cfg *Config) (*echoTally, error) {
 			mu.Lock()
 			quiet := time.Since(lastSent) >= timeout
 			mu.Unlock()
-			if isTimeout(err) && ctx.Err() == nil && !quiet {
+			if neterr.IsTimeout(err) && ctx.Err() == nil && !quiet {
 				continue
 			}
-			if !isTimeout(err) || f.reliable {
+			if !neterr.IsTimeout(err) || f.reliable {
 				readErr = fmt.Errorf("echo: %w", err)
 			}
 			break
@@ -203,7 +197,7 @@ func echoPaced(ctx context.Context, f *flow, cfg *Config) (*echoTally, error) {
 // ctxErrUnlessDone drops err when it only reports the cancellation that
 // ended a finished run.
 func ctxErrUnlessDone(err error, ctx context.Context) error {
-	if err != nil && ctx.Err() != nil && isTimeout(err) {
+	if err != nil && ctx.Err() != nil && neterr.IsTimeout(err) {
 		return nil
 	}
 	return err

@@ -7,10 +7,11 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"os"
 	"runtime/debug"
 	"sync/atomic"
 	"time"
+
+	"netmatrix/internal/neterr"
 )
 
 // Connection states, for Shutdown to find the idle ones.
@@ -200,16 +201,11 @@ func (c *conn) refuse(err error) {
 	switch {
 	case errors.As(err, &re):
 		c.writeError(re.Status, re.Err)
-	case isTimeout(err) && c.phase == phaseHeader && c.rd.buffered() > 0:
+	case neterr.IsTimeout(err) && c.phase == phaseHeader && c.rd.buffered() > 0:
 		// Slowloris, or just a slow client: say so before closing.
 		c.writeError(StatusRequestTimeout, err)
 	}
 	c.flush()
-}
-
-func isTimeout(err error) bool {
-	var ne net.Error
-	return errors.Is(err, os.ErrDeadlineExceeded) || errors.As(err, &ne) && ne.Timeout()
 }
 
 // writeError replaces whatever the current response buffered with a short

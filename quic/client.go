@@ -8,13 +8,13 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"os"
 	"strings"
 	"sync"
 	"time"
 
 	quicgo "github.com/quic-go/quic-go"
 
+	"netmatrix/internal/neterr"
 	"netmatrix/internal/wire"
 )
 
@@ -387,7 +387,7 @@ func (c *Client) bulkStream(ctx context.Context, b Bulk) (int64, error) {
 			if ctx.Err() != nil {
 				return sent, ctx.Err()
 			}
-			if isTimeout(err) {
+			if neterr.IsTimeout(err) {
 				return sent, nil
 			}
 			return sent, fmt.Errorf("quic: bulk send: %w", err)
@@ -512,11 +512,4 @@ func handshakeError(addr string, tlsConf *tls.Config, err error) error {
 		return fmt.Errorf("quic: handshake with %s: no answer; is a QUIC server there? %w", addr, err)
 	}
 	return fmt.Errorf("quic: handshake with %s: %w", addr, err)
-}
-
-// isTimeout reports a passed deadline, as quic-go and the net package
-// both report it.
-func isTimeout(err error) bool {
-	var ne net.Error
-	return errors.Is(err, os.ErrDeadlineExceeded) || errors.As(err, &ne) && ne.Timeout()
 }

@@ -18,8 +18,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
+	"netmatrix/internal/neterr"
 	"netmatrix/internal/testutil"
-
 	"netmatrix/internal/wire"
 )
 
@@ -323,7 +323,7 @@ func TestReadDeadline(t *testing.T) {
 			require.NoError(t, c.SetReadDeadline(time.Now().Add(50*time.Millisecond)))
 			_, err := c.ReadMsg(buf)
 			require.Error(t, err)
-			assert.True(t, isTimeout(err), "a passed deadline reads as a timeout: %v", err)
+			assert.True(t, neterr.IsTimeout(err), "a passed deadline reads as a timeout: %v", err)
 
 			// A deadline moved to now wakes a read already waiting, as
 			// the harness does to stop a run.
@@ -334,7 +334,7 @@ func TestReadDeadline(t *testing.T) {
 			require.NoError(t, c.SetReadDeadline(time.Now()))
 			select {
 			case err := <-errc:
-				assert.True(t, isTimeout(err), "%v", err)
+				assert.True(t, neterr.IsTimeout(err), "%v", err)
 			case <-time.After(2 * time.Second):
 				t.Fatal("the waiting read did not wake")
 			}

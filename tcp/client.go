@@ -2,13 +2,12 @@ package tcp
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net"
-	"os"
 	"time"
 
+	"netmatrix/internal/neterr"
 	"netmatrix/internal/wire"
 )
 
@@ -127,7 +126,7 @@ func (c *Client) SendBulk(ctx context.Context, deadline time.Time, limit int64) 
 			if ctx.Err() != nil {
 				return sent, ctx.Err()
 			}
-			if isTimeout(err) {
+			if neterr.IsTimeout(err) {
 				return sent, nil
 			}
 			return sent, fmt.Errorf("tcp: bulk send: %w", err)
@@ -140,13 +139,6 @@ func (c *Client) SendBulk(ctx context.Context, deadline time.Time, limit int64) 
 // size of a sink's reads of a bulk flow: large enough that a system call
 // per call costs little next to copying the bytes.
 const bulkWrite = 512 << 10
-
-// isTimeout reports a passed deadline, from the OS stack
-// (os.ErrDeadlineExceeded) or any other that says so through net.Error.
-func isTimeout(err error) bool {
-	var ne net.Error
-	return errors.Is(err, os.ErrDeadlineExceeded) || errors.As(err, &ne) && ne.Timeout()
-}
 
 // Finish ends a flow: it half-closes the connection and waits until the
 // server has closed its side, which a Sink does only after reporting the

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"netmatrix/internal/neterr"
 	"netmatrix/internal/wire"
 )
 
@@ -52,7 +53,7 @@ func TestBusyPollReader(t *testing.T) {
 		require.NoError(t, c.SetReadDeadline(time.Now().Add(20*time.Millisecond)))
 		t0 := time.Now()
 		_, err := r.Read(buf)
-		assert.True(t, isTimeout(err), "got %v", err)
+		assert.True(t, neterr.IsTimeout(err), "got %v", err)
 		assert.Less(t, time.Since(t0), time.Second)
 	})
 	t.Run("peer closes", func(t *testing.T) {
