@@ -4,15 +4,16 @@ import (
 	"fmt"
 	"time"
 
+	"netmatrix/harness/catalog"
 	"netmatrix/internal/wire"
 )
 
 // Config is what to run and how. A zero field takes the default named in
 // its comment; Defaults fills them in.
 type Config struct {
-	// Transports to compare; nil means all that TransportNames lists.
+	// Transports to compare; nil means every row of the catalog.
 	Transports []string
-	// Workloads to run; nil means all of WorkloadNames.
+	// Workloads to run; nil means every workload of the catalog.
 	Workloads []string
 	// Count is the number of messages of each echo and stream run.
 	// Zero means 150.
@@ -55,10 +56,10 @@ const Unlimited = -1
 // Defaults returns c with every zero field set to its default.
 func (c Config) Defaults() Config {
 	if c.Transports == nil {
-		c.Transports = TransportNames()
+		c.Transports = catalog.TransportNames()
 	}
 	if c.Workloads == nil {
-		c.Workloads = WorkloadNames()
+		c.Workloads = catalog.WorkloadNames()
 	}
 	if c.Count == 0 {
 		c.Count = 150

@@ -1,12 +1,16 @@
-// Package harness builds the path between a client and a server, runs the
-// workloads over it and turns what they saw into results.
+// Package harness is the engine of a comparison: it lays out the runs (a
+// workload over a transport on a scenario's path, each on a fresh path of
+// its own), runs them, and turns what each saw into a results.Record.
 //
-// A path is two hosts, each seen through a Network. The loopback path is
-// the host's own stack; the emulated path is two userspace TCP/IP stacks
-// (gVisor's netstack) joined by an impaired link (package link); the
-// kernel path (Linux, root) is two network namespaces whose own kernel
-// stacks are joined through TUN devices by the same link.
+// The workloads are echo (round trips), stream (paced one-way messages),
+// bulk (as fast as the path allows) and http (requests to the raw HTTP
+// server); the transports are the rows of package catalog, driven through
+// the tcp, udp and quic packages' clients and servers. The paths are the
+// kinds of package netpath.
 //
-//	p, err := harness.NewEmulatedPath(ctx, link.Symmetric(link.Config{Loss: 0.02, Delay: 20 * time.Millisecond}, 1))
-//	recs, err := harness.Run(ctx, []harness.Scenario{{NewPath: ...}}, harness.Config{}, nil)
+//	sc := harness.Scenario{
+//		Record:  results.Scenario{Name: "lossy", Link: "emulated"},
+//		NewPath: func(ctx context.Context) (netpath.Path, error) { return emulated.New(ctx, spec, netpath.Options{}) },
+//	}
+//	recs, err := harness.Run(ctx, []harness.Scenario{sc}, harness.Config{}, nil)
 package harness

@@ -8,24 +8,31 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"netmatrix/harness/catalog"
 	"netmatrix/harness/link"
+	"netmatrix/harness/netpath"
+	"netmatrix/harness/netpath/emulated"
+	"netmatrix/harness/netpath/loopback"
 	"netmatrix/results"
 )
 
 // quicRun runs the stream workload of one QUIC row over a fresh emulated
 // path with the same seeded link, and returns the result and what the
 // link did.
-func quicRun(tb testing.TB, row string, spec link.Spec, cfg Config) (results.Result, PathStats) {
+func quicRun(tb testing.TB, row string, spec link.Spec, cfg Config) (results.Result, results.PathStats) {
 	tb.Helper()
 	ctx, cancel := context.WithTimeout(tb.Context(), 30*time.Second)
 	defer cancel()
-	p, err := NewEmulatedPath(ctx, spec)
+	p, err := emulated.New(ctx, spec, netpath.Options{})
 	require.NoError(tb, err)
 	defer p.Close()
 	cfg = cfg.Defaults()
-	r, err := runStream(ctx, transports[row], p, &cfg)
+	shape, _ := catalog.LookupTransport(row)
+	r, err := runStream(ctx, transports[row], shape, p, &cfg)
 	require.NoError(tb, err, row)
-	return r, p.Stats()
+	st, ok := p.Stats()
+	require.True(tb, ok)
+	return r, st
 }
 
 // lossy is 5% independent loss each way with a 10 ms one-way delay: a
@@ -111,26 +118,12 @@ func TestQUICStreamPerMessageHasLessHeadOfLineDelay(t *testing.T) {
 	}
 }
 
-func TestExpandTransports(t *testing.T) {
-	got, err := ExpandTransports(DefaultTransports)
-	require.NoError(t, err)
-	assert.Equal(t, []string{"tcp", "udp", "quic", "quic-permsg", "quic-dgram"}, got, "the default names every row")
-	got, err = ExpandTransports("quic-dgram, quic")
-	require.NoError(t, err)
-	assert.Equal(t, []string{"quic", "quic-permsg", "quic-dgram"}, got)
-	got, err = ExpandTransports("quic-permsg")
-	require.NoError(t, err)
-	assert.Equal(t, []string{"quic-permsg"}, got)
-	_, err = ExpandTransports("tcp,quick")
-	assert.ErrorContains(t, err, `unknown transport "quick"`)
-}
-
 // TestQUICRowsOnLoopback runs every workload of the QUIC rows end to end
 // on the host's own stack, the benchmark's path.
 func TestQUICRowsOnLoopback(t *testing.T) {
 	sc := Scenario{
 		Record:  results.Scenario{Name: "loopback", Link: "loopback"},
-		NewPath: func(context.Context) (Path, error) { return NewLoopbackPath(), nil },
+		NewPath: func(context.Context) (netpath.Path, error) { return loopback.New(), nil },
 	}
 	cfg := Config{Transports: []string{"quic", "quic-permsg", "quic-dgram"}, Count: 20, Interval: time.Millisecond, Duration: 200 * time.Millisecond}
 	recs, err := Run(t.Context(), []Scenario{sc}, cfg, nil)

@@ -8,7 +8,8 @@ import (
 	"sync"
 	"time"
 
-	"netmatrix/harness/link"
+	"netmatrix/harness/catalog"
+	"netmatrix/harness/netpath"
 	"netmatrix/results"
 )
 
@@ -19,11 +20,12 @@ type Scenario struct {
 	// NewPath opens a fresh path for one run. Every transport and
 	// workload gets its own, with the same settings and seed, so each
 	// meets the same link and none shares it with another.
-	NewPath func(ctx context.Context) (Path, error)
-	// Concurrent lets the echo workload's transports run at the same time,
-	// each on its own path. Worth it where the link's delay dwarfs what
-	// sharing the CPU adds (milliseconds against microseconds); on a
-	// fast path, round trips are measured one transport at a time.
+	NewPath func(ctx context.Context) (netpath.Path, error)
+	// Concurrent lets the latency runs (echo, http; see
+	// catalog.Latency) go side by side, each on its own path. Worth it
+	// where the link's delay dwarfs what sharing the CPU adds
+	// (milliseconds against microseconds); on a fast path, round trips
+	// are measured one transport at a time.
 	Concurrent bool
 	// BulkRate is the UDP bulk rate in payload bits per second when
 	// Config.BulkRate leaves it to the scenario: a link's own rate limit,
@@ -38,20 +40,14 @@ type Progress interface {
 	Done(scenario, workload, transport string, err error)
 }
 
-// job is one run: a transport and a workload on a scenario.
-type job struct {
-	sc        *Scenario
-	index     int // scenario's index
-	workload  string
-	transport string
-}
-
 // Run runs every workload of cfg over every scenario, for every
-// transport, and returns one record per scenario. Workloads run one after
-// another; within one, latency runs (stream always, echo where the
-// scenario allows) go side by side on their own paths, and bulk runs one
-// at a time because each wants the whole CPU. A run that fails is kept in
-// its record with its error; Run fails only when ctx is cancelled.
+// transport, and returns one record per scenario. Runs go in the
+// catalog's phases: every paced run (a stream) side by side, then the
+// latency runs (echo, http), side by side on a scenario whose delay
+// dwarfs what sharing the CPU adds and one at a time otherwise, then the
+// throughput runs (bulk), one at a time, each wanting every cycle. Every
+// run has a path of its own. A run that fails is kept in its record with
+// its error; Run fails only when ctx is cancelled.
 func Run(ctx context.Context, scenarios []Scenario, cfg Config, progress Progress) ([]results.Record, error) {
 	cfg = cfg.Defaults()
 	if err := cfg.Validate(); err != nil {
@@ -73,41 +69,19 @@ func Run(ctx context.Context, scenarios []Scenario, cfg Config, progress Progres
 		records[i] = results.Record{Schema: results.Schema, Scenario: sc, Environment: results.HostEnvironment()}
 	}
 	var mu sync.Mutex
-	add := func(j job, r results.Result) {
+	add := func(j Job, r results.Result) {
 		mu.Lock()
 		defer mu.Unlock()
 		records[j.index].Results = append(records[j.index].Results, r)
 	}
 
-	// Three phases: the latency runs that can share the machine all at
-	// once (paced streams always; echo and http where the link's delay
-	// dwarfs what sharing adds), then the latency runs that need it to
-	// themselves, then bulk runs one by one, each wanting every cycle.
-	var together, alone, bulk []job
-	for _, w := range cfg.Workloads {
-		for i := range scenarios {
-			for _, t := range cfg.Transports {
-				if !Applies(w, t) {
-					continue
-				}
-				j := job{&scenarios[i], i, w, t}
-				switch {
-				case w == "bulk":
-					bulk = append(bulk, j)
-				case w == "stream" || scenarios[i].Concurrent:
-					together = append(together, j)
-				default:
-					alone = append(alone, j)
-				}
-			}
-		}
-	}
+	together, alone := Plan(scenarios, cfg)
 	var wg sync.WaitGroup
 	for _, j := range together {
 		wg.Go(func() { add(j, runJob(ctx, j, &cfg, progress)) })
 	}
 	wg.Wait()
-	for _, j := range append(alone, bulk...) {
+	for _, j := range alone {
 		if ctx.Err() != nil {
 			break
 		}
@@ -117,102 +91,120 @@ func Run(ctx context.Context, scenarios []Scenario, cfg Config, progress Progres
 		return records, err
 	}
 	for i := range records {
-		sortResults(records[i].Results, cfg.Workloads)
+		sortResults(records[i].Results)
 	}
 	return records, nil
 }
 
-// Applies reports whether Run runs transport for workload at all: HTTP/1.1
-// runs over TCP alone, and a bulk transfer is one stream, not a stream
-// per message. A caller that plans around a run (a progress estimate)
-// counts the same runs with it.
-func Applies(workload, transport string) bool {
-	switch workload {
-	case "http":
-		return transport == "tcp"
-	case "bulk":
-		return transport != "quic-permsg"
+// A Job is one run: a transport and a workload on a scenario.
+type Job struct {
+	Scenario  *Scenario
+	index     int // the scenario's index
+	Workload  string
+	Transport string
+}
+
+// Plan lays out the runs of cfg (defaults filled in) over scenarios as
+// Run runs them: those that go side by side at first, and then those
+// that follow one at a time, in order. A caller that plans around a run
+// (a progress estimate) lays it out with the same rule.
+func Plan(scenarios []Scenario, cfg Config) (together, alone []Job) {
+	var later [catalog.Throughput + 1][]Job
+	for _, w := range cfg.Workloads {
+		wl, _ := catalog.LookupWorkload(w)
+		for i := range scenarios {
+			for _, t := range cfg.Transports {
+				if !catalog.Runs(t, w) {
+					continue
+				}
+				j := Job{&scenarios[i], i, w, t}
+				switch {
+				case wl.Phase == catalog.Paced, wl.Phase == catalog.Latency && scenarios[i].Concurrent:
+					together = append(together, j)
+				default:
+					later[wl.Phase] = append(later[wl.Phase], j)
+				}
+			}
+		}
 	}
-	return true
+	for _, js := range later {
+		alone = append(alone, js...)
+	}
+	return together, alone
 }
 
 // sortResults orders results by workload, then transport, as tables show them.
-func sortResults(rs []results.Result, workloads []string) {
+func sortResults(rs []results.Result) {
 	slices.SortStableFunc(rs, func(a, b results.Result) int {
-		if d := slices.Index(workloads, a.Workload) - slices.Index(workloads, b.Workload); d != 0 {
+		if d := catalog.WorkloadIndex(a.Workload) - catalog.WorkloadIndex(b.Workload); d != 0 {
 			return d
 		}
-		return slices.Index(transportOrder, a.Transport) - slices.Index(transportOrder, b.Transport)
+		return catalog.TransportIndex(a.Transport) - catalog.TransportIndex(b.Transport)
 	})
 }
 
 // runJob opens a path, runs one workload over it and closes it.
-func runJob(ctx context.Context, j job, cfg *Config, progress Progress) (r results.Result) {
-	name := j.sc.Record.Name
+func runJob(ctx context.Context, j Job, cfg *Config, progress Progress) (r results.Result) {
+	name := j.Scenario.Record.Name
 	if progress != nil {
-		progress.Start(name, j.workload, j.transport)
+		progress.Start(name, j.Workload, j.Transport)
 	}
 	var err error
 	defer func() {
-		r.Transport, r.Workload = j.transport, j.workload
+		r.Transport, r.Workload = j.Transport, j.Workload
 		if err != nil {
 			r.Error = err.Error()
 		}
 		if progress != nil {
-			progress.Done(name, j.workload, j.transport, err)
+			progress.Done(name, j.Workload, j.Transport, err)
 		}
 	}()
 
-	p, err := j.sc.NewPath(ctx)
+	p, err := j.Scenario.NewPath(ctx)
 	if err != nil {
 		err = fmt.Errorf("open path: %w", err)
 		return r
 	}
 	defer func() {
-		if st := p.Stats(); st.Valid {
-			r.Path = pathStats(st)
+		if st, ok := p.Stats(); ok {
+			r.Path = &st
 		}
 		err = errors.Join(err, p.Close())
 	}()
 
-	tr := transports[j.transport]
-	switch j.workload {
-	case "echo":
+	tr := transports[j.Transport]
+	shape, _ := catalog.LookupTransport(j.Transport)
+	switch j.Workload {
+	case catalog.Echo:
 		var f *flow
 		if f, err = tr.echo(ctx, p, cfg); err != nil {
 			return r
 		}
 		defer f.stop()
+		f.reliable = shape.Reliable
 		r, err = runEcho(ctx, f, cfg)
 		r.HandshakeMs = ms(f.handshake)
 		if f.stats != nil {
 			r.TransportStats = f.stats()
 		}
-	case "stream":
-		r, err = runStream(ctx, tr, p, cfg)
-	case "http":
+	case catalog.Stream:
+		r, err = runStream(ctx, tr, shape, p, cfg)
+	case catalog.HTTP:
 		r, err = runHTTP(ctx, p, cfg)
-	case "bulk":
+	case catalog.Bulk:
 		bc := *cfg
 		switch bc.BulkRate {
 		case 0:
-			bc.BulkRate = j.sc.BulkRate
+			bc.BulkRate = j.Scenario.BulkRate
 		case Unlimited:
 			bc.BulkRate = 0
 		}
-		r, err = runBulk(ctx, tr, p, &bc)
+		r, err = runBulk(ctx, tr, shape, p, &bc)
 	default:
-		err = fmt.Errorf("unknown workload %q", j.workload)
+		err = fmt.Errorf("unknown workload %q", j.Workload)
 	}
 	return r
 }
 
-func pathStats(st PathStats) *results.PathStats {
-	lc := func(c link.Counters) results.LinkCounters {
-		return results.LinkCounters{
-			Packets: c.Packets, Forwarded: c.Forwarded, Lost: c.Lost, QueueDrops: c.QueueDrops,
-			Duplicated: c.Duplicated, Reordered: c.Reordered, Delayed: c.Delayed,
-		}
-	}
-	return &results.PathStats{Up: lc(st.Up), Down: lc(st.Down), TCPRetransmits: st.TCPRetransmits, StackDrops: st.StackDrops}
-}
+// ms is d in milliseconds, the record's unit of time.
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

@@ -9,15 +9,21 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
+	"netmatrix/harness/catalog"
 	"netmatrix/harness/link"
+	"netmatrix/harness/netpath"
+	"netmatrix/harness/netpath/emulated"
+	"netmatrix/harness/netpath/kernel"
+	"netmatrix/harness/netpath/loopback"
+	"netmatrix/harness/netpath/pathtest"
 	"netmatrix/results"
 )
 
-// emulated is a scenario on a fresh emulated path of spec per run.
-func emulated(name string, spec link.Spec) Scenario {
+// onEmulated is a scenario on a fresh emulated path of spec per run.
+func onEmulated(name string, spec link.Spec) Scenario {
 	return Scenario{
 		Record:     results.Scenario{Name: name, Link: "emulated"},
-		NewPath:    func(ctx context.Context) (Path, error) { return NewEmulatedPath(ctx, spec) },
+		NewPath:    func(ctx context.Context) (netpath.Path, error) { return emulated.New(ctx, spec, netpath.Options{}) },
 		Concurrent: spec.Up.Delay >= time.Millisecond,
 	}
 }
@@ -38,7 +44,7 @@ func find(t *testing.T, rec results.Record, workload, transport string) results.
 // let through, no more and no less, and nothing waits.
 func TestStreamTCPReliableUDPLossy(t *testing.T) {
 	spec := link.Symmetric(link.Config{Loss: 0.05, Delay: 10 * time.Millisecond}, 3)
-	recs, err := Run(t.Context(), []Scenario{emulated("lossy", spec)},
+	recs, err := Run(t.Context(), []Scenario{onEmulated("lossy", spec)},
 		Config{Transports: []string{"tcp", "udp"}, Workloads: []string{"stream"}, Count: 300, Interval: 10 * time.Millisecond}, nil)
 	require.NoError(t, err)
 	tcp, udp := find(t, recs[0], "stream", "tcp"), find(t, recs[0], "stream", "udp")
@@ -66,7 +72,7 @@ func TestRunEveryWorkloadOnLoopback(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	recs, err := Run(t.Context(), []Scenario{{
 		Record:  results.Scenario{Name: "loopback", Link: "loopback"},
-		NewPath: func(context.Context) (Path, error) { return NewLoopbackPath(), nil },
+		NewPath: func(context.Context) (netpath.Path, error) { return loopback.New(), nil },
 	}}, Config{Transports: []string{"tcp", "udp"}, Count: 40, Interval: 2 * time.Millisecond, Duration: 200 * time.Millisecond}, nil)
 	require.NoError(t, err)
 	rec := recs[0]
@@ -98,7 +104,7 @@ func TestRunEveryWorkloadOnLoopback(t *testing.T) {
 
 func TestEchoPacedCountsLostProbes(t *testing.T) {
 	spec := link.Symmetric(link.Config{Loss: 0.1, Delay: 2 * time.Millisecond}, 11)
-	recs, err := Run(t.Context(), []Scenario{emulated("lossy", spec)},
+	recs, err := Run(t.Context(), []Scenario{onEmulated("lossy", spec)},
 		Config{Transports: []string{"udp", "tcp"}, Workloads: []string{"echo"}, Count: 100,
 			EchoInterval: 5 * time.Millisecond, Timeout: 300 * time.Millisecond}, nil)
 	require.NoError(t, err)
@@ -119,7 +125,7 @@ func TestRunStopsWhenCancelled(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	_, err := Run(ctx, []Scenario{emulated("slow", link.Symmetric(link.Config{Delay: 5 * time.Millisecond}, 1))},
+	_, err := Run(ctx, []Scenario{onEmulated("slow", link.Symmetric(link.Config{Delay: 5 * time.Millisecond}, 1))},
 		Config{Transports: []string{"tcp", "udp", "quic"}, Count: 1000, Interval: 10 * time.Millisecond}, nil)
 	assert.ErrorIs(t, err, context.DeadlineExceeded)
 	assert.Less(t, time.Since(start), 5*time.Second)
@@ -133,4 +139,58 @@ func TestConfigValidate(t *testing.T) {
 	}
 	assert.NoError(t, Config{}.Defaults().Validate())
 	assert.NoError(t, Config{BulkRate: Unlimited}.Defaults().Validate())
+}
+
+// The engine over the kernel path: what only Linux's own stacks give the
+// record (TCP_INFO), and QUIC over the kernel's UDP.
+
+// newKernelPath is a kernel path of spec that closes when the test ends;
+// it skips where this process cannot make one.
+func newKernelPath(tb testing.TB, ctx context.Context, spec link.Spec) netpath.Path {
+	tb.Helper()
+	if err := kernel.Supported(); err != nil {
+		tb.Skipf("kernel path: %v (CI runs these tests as root)", err)
+	}
+	p, err := kernel.New(ctx, spec, netpath.Options{})
+	require.NoError(tb, err)
+	tb.Cleanup(func() { p.Close() })
+	return p
+}
+
+func TestKernelTCPInfoInBulkResult(t *testing.T) {
+	const delay = 5 * time.Millisecond
+	ctx := pathtest.Context(t, 60*time.Second)
+	p := newKernelPath(t, ctx, link.Symmetric(link.Config{Loss: 0.02, Delay: delay}, 3))
+	cfg := Config{BulkBytes: 2 << 20}.Defaults()
+	shape, _ := catalog.LookupTransport(catalog.TCP)
+	r, err := runBulk(ctx, transports[catalog.TCP], shape, p, &cfg)
+	require.NoError(t, err)
+	require.True(t, *r.Verified)
+	ts := r.TransportStats
+	t.Logf("goodput %.1f Mbit/s; TCP_INFO %v", r.GoodputMbps, ts)
+	assert.EqualValues(t, 1500-20-20-12, ts["tcp_snd_mss"], "MTU less IPv4, TCP and timestamp option")
+	assert.GreaterOrEqual(t, ts["tcp_min_rtt_us"], uint64(2*delay/time.Microsecond))
+	assert.Less(t, ts["tcp_min_rtt_us"], uint64((2*delay+5*time.Millisecond)/time.Microsecond))
+	assert.Positive(t, ts["tcp_total_retrans"], "the sender repaired the link's losses")
+	assert.Positive(t, ts["tcp_snd_cwnd"])
+	assert.Contains(t, ts, "tcp_snd_ssthresh", "a loss set slow start's threshold")
+	// The path counts both hosts' retransmissions; the client's are
+	// nearly all of them in an upload.
+	st, _ := p.Stats()
+	assert.GreaterOrEqual(t, st.TCPRetransmits, ts["tcp_total_retrans"])
+}
+
+// congestionControl is the TCP_CONGESTION of a kernel TCP conn.
+
+func TestKernelQUICOverLoss(t *testing.T) {
+	ctx := pathtest.Context(t, 30*time.Second)
+	p := newKernelPath(t, ctx, link.Symmetric(link.Config{Loss: 0.05, Delay: 5 * time.Millisecond}, 7))
+	cfg := Config{Count: 150, Interval: 5 * time.Millisecond}.Defaults()
+	shape, _ := catalog.LookupTransport(catalog.QUIC)
+	r, err := runStream(ctx, transports[catalog.QUIC], shape, p, &cfg)
+	require.NoError(t, err)
+	assert.EqualValues(t, 150, r.Delivered, "every message arrived")
+	st, _ := p.Stats()
+	assert.Positive(t, st.Up.Lost)
+	assert.Positive(t, r.TransportStats["packets_lost"], "quic-go saw the loss")
 }

@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"time"
 
+	"netmatrix/harness/catalog"
+	"netmatrix/harness/netpath/loopback"
 	"netmatrix/internal/wire"
 	"netmatrix/quic"
 	"netmatrix/results"
@@ -32,11 +34,15 @@ func ParseTarget(target string) (transport, addr string, err error) {
 		return "", "", fmt.Errorf("target %q: want tcp://HOST:PORT, udp://HOST:PORT or quic://HOST:PORT", target)
 	}
 	switch u.Scheme {
-	case "tcp", "udp", "quic":
+	case catalog.TCP, catalog.UDP, catalog.QUIC:
+		// The scheme names the transport: QUIC's is one stream.
 		return u.Scheme, u.Host, nil
 	}
 	return "", "", fmt.Errorf("target %q: the echo workload speaks tcp://, udp:// or quic://, not %s://", target, u.Scheme)
 }
+
+// targetName is a target run's scenario, as its table shows it.
+const targetName = "target"
 
 // RunTarget runs the echo workload against an echo server that is already
 // running (RFC 862 for tcp and udp; a netmatrix QUIC echo server, one
@@ -52,11 +58,11 @@ func RunTarget(ctx context.Context, t Target, cfg Config, progress Progress) (re
 		return rec, err
 	}
 	rec.Scenario = results.Scenario{
-		Name: "target", Link: "host", Target: t.URL, Started: time.Now().UTC().Truncate(time.Second),
+		Name: targetName, Link: "host", Target: t.URL, Started: time.Now().UTC().Truncate(time.Second),
 		Count: cfg.Count, Size: cfg.Size, Interval: results.Duration(cfg.EchoInterval), Nagle: cfg.Nagle,
 	}
 	if progress != nil {
-		progress.Start("target", "echo", scheme)
+		progress.Start(targetName, catalog.Echo, scheme)
 	}
 	r, err := func() (results.Result, error) {
 		f, err := dialTarget(ctx, scheme, addr, t.Fingerprint, &cfg)
@@ -64,6 +70,7 @@ func RunTarget(ctx context.Context, t Target, cfg Config, progress Progress) (re
 			return results.Result{}, err
 		}
 		defer f.conn.Close()
+		f.reliable = catalog.Reliable(scheme)
 		r, err := runEcho(ctx, f, &cfg)
 		r.HandshakeMs = ms(f.handshake)
 		if f.stats != nil {
@@ -71,12 +78,12 @@ func RunTarget(ctx context.Context, t Target, cfg Config, progress Progress) (re
 		}
 		return r, err
 	}()
-	r.Transport, r.Workload = scheme, "echo"
+	r.Transport, r.Workload = scheme, catalog.Echo
 	if err != nil {
 		r.Error = err.Error()
 	}
 	if progress != nil {
-		progress.Done("target", "echo", scheme, err)
+		progress.Done(targetName, catalog.Echo, scheme, err)
 	}
 	rec.Results = []results.Result{r}
 	return rec, nil
@@ -86,14 +93,14 @@ func RunTarget(ctx context.Context, t Target, cfg Config, progress Progress) (re
 func dialTarget(ctx context.Context, scheme, addr, fingerprint string, cfg *Config) (*flow, error) {
 	t0 := wire.Now()
 	switch scheme {
-	case "tcp":
-		c, err := tcp.DialEcho(ctx, Loopback{}.Dial, addr, tcp.Options{Nagle: cfg.Nagle})
+	case catalog.TCP:
+		c, err := tcp.DialEcho(ctx, loopback.Host{}.Dial, addr, tcp.Options{Nagle: cfg.Nagle})
 		if err != nil {
 			return nil, err
 		}
-		return &flow{conn: c, reliable: true, handshake: wire.Since(t0)}, nil
-	case "udp":
-		c, err := udp.Dial(ctx, Loopback{}.Dial, addr)
+		return &flow{conn: c, handshake: wire.Since(t0)}, nil
+	case catalog.UDP:
+		c, err := udp.Dial(ctx, loopback.Host{}.Dial, addr)
 		if err != nil {
 			return nil, err
 		}
@@ -107,7 +114,7 @@ func dialTarget(ctx context.Context, scheme, addr, fingerprint string, cfg *Conf
 			}
 			opt.TLS = tlsConf
 		}
-		pc, err := Loopback{}.ListenPacket(ctx, "udp", ":0")
+		pc, err := loopback.Host{}.ListenPacket(ctx, "udp", ":0")
 		if err != nil {
 			return nil, err
 		}
@@ -115,7 +122,7 @@ func dialTarget(ctx context.Context, scheme, addr, fingerprint string, cfg *Conf
 		if err != nil {
 			return nil, err
 		}
-		return &flow{conn: c, reliable: true, handshake: c.Handshake(),
+		return &flow{conn: c, handshake: c.Handshake(),
 			stats: func() map[string]uint64 { return c.Stats().Map() }}, nil
 	}
 }

@@ -2,12 +2,11 @@ package harness
 
 import (
 	"context"
-	"fmt"
 	"net"
-	"slices"
-	"strings"
 	"time"
 
+	"netmatrix/harness/catalog"
+	"netmatrix/harness/netpath"
 	"netmatrix/quic"
 )
 
@@ -26,8 +25,9 @@ type msgConn interface {
 // the path for one run.
 type flow struct {
 	conn msgConn
-	// reliable transports deliver every message or fail; an echo reply
-	// that does not come is a stalled connection, not a lost probe.
+	// reliable is the catalog's word on the transport (the engine sets
+	// it): a reply that does not come is a stalled connection, not a
+	// lost probe.
 	reliable bool
 	// finish waits until the server has every message sent so far; nil
 	// for datagram transports, which promise nothing.
@@ -47,9 +47,7 @@ type flow struct {
 // and client still open, so the sink's count is taken before the flow is
 // torn down; stop closes them.
 type bulkOutcome struct {
-	unit      string // "bytes" for a byte stream, "datagrams" for messages
-	reliable  bool   // what has not arrived is still on its way, not lost
-	sent      int64  // in unit
+	sent      int64 // bytes of a byte stream, datagrams otherwise
 	received  *bulkCounter
 	start     int64 // first send, wire.Now clock
 	handshake time.Duration
@@ -61,62 +59,21 @@ type bulkOutcome struct {
 // server and client over a path.
 type transport interface {
 	// echo starts an echo server on the path and connects a client.
-	echo(ctx context.Context, p Path, cfg *Config) (*flow, error)
+	echo(ctx context.Context, p netpath.Path, cfg *Config) (*flow, error)
 	// stream starts a sink that passes every message to onMsg and
 	// connects a client that sends to it.
-	stream(ctx context.Context, p Path, cfg *Config, onMsg func(msg []byte, arrived int64)) (*flow, error)
+	stream(ctx context.Context, p netpath.Path, cfg *Config, onMsg func(msg []byte, arrived int64)) (*flow, error)
 	// bulk runs a whole bulk transfer.
-	bulk(ctx context.Context, p Path, cfg *Config) (bulkOutcome, error)
+	bulk(ctx context.Context, p netpath.Path, cfg *Config) (bulkOutcome, error)
 }
 
-// transports are the rows netmatrix knows, in the order tables show them.
+// transports are the adapters of the catalog's rows.
 var transports = map[string]transport{
-	"tcp":         tcpTransport{},
-	"udp":         udpTransport{},
-	"quic":        quicTransport{quic.OneStream},
-	"quic-permsg": quicTransport{quic.StreamPerMessage},
-	"quic-dgram":  quicTransport{quic.Datagrams},
-}
-
-// transportOrder is the display order; names missing from transports are
-// skipped.
-var transportOrder = []string{"tcp", "udp", "quic", "quic-permsg", "quic-dgram"}
-
-// TransportNames lists the transports this build can run.
-func TransportNames() []string {
-	var names []string
-	for _, n := range transportOrder {
-		if _, ok := transports[n]; ok {
-			names = append(names, n)
-		}
-	}
-	return names
-}
-
-// WorkloadNames lists the workloads, in the order they run.
-func WorkloadNames() []string { return []string{"echo", "stream", "bulk", "http"} }
-
-// ParseList checks a comma-separated list against the known names and
-// returns it in canonical order.
-func ParseList(what, s string, known []string) ([]string, error) {
-	var out []string
-	for _, name := range strings.Split(s, ",") {
-		name = strings.TrimSpace(name)
-		if name == "" {
-			continue
-		}
-		if !slices.Contains(known, name) {
-			return nil, fmt.Errorf("unknown %s %q (known: %s)", what, name, strings.Join(known, ", "))
-		}
-		if !slices.Contains(out, name) {
-			out = append(out, name)
-		}
-	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("no %s given (known: %s)", what, strings.Join(known, ", "))
-	}
-	slices.SortStableFunc(out, func(a, b string) int { return slices.Index(known, a) - slices.Index(known, b) })
-	return out, nil
+	catalog.TCP:        tcpTransport{},
+	catalog.UDP:        udpTransport{},
+	catalog.QUIC:       quicTransport{quic.OneStream},
+	catalog.QUICPerMsg: quicTransport{quic.StreamPerMessage},
+	catalog.QUICDgram:  quicTransport{quic.Datagrams},
 }
 
 // startServer runs serve in the background until the returned stop is
@@ -135,4 +92,4 @@ func startServer(ctx context.Context, serve func(ctx context.Context) error) (st
 }
 
 // serverAddr is host:0 on the path's server host.
-func serverAddr(p Path) string { return net.JoinHostPort(p.ServerHost(), "0") }
+func serverAddr(p netpath.Path) string { return net.JoinHostPort(p.ServerHost(), "0") }

@@ -5,9 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"strings"
 	"time"
 
+	"netmatrix/harness/netpath"
 	"netmatrix/internal/wire"
 	"netmatrix/quic"
 )
@@ -21,38 +21,11 @@ const settleTimeout = time.Second
 // quic-dgram (RFC 9221 datagrams).
 type quicTransport struct{ shape quic.Shape }
 
-// transportAliases are names a user may give for several rows at once.
-var transportAliases = map[string][]string{
-	// Both stream shapes: the choice between them is the point of the row
-	// pair, so asking for QUIC streams shows both.
-	"quic": {"quic", "quic-permsg"},
-}
-
-// DefaultTransports is every row, as a user would write it.
-const DefaultTransports = "tcp,udp,quic,quic-dgram"
-
-// ExpandTransports parses a comma-separated list of transports as
-// ParseList does, after replacing each alias by its rows: "quic" means
-// both QUIC stream shapes (quic and quic-permsg), so DefaultTransports
-// names every row.
-func ExpandTransports(list string) ([]string, error) {
-	var names []string
-	for _, name := range strings.Split(list, ",") {
-		name = strings.TrimSpace(name)
-		if rows, ok := transportAliases[name]; ok {
-			names = append(names, rows...)
-		} else {
-			names = append(names, name)
-		}
-	}
-	return ParseList("transport", strings.Join(names, ","), TransportNames())
-}
-
 // quicClientConn opens the client's UDP socket on the path, bound to the
 // address the client host would send to server from. A connected
 // socket's local address says which, on any kind of path; quic-go itself
 // needs an unconnected one.
-func quicClientConn(ctx context.Context, p Path, server string) (net.PacketConn, error) {
+func quicClientConn(ctx context.Context, p netpath.Path, server string) (net.PacketConn, error) {
 	probe, err := p.Client().Dial(ctx, "udp", server)
 	if err != nil {
 		return nil, fmt.Errorf("quic: route to %s: %w", server, err)
@@ -77,7 +50,7 @@ func quicStats(client, server quic.Stats) map[string]uint64 {
 }
 
 // quicDial starts serve on the path and connects a client with dial.
-func quicDial(ctx context.Context, p Path, serve func(context.Context, net.PacketConn) error,
+func quicDial(ctx context.Context, p netpath.Path, serve func(context.Context, net.PacketConn) error,
 	dial func(ctx context.Context, pc net.PacketConn, addr string) (*quic.Client, error)) (*quic.Client, func(), error) {
 	addr, stop, err := listenUDP(ctx, p, serve)
 	if err != nil {
@@ -96,7 +69,7 @@ func quicDial(ctx context.Context, p Path, serve func(context.Context, net.Packe
 	return c, func() { c.Close(); stop() }, nil
 }
 
-func (t quicTransport) echo(ctx context.Context, p Path, cfg *Config) (*flow, error) {
+func (t quicTransport) echo(ctx context.Context, p netpath.Path, cfg *Config) (*flow, error) {
 	srv := &quic.EchoServer{}
 	c, stop, err := quicDial(ctx, p, srv.Serve, func(ctx context.Context, pc net.PacketConn, addr string) (*quic.Client, error) {
 		return quic.DialEcho(ctx, pc, addr, t.shape, nil)
@@ -106,14 +79,13 @@ func (t quicTransport) echo(ctx context.Context, p Path, cfg *Config) (*flow, er
 	}
 	return &flow{
 		conn:      c,
-		reliable:  t.shape != quic.Datagrams,
 		handshake: c.Handshake(),
 		stop:      stop,
 		stats:     func() map[string]uint64 { return quicStats(c.Stats(), srv.Stats()) },
 	}, nil
 }
 
-func (t quicTransport) stream(ctx context.Context, p Path, cfg *Config, onMsg func([]byte, int64)) (*flow, error) {
+func (t quicTransport) stream(ctx context.Context, p netpath.Path, cfg *Config, onMsg func([]byte, int64)) (*flow, error) {
 	srv := &quic.Sink{OnMessage: onMsg}
 	c, stop, err := quicDial(ctx, p, srv.Serve, func(ctx context.Context, pc net.PacketConn, addr string) (*quic.Client, error) {
 		return quic.DialMessages(ctx, pc, addr, t.shape, nil)
@@ -123,12 +95,11 @@ func (t quicTransport) stream(ctx context.Context, p Path, cfg *Config, onMsg fu
 	}
 	f := &flow{
 		conn:      c,
-		reliable:  t.shape != quic.Datagrams,
 		handshake: c.Handshake(),
 		stop:      stop,
 		stats:     func() map[string]uint64 { return quicStats(c.Stats(), srv.Stats()) },
 	}
-	if f.reliable {
+	if t.shape != quic.Datagrams {
 		f.finish = c.Finish
 	} else {
 		f.stats = func() map[string]uint64 {
@@ -143,7 +114,7 @@ func (t quicTransport) stream(ctx context.Context, p Path, cfg *Config, onMsg fu
 	return f, nil
 }
 
-func (t quicTransport) bulk(ctx context.Context, p Path, cfg *Config) (bulkOutcome, error) {
+func (t quicTransport) bulk(ctx context.Context, p netpath.Path, cfg *Config) (bulkOutcome, error) {
 	if t.shape == quic.StreamPerMessage {
 		// A bulk transfer is one byte stream; cut into messages it
 		// would measure stream setup, not the path. Run never asks
@@ -171,7 +142,6 @@ func (t quicTransport) bulk(ctx context.Context, p Path, cfg *Config) (bulkOutco
 	}
 	b := quic.Bulk{Deadline: deadline(cfg.Duration)}
 	if t.shape == quic.OneStream {
-		out.unit, out.reliable = "bytes", true
 		if cfg.BulkBytes > 0 {
 			b = quic.Bulk{Limit: cfg.BulkBytes}
 		}
@@ -184,7 +154,6 @@ func (t quicTransport) bulk(ctx context.Context, p Path, cfg *Config) (bulkOutco
 
 	// A datagram must fit in one QUIC packet: about 1200 bytes until
 	// path MTU discovery finds more, so UDP's 1400 is cut down to fit.
-	out.unit = "datagrams"
 	b.Size = min(cfg.DatagramSize, c.MaxDatagram())
 	if cfg.BulkBytes > 0 {
 		b.Deadline, b.Limit = time.Time{}, (cfg.BulkBytes+int64(b.Size)-1)/int64(b.Size)

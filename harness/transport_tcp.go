@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 
+	"netmatrix/harness/netpath"
 	"netmatrix/internal/wire"
 	"netmatrix/tcp"
 )
@@ -15,39 +16,27 @@ type tcpTransport struct{}
 // what the kernel knows of it (TCP_INFO: RTT, retransmissions, congestion
 // window) at its very end, even after Finish has closed it. On a path of
 // userspace stacks it reports nothing.
-type tcpWatch struct {
-	info    func() map[string]uint64
-	release func()
-}
+type tcpWatch struct{ w *tcp.InfoWatch }
 
 // dial dials on p's client host and watches the conn it made.
-func (w *tcpWatch) dial(p Path) tcp.DialFunc {
+func (w *tcpWatch) dial(p netpath.Path) tcp.DialFunc {
 	return func(ctx context.Context, network, addr string) (net.Conn, error) {
 		c, err := p.Client().Dial(ctx, network, addr)
 		if err == nil {
-			w.info, w.release = watchTCP(c)
+			w.w = tcp.Watch(c)
 		}
 		return c, err
 	}
 }
 
 // stats is the connection's TCP_INFO now, as TransportStats; nil if none.
-func (w *tcpWatch) stats() map[string]uint64 {
-	if w.info == nil {
-		return nil
-	}
-	return w.info()
-}
+func (w *tcpWatch) stats() map[string]uint64 { return w.w.Info() }
 
 // close stops watching. Until then the client's own Close leaves the
 // socket open, so it comes first.
-func (w *tcpWatch) close() {
-	if w.release != nil {
-		w.release()
-	}
-}
+func (w *tcpWatch) close() { w.w.Release() }
 
-func (tcpTransport) echo(ctx context.Context, p Path, cfg *Config) (*flow, error) {
+func (tcpTransport) echo(ctx context.Context, p netpath.Path, cfg *Config) (*flow, error) {
 	ln, err := p.Server().Listen(ctx, "tcp", serverAddr(p))
 	if err != nil {
 		return nil, err
@@ -62,11 +51,11 @@ func (tcpTransport) echo(ctx context.Context, p Path, cfg *Config) (*flow, error
 		stop()
 		return nil, err
 	}
-	return &flow{conn: c, reliable: true, handshake: wire.Since(t0), stop: func() { w.close(); c.Close(); stop() },
+	return &flow{conn: c, handshake: wire.Since(t0), stop: func() { w.close(); c.Close(); stop() },
 		stats: w.stats}, nil
 }
 
-func (tcpTransport) stream(ctx context.Context, p Path, cfg *Config, onMsg func([]byte, int64)) (*flow, error) {
+func (tcpTransport) stream(ctx context.Context, p netpath.Path, cfg *Config, onMsg func([]byte, int64)) (*flow, error) {
 	ln, err := p.Server().Listen(ctx, "tcp", serverAddr(p))
 	if err != nil {
 		return nil, err
@@ -81,11 +70,11 @@ func (tcpTransport) stream(ctx context.Context, p Path, cfg *Config, onMsg func(
 		stop()
 		return nil, err
 	}
-	return &flow{conn: c, reliable: true, finish: c.Finish, handshake: wire.Since(t0), stop: func() { w.close(); c.Close(); stop() },
+	return &flow{conn: c, finish: c.Finish, handshake: wire.Since(t0), stop: func() { w.close(); c.Close(); stop() },
 		stats: w.stats}, nil
 }
 
-func (tcpTransport) bulk(ctx context.Context, p Path, cfg *Config) (bulkOutcome, error) {
+func (tcpTransport) bulk(ctx context.Context, p netpath.Path, cfg *Config) (bulkOutcome, error) {
 	ln, err := p.Server().Listen(ctx, "tcp", serverAddr(p))
 	if err != nil {
 		return bulkOutcome{}, err
@@ -101,7 +90,7 @@ func (tcpTransport) bulk(ctx context.Context, p Path, cfg *Config) (bulkOutcome,
 		stop()
 		return bulkOutcome{}, err
 	}
-	out := bulkOutcome{unit: "bytes", reliable: true, received: counter, handshake: wire.Since(t0), start: wire.Now(),
+	out := bulkOutcome{received: counter, handshake: wire.Since(t0), start: wire.Now(),
 		stop: func() { c.Close(); stop() }}
 	out.sent, err = c.SendBulk(ctx, deadline(cfg.Duration), cfg.BulkBytes)
 	if err == nil && cfg.BulkBytes > 0 {

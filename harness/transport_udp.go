@@ -5,6 +5,7 @@ import (
 	"net"
 	"time"
 
+	"netmatrix/harness/netpath"
 	"netmatrix/internal/wire"
 	"netmatrix/udp"
 )
@@ -13,7 +14,7 @@ import (
 type udpTransport struct{}
 
 // listenUDP opens the server's socket on the path and starts serve on it.
-func listenUDP(ctx context.Context, p Path, serve func(ctx context.Context, pc net.PacketConn) error) (addr string, stop func(), err error) {
+func listenUDP(ctx context.Context, p netpath.Path, serve func(ctx context.Context, pc net.PacketConn) error) (addr string, stop func(), err error) {
 	pc, err := p.Server().ListenPacket(ctx, "udp", serverAddr(p))
 	if err != nil {
 		return "", nil, err
@@ -22,17 +23,17 @@ func listenUDP(ctx context.Context, p Path, serve func(ctx context.Context, pc n
 	return pc.LocalAddr().String(), stop, nil
 }
 
-func (udpTransport) echo(ctx context.Context, p Path, cfg *Config) (*flow, error) {
+func (udpTransport) echo(ctx context.Context, p netpath.Path, cfg *Config) (*flow, error) {
 	srv := &udp.EchoServer{}
 	return udpFlow(ctx, p, srv.Serve)
 }
 
-func (udpTransport) stream(ctx context.Context, p Path, cfg *Config, onMsg func([]byte, int64)) (*flow, error) {
+func (udpTransport) stream(ctx context.Context, p netpath.Path, cfg *Config, onMsg func([]byte, int64)) (*flow, error) {
 	srv := &udp.Sink{OnMessage: onMsg}
 	return udpFlow(ctx, p, srv.Serve)
 }
 
-func udpFlow(ctx context.Context, p Path, serve func(context.Context, net.PacketConn) error) (*flow, error) {
+func udpFlow(ctx context.Context, p netpath.Path, serve func(context.Context, net.PacketConn) error) (*flow, error) {
 	addr, stop, err := listenUDP(ctx, p, serve)
 	if err != nil {
 		return nil, err
@@ -45,7 +46,7 @@ func udpFlow(ctx context.Context, p Path, serve func(context.Context, net.Packet
 	return &flow{conn: c, stop: func() { c.Close(); stop() }}, nil
 }
 
-func (udpTransport) bulk(ctx context.Context, p Path, cfg *Config) (bulkOutcome, error) {
+func (udpTransport) bulk(ctx context.Context, p netpath.Path, cfg *Config) (bulkOutcome, error) {
 	counter := &bulkCounter{}
 	srv := &udp.Sink{OnMessage: counter.onDatagram}
 	addr, stop, err := listenUDP(ctx, p, srv.Serve)
@@ -57,7 +58,7 @@ func (udpTransport) bulk(ctx context.Context, p Path, cfg *Config) (bulkOutcome,
 		stop()
 		return bulkOutcome{}, err
 	}
-	out := bulkOutcome{unit: "datagrams", received: counter, start: wire.Now(), stop: func() { c.Close(); stop() }}
+	out := bulkOutcome{received: counter, start: wire.Now(), stop: func() { c.Close(); stop() }}
 	b := udp.Bulk{Size: cfg.DatagramSize, Rate: cfg.BulkRate, Deadline: deadline(cfg.Duration)}
 	if cfg.BulkBytes > 0 {
 		b.Deadline, b.Count = time.Time{}, (cfg.BulkBytes+int64(b.Size)-1)/int64(b.Size)
@@ -70,26 +71,4 @@ func (udpTransport) bulk(ctx context.Context, p Path, cfg *Config) (bulkOutcome,
 	// everything is in or the sink has been quiet for a while.
 	drain(ctx, func() int64 { return counter.snapshot().unique }, out.sent, cfg.Timeout)
 	return out, nil
-}
-
-func deadline(d time.Duration) time.Time { return time.Now().Add(d) }
-
-// drain waits until have() reaches want, or have() has not grown for
-// quiet, or ctx is done: how a receiver of an unreliable flow decides that
-// what has not come is lost.
-func drain(ctx context.Context, have func() int64, want int64, quiet time.Duration) {
-	const tick = 10 * time.Millisecond
-	last, since := have(), time.Now()
-	t := time.NewTicker(tick)
-	defer t.Stop()
-	for last < want && time.Since(since) < quiet {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		if n := have(); n != last {
-			last, since = n, time.Now()
-		}
-	}
 }

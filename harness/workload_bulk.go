@@ -4,6 +4,8 @@ import (
 	"context"
 	"time"
 
+	"netmatrix/harness/catalog"
+	"netmatrix/harness/netpath"
 	"netmatrix/results"
 )
 
@@ -11,7 +13,7 @@ import (
 // BulkBytes) and reports what arrived intact: goodput over the time from
 // the first send to the last arrival, and for datagrams the loss,
 // duplicates and reordering.
-func runBulk(ctx context.Context, tr transport, p Path, cfg *Config) (results.Result, error) {
+func runBulk(ctx context.Context, tr transport, shape catalog.Transport, p netpath.Path, cfg *Config) (results.Result, error) {
 	o, err := tr.bulk(ctx, p, cfg)
 	if o.received == nil {
 		return results.Result{}, err
@@ -23,8 +25,12 @@ func runBulk(ctx context.Context, tr transport, p Path, cfg *Config) (results.Re
 	if o.stop != nil {
 		o.stop()
 	}
+	unit := "datagrams"
+	if shape.ByteStream {
+		unit = "bytes"
+	}
 	r := results.Result{
-		Unit:        o.unit,
+		Unit:        unit,
 		Sent:        o.sent,
 		Bytes:       s.bytes,
 		Corrupt:     s.corrupt,
@@ -33,19 +39,19 @@ func runBulk(ctx context.Context, tr transport, p Path, cfg *Config) (results.Re
 	if o.stats != nil {
 		r.TransportStats = o.stats()
 	}
-	if o.unit == "bytes" {
+	if shape.ByteStream {
 		r.Delivered = s.bytes
 	} else {
 		r.Delivered, r.Duplicates, r.Reordered = s.unique, s.dups, s.reordered
 	}
-	if o.reliable {
+	if shape.Reliable {
 		// A reliable transport loses nothing: what is missing was still
 		// queued or in flight when the run ended.
 		r.InFlight = r.Sent - r.Delivered
 	} else {
 		r.Lost = r.Sent - r.Delivered
 	}
-	verified := s.corrupt == 0 && (cfg.BulkBytes == 0 || !o.reliable || s.bytes == o.sent)
+	verified := s.corrupt == 0 && (cfg.BulkBytes == 0 || !shape.Reliable || s.bytes == o.sent)
 	r.Verified = &verified
 	if s.last > o.start {
 		elapsed := time.Duration(s.last - o.start)
@@ -54,5 +60,3 @@ func runBulk(ctx context.Context, tr transport, p Path, cfg *Config) (results.Re
 	}
 	return r, err
 }
-
-func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

@@ -202,19 +202,3 @@ func ctxErrUnlessDone(err error, ctx context.Context) error {
 	}
 	return err
 }
-
-// sleepUntil waits until t or until ctx is done; it reports whether t came.
-func sleepUntil(ctx context.Context, t time.Time) bool {
-	d := time.Until(t)
-	if d <= 0 {
-		return ctx.Err() == nil
-	}
-	timer := time.NewTimer(d)
-	defer timer.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-timer.C:
-		return true
-	}
-}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"netmatrix/harness/metrics"
+	"netmatrix/harness/netpath"
 	"netmatrix/http"
 	"netmatrix/results"
 )
@@ -15,7 +16,7 @@ import (
 // server on the path, each answered with a Size-byte body, and records
 // how long each request took, first byte written to last byte read. A
 // request that fails or comes back wrong counts as lost.
-func runHTTP(ctx context.Context, p Path, cfg *Config) (results.Result, error) {
+func runHTTP(ctx context.Context, p netpath.Path, cfg *Config) (results.Result, error) {
 	ln, err := p.Server().Listen(ctx, "tcp", serverAddr(p))
 	if err != nil {
 		return results.Result{}, err

@@ -5,22 +5,18 @@ import (
 	"fmt"
 	"time"
 
+	"netmatrix/harness/catalog"
 	"netmatrix/harness/metrics"
+	"netmatrix/harness/netpath"
 	"netmatrix/internal/wire"
 	"netmatrix/results"
 )
-
-// finishTimeout bounds how long a reliable transport may take to deliver
-// the rest of a stream after the last send: long enough for several
-// backed-off retransmission timeouts, short enough that a stalled
-// connection is reported rather than waited on.
-const finishTimeout = 30 * time.Second
 
 // runStream sends Count messages of Size bytes, one every Interval, each
 // stamped with its sequence number and send time, and analyses what the
 // sink saw: one-way delay, jitter, loss, reordering, duplicates and
 // head-of-line delay.
-func runStream(ctx context.Context, tr transport, p Path, cfg *Config) (results.Result, error) {
+func runStream(ctx context.Context, tr transport, shape catalog.Transport, p netpath.Path, cfg *Config) (results.Result, error) {
 	col := newStreamCollector(cfg.Count)
 	f, err := tr.stream(ctx, p, cfg, col.onMsg)
 	if err != nil {

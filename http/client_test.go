@@ -139,19 +139,3 @@ func TestClientDialFunc(t *testing.T) {
 	assert.Equal(t, "Hello, World!", string(resp.Body))
 	assert.Equal(t, []string{"example.invalid:80"}, dialed)
 }
-
-func TestFanout(t *testing.T) {
-	addr, _ := startServer(t, testMux(), Config{})
-	c := &Client{}
-	defer c.CloseIdle()
-	ctx := testCtx(t)
-	seq := c.Sequential(ctx, "http://"+addr+"/hello", 5)
-	par := c.Concurrent(ctx, "http://"+addr+"/hello", 5)
-	for _, r := range []FanoutResult{seq, par} {
-		assert.Len(t, r.Each, 5)
-		assert.Zero(t, r.Failed())
-		assert.Positive(t, r.Total)
-	}
-	bad := c.Sequential(ctx, "http://"+addr+"/hello\x7f", 2)
-	assert.Equal(t, 2, bad.Failed())
-}

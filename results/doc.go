@@ -1,17 +1,15 @@
-// Package results holds the record of a run (the scenario, the machine,
-// one Result per transport and workload) and renders it: as terminal
-// tables that end in a plain sentence saying what the numbers mean, as
-// Markdown and CSV, as SVG plots (latency CDFs; for a sweep, p99 one-way
-// delay, delivered share and goodput against the swept setting, with the
-// Mathis et al. model on the goodput plot), and as JSON with a schema
-// version, one record per line.
+// Package results is the record of a run: the scenario, the machine, one
+// Result per transport and workload, written as JSON with a schema
+// version, one record per line, and read back with ReadJSON. It holds
+// the record alone, so the engine that fills it in imports no renderer;
+// package report draws it as tables, Markdown, CSV and plots.
 //
 // A sweep is many records, one per value of a link setting, each with
 // Scenario.Sweep saying which value it ran at.
 //
 //	rec := results.Record{Schema: results.Schema, Scenario: sc, Results: rs}
-//	results.WriteTable(os.Stdout, []results.Record{rec})
-//	dir, err := results.Save("results", []results.Record{rec}) // run.json, report.md, *.svg
+//	err := results.WriteJSON(os.Stdout, []results.Record{rec})
+//	recs, err := results.LoadRun("results/2026-11-25-clean-lossy")
 //
 // Saved runs live in folders under results/ at the top of the repository;
 // its README reads the reference runs kept there.

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 )
 
 // WriteJSON writes each record as one line of JSON (JSON Lines): a single
@@ -68,4 +70,18 @@ func ReadJSON(r io.Reader) ([]Record, error) {
 		return nil, errors.New("results: no records")
 	}
 	return out, nil
+}
+
+// RunFile is the file of a saved run's folder that holds its records, as
+// WriteJSON writes them.
+const RunFile = "run.json"
+
+// LoadRun reads the records of a run saved in dir.
+func LoadRun(dir string) ([]Record, error) {
+	f, err := os.Open(filepath.Join(dir, RunFile))
+	if err != nil {
+		return nil, fmt.Errorf("results: %w", err)
+	}
+	defer f.Close()
+	return ReadJSON(f)
 }

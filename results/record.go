@@ -3,6 +3,8 @@ package results
 import (
 	"runtime"
 	"time"
+
+	"netmatrix/harness/link"
 )
 
 // Schema is the version of the JSON record this package writes. It grows
@@ -148,21 +150,33 @@ type CDFPoint struct {
 	Q  float64 `json:"q"`
 }
 
-// PathStats is what the path did to packets during one run.
+// PathStats is what the path did to packets during one run: the link's
+// own counters each way, and what the stacks at its ends counted apart
+// from the link.
 type PathStats struct {
-	Up             LinkCounters `json:"up"`
-	Down           LinkCounters `json:"down"`
-	TCPRetransmits uint64       `json:"tcp_retransmits"`
-	StackDrops     uint64       `json:"stack_drops"`
+	Up   link.Counters `json:"up"`   // client to server
+	Down link.Counters `json:"down"` // server to client
+	// TCPRetransmits counts segments retransmitted by both hosts' TCP.
+	TCPRetransmits uint64 `json:"tcp_retransmits"`
+	// StackDrops counts packets a host's stack dropped itself (a full
+	// receive buffer, say), apart from what the link dropped.
+	StackDrops uint64 `json:"stack_drops"`
 }
 
-// LinkCounters is one direction of the link.
-type LinkCounters struct {
-	Packets    uint64 `json:"packets"`
-	Forwarded  uint64 `json:"forwarded"`
-	Lost       uint64 `json:"lost"`
-	QueueDrops uint64 `json:"queue_drops"`
-	Duplicated uint64 `json:"duplicated"`
-	Reordered  uint64 `json:"reordered"`
-	Delayed    uint64 `json:"delayed"`
+// LinkOf records the impairment c, its defaults filled in, so a record
+// says what the link did whatever the zero values meant when it was made.
+func LinkOf(c link.Config) *Link {
+	c = c.WithDefaults()
+	return &Link{
+		Loss: c.Loss, BurstLen: c.BurstLen, Delay: Duration(c.Delay), Jitter: Duration(c.Jitter),
+		Reorder: c.Reorder, Duplicate: c.Duplicate, BandwidthBits: c.Bandwidth, Queue: c.Queue, MTU: c.MTU,
+	}
+}
+
+// Config is the impairment l records, as the link package takes it.
+func (l Link) Config() link.Config {
+	return link.Config{
+		Loss: l.Loss, BurstLen: l.BurstLen, Delay: time.Duration(l.Delay), Jitter: time.Duration(l.Jitter),
+		Reorder: l.Reorder, Duplicate: l.Duplicate, Bandwidth: l.BandwidthBits, Queue: l.Queue, MTU: l.MTU,
+	}
 }

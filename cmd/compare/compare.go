@@ -13,7 +13,9 @@ import (
 	"time"
 
 	"netmatrix/harness"
+	"netmatrix/harness/catalog"
 	"netmatrix/results"
+	"netmatrix/results/report"
 )
 
 // Exit codes: 2 for a command line that cannot run, 1 for a run that
@@ -71,9 +73,9 @@ type compareCmd struct {
 
 // formats are the renderings of -format.
 var formats = map[string]func(io.Writer, []results.Record) error{
-	"table":    results.WriteTable,
-	"markdown": results.WriteMarkdown,
-	"csv":      results.WriteCSV,
+	"table":    report.WriteTable,
+	"markdown": report.WriteMarkdown,
+	"csv":      report.WriteCSV,
 	"json":     results.WriteJSON,
 }
 
@@ -86,8 +88,8 @@ func parseCompare(args []string, stderr io.Writer) (*compareCmd, error) {
 	fs.SetOutput(stderr)
 	var (
 		c          compareCmd
-		transports = fs.String("transports", harness.DefaultTransports, "transports to compare, comma-separated: tcp, udp, quic (one stream and a stream per message), quic-permsg, quic-dgram")
-		workloads  = fs.String("workload", strings.Join(harness.WorkloadNames(), ","), "workloads to run, comma-separated: echo, stream, bulk, http")
+		transports = fs.String("transports", catalog.DefaultTransports, transportsHelp())
+		workloads  = fs.String("workload", strings.Join(catalog.WorkloadNames(), ","), "workloads to run, comma-separated: "+strings.Join(catalog.WorkloadNames(), ", "))
 		rate       = fs.String("rate", "auto", "UDP bulk target rate (100mbit, 1gbit); 0 sends as fast as the socket takes datagrams; auto is the link's rate limit, or 100mbit on an unlimited emulated link, or unlimited on loopback")
 		bulkBytes  = fs.String("bytes", "0", "bulk: transfer this much (10MiB, 1GB) and wait for all of it, to show completion time; 0 runs for -duration")
 	)
@@ -141,10 +143,10 @@ func parseCompare(args []string, stderr io.Writer) (*compareCmd, error) {
 		return &c, nil
 	}
 	var err error
-	if c.cfg.Transports, err = harness.ExpandTransports(*transports); err != nil {
+	if c.cfg.Transports, err = catalog.ParseTransports(*transports); err != nil {
 		return fail("%v", err)
 	}
-	if c.cfg.Workloads, err = harness.ParseList("workload", *workloads, harness.WorkloadNames()); err != nil {
+	if c.cfg.Workloads, err = catalog.ParseWorkloads(*workloads); err != nil {
 		return fail("%v", err)
 	}
 	if c.cfg.BulkRate, err = parseRate(*rate); err != nil {
@@ -179,6 +181,20 @@ func parseCompare(args []string, stderr io.Writer) (*compareCmd, error) {
 		return fail("%v", err)
 	}
 	return &c, nil
+}
+
+// transportsHelp lists the rows -transports takes, from the catalog.
+func transportsHelp() string {
+	var rows []string
+	for _, t := range catalog.Transports() {
+		rows = append(rows, t.Name+" ("+t.About+")")
+	}
+	var aliases []string
+	for name, rows := range catalog.Aliases() {
+		aliases = append(aliases, name+" means "+strings.Join(rows, " and "))
+	}
+	slices.Sort(aliases)
+	return "transports to compare, comma-separated: " + strings.Join(rows, ", ") + "; " + strings.Join(aliases, "; ")
 }
 
 // commandLine is args as a shell would take them back, after the
@@ -272,7 +288,7 @@ func (c *compareCmd) output(stdout, stderr io.Writer, records []results.Record, 
 	if !save {
 		return nil
 	}
-	dir, err := results.Save(c.saveDir, records)
+	dir, err := report.Save(c.saveDir, records)
 	if err != nil {
 		return err
 	}

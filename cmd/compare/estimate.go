@@ -5,14 +5,13 @@ import (
 	"time"
 
 	"netmatrix/harness"
+	"netmatrix/harness/catalog"
 	"netmatrix/results"
 )
 
-// plan is how long a run should take, job by job, laid out as harness.Run
-// schedules it: first every latency run that can share the machine, side
-// by side (streams always; echo and http on a path with delay), which
-// takes as long as the slowest of them; then the latency runs that need
-// the machine alone, one by one; then the bulk runs, one by one.
+// plan is how long a run should take, job by job, laid out as harness.Plan
+// lays it out: first the runs that share the machine, side by side, which
+// take as long as the slowest of them; then the others, one by one.
 type plan struct {
 	jobs map[string]*plannedJob
 }
@@ -31,24 +30,20 @@ const perRunSetup = 30 * time.Millisecond
 func newPlan(scenarios []harness.Scenario, cfg harness.Config) *plan {
 	cfg = cfg.Defaults()
 	p := &plan{jobs: map[string]*plannedJob{}}
-	for _, sc := range scenarios {
-		for _, w := range cfg.Workloads {
-			for _, t := range cfg.Transports {
-				if !harness.Applies(w, t) {
-					continue
-				}
-				p.jobs[key(sc.Record.Name, w, t)] = &plannedJob{
-					together: w == "stream" || (w != "bulk" && sc.Concurrent),
-					estimate: perRunSetup + estimateRun(sc.Record, cfg, w, t),
-				}
+	together, alone := harness.Plan(scenarios, cfg)
+	for _, list := range []struct {
+		jobs     []harness.Job
+		together bool
+	}{{together, true}, {alone, false}} {
+		for _, j := range list.jobs {
+			p.jobs[key(j.Scenario.Record.Name, j.Workload, j.Transport)] = &plannedJob{
+				together: list.together,
+				estimate: perRunSetup + estimateRun(j.Scenario.Record, cfg, j.Workload, j.Transport),
 			}
 		}
 	}
 	return p
 }
-
-// unreliable transports lose what the path loses; the others resend it.
-func unreliable(transport string) bool { return transport == "udp" || transport == "quic-dgram" }
 
 // estimateRun is how long one run of workload over transport should take
 // on a path described by sc: its messages times their pace, and what a
@@ -69,37 +64,37 @@ func estimateRun(sc results.Scenario, cfg harness.Config, workload, transport st
 	rto := max(200*time.Millisecond, 2*rtt) + rtt
 	n := float64(cfg.Count)
 	switch workload {
-	case "http":
+	case catalog.HTTP:
 		// Requests one after another on a keep-alive connection; a
 		// lost segment costs a retransmission timeout.
 		return time.Duration(n*float64(rtt+100*time.Microsecond) + n*lossRT*float64(rto))
-	case "echo":
+	case catalog.Echo:
 		probe := rtt + 50*time.Microsecond
 		if cfg.EchoInterval > probe {
 			probe = cfg.EchoInterval
 		}
 		cost := cfg.Timeout
-		if !unreliable(transport) {
+		if catalog.Reliable(transport) {
 			cost = rto
 		}
 		return time.Duration(n*float64(probe) + n*lossRT*float64(cost))
-	case "stream":
+	case catalog.Stream:
 		d := time.Duration(n)*cfg.Interval + oneWay
 		if lossUp > 0 {
-			if unreliable(transport) {
+			if !catalog.Reliable(transport) {
 				d += cfg.Timeout // the sink is drained until the timeout
 			} else {
 				d += rto
 			}
 		}
 		return d
-	case "bulk":
+	case catalog.Bulk:
 		if cfg.BulkBytes == 0 {
 			// A datagram sink waits a timeout for stragglers once the
 			// sender stops wherever some may be missing: on a lossy
 			// path, and for QUIC datagrams, which drop what their
 			// queue cannot take.
-			if unreliable(transport) && (lossUp > 0 || transport == "quic-dgram") {
+			if !catalog.Reliable(transport) && (lossUp > 0 || transport == catalog.QUICDgram) {
 				return cfg.Duration + cfg.Timeout
 			}
 			return cfg.Duration

@@ -8,6 +8,8 @@ import (
 
 	"netmatrix/harness"
 	"netmatrix/harness/link"
+	"netmatrix/harness/netpath"
+	"netmatrix/harness/netpath/kernel"
 )
 
 // errExecNeedsKernel refuses -exec on a path with no namespace to run in.
@@ -35,8 +37,8 @@ func (lf *linkFlags) path(spec link.Spec) harness.Scenario {
 	}
 	cc := lf.cc
 	sc.Record.Link = "kernel"
-	sc.NewPath = func(ctx context.Context) (harness.Path, error) {
-		return harness.NewKernelPath(ctx, spec, harness.KernelCongestionControl(cc))
+	sc.NewPath = func(ctx context.Context) (netpath.Path, error) {
+		return kernel.New(ctx, spec, netpath.Options{CongestionControl: cc})
 	}
 	return sc
 }
@@ -48,7 +50,7 @@ func (c *compareCmd) kernelFirst(ctx context.Context, stdout, stderr io.Writer) 
 	if c.link.kind != "kernel" {
 		return exitOK, false
 	}
-	if err := harness.KernelSupported(); err != nil {
+	if err := kernel.Supported(); err != nil {
 		fmt.Fprintf(stderr, "compare: -link kernel: %v\n", err)
 		return exitFail, true
 	}

@@ -7,12 +7,12 @@ import (
 	"fmt"
 	"io"
 
-	"netmatrix/harness"
+	"netmatrix/harness/netpath/kernel"
 )
 
 // execOnKernel cannot run here: kernelFirst stops before it, as
-// harness.KernelSupported fails off Linux.
+// kernel.Supported fails off Linux.
 func (c *compareCmd) execOnKernel(_ context.Context, _, stderr io.Writer) int {
-	fmt.Fprintf(stderr, "compare: -exec: %v\n", harness.KernelSupported())
+	fmt.Fprintf(stderr, "compare: -exec: %v\n", kernel.Supported())
 	return exitFail
 }

@@ -15,14 +15,14 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"netmatrix/harness"
+	"netmatrix/harness/netpath/kernel"
 	"netmatrix/results"
 )
 
 // needKernel skips t where this process cannot build a kernel path.
 func needKernel(t *testing.T) {
 	t.Helper()
-	if err := harness.KernelSupported(); err != nil {
+	if err := kernel.Supported(); err != nil {
 		t.Skipf("-link kernel: %v (CI runs these tests as root)", err)
 	}
 }
@@ -56,7 +56,7 @@ func TestKernelLinkRunsEveryTransportAndWorkload(t *testing.T) {
 }
 
 func TestKernelWithoutRootSaysWhatItNeeds(t *testing.T) {
-	if harness.KernelSupported() != nil {
+	if kernel.Supported() != nil {
 		// Not root: the test itself is the user without privileges.
 		code, out, errs := run(t, t.Context(), "-link", "kernel", "-count", "5")
 		assert.Equal(t, exitFail, code)
@@ -146,7 +146,7 @@ func TestExecHelper(t *testing.T) {
 	}
 	args := flagArgs()
 	require.Len(t, args, 3, "serve|dial tcp PORT")
-	addr := net.JoinHostPort(os.Getenv(harness.KernelServerEnv), args[2])
+	addr := net.JoinHostPort(os.Getenv(kernel.ServerEnv), args[2])
 	switch args[0] {
 	case "serve":
 		ln, err := net.Listen("tcp4", ":"+args[2])

@@ -9,6 +9,10 @@ import (
 
 	"netmatrix/harness"
 	"netmatrix/harness/link"
+	"netmatrix/harness/netpath"
+	"netmatrix/harness/netpath/emulated"
+	"netmatrix/harness/netpath/kernel"
+	"netmatrix/harness/netpath/loopback"
 	"netmatrix/results"
 )
 
@@ -42,7 +46,7 @@ func (lf *linkFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&lf.bandwidth, "bandwidth", "", "rate limit in each direction (10mbit, 1gbit)")
 	fs.StringVar(&lf.queue, "queue", "", "packets the rate limit queues before it drops (default 1000)")
 	fs.StringVar(&lf.mtu, "mtu", "", "largest IP packet on the link (default 1500)")
-	fs.StringVar(&lf.exec, "exec", "", "with -link kernel: run this shell command in the client's namespace, over the impaired link, instead of the workloads; $"+harness.KernelServerEnv+" is the server's address, where compare's echo servers and sinks listen (as `compare serve`)")
+	fs.StringVar(&lf.exec, "exec", "", "with -link kernel: run this shell command in the client's namespace, over the impaired link, instead of the workloads; $"+kernel.ServerEnv+" is the server's address, where compare's echo servers and sinks listen (as `compare serve`)")
 	fs.StringVar(&lf.execServer, "exec-server", "", "with -exec: also run this shell command in the server's namespace (iperf3 -s, say), and start -exec once it listens")
 }
 
@@ -80,7 +84,7 @@ func (lf *linkFlags) scenarios() ([]harness.Scenario, error) {
 		}
 		return []harness.Scenario{{
 			Record:  results.Scenario{Name: "loopback", Link: "loopback"},
-			NewPath: func(context.Context) (harness.Path, error) { return harness.NewLoopbackPath(), nil },
+			NewPath: func(context.Context) (netpath.Path, error) { return loopback.New(), nil },
 		}}, nil
 	case "emulated", "kernel":
 	default:
@@ -212,10 +216,10 @@ func (lf *linkFlags) emulated(spec link.Spec) harness.Scenario {
 	return harness.Scenario{
 		Record: results.Scenario{
 			Name: spec.Name, Link: "emulated", Seed: int64(spec.Seed),
-			Up: recordLink(spec.Up), Down: recordLink(spec.Down), CongestionControl: cc,
+			Up: results.LinkOf(spec.Up), Down: results.LinkOf(spec.Down), CongestionControl: cc,
 		},
-		NewPath: func(ctx context.Context) (harness.Path, error) {
-			return harness.NewEmulatedPath(ctx, spec, harness.WithCongestionControl(cc))
+		NewPath: func(ctx context.Context) (netpath.Path, error) {
+			return emulated.New(ctx, spec, netpath.Options{CongestionControl: cc})
 		},
 		// Round trips of milliseconds dwarf what sharing the CPU adds.
 		Concurrent: min(spec.Up.Delay, spec.Down.Delay) >= time.Millisecond,
@@ -233,12 +237,4 @@ func autoRate(c link.Config) int64 {
 		return 100e6
 	}
 	return c.Bandwidth * 1400 / (1400 + headers)
-}
-
-func recordLink(c link.Config) *results.Link {
-	c = c.WithDefaults()
-	return &results.Link{
-		Loss: c.Loss, BurstLen: c.BurstLen, Delay: results.Duration(c.Delay), Jitter: results.Duration(c.Jitter),
-		Reorder: c.Reorder, Duplicate: c.Duplicate, BandwidthBits: c.Bandwidth, Queue: c.Queue, MTU: c.MTU,
-	}
 }

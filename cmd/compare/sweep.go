@@ -9,6 +9,7 @@ import (
 	"netmatrix/harness"
 	"netmatrix/harness/link"
 	"netmatrix/results"
+	"netmatrix/results/report"
 )
 
 // sweepPoint is one value of a -sweep: as typed, parsed, and how it sets
@@ -27,8 +28,8 @@ type sweepPoint struct {
 func parseSweep(s string) (param string, points []sweepPoint, err error) {
 	param, list, ok := strings.Cut(s, "=")
 	param = strings.ToLower(strings.TrimSpace(param))
-	if !ok || !slices.Contains(results.SweepParams, param) {
-		return "", nil, fmt.Errorf("-sweep %q: want PARAM=V1,V2,... with PARAM one of %s", s, strings.Join(results.SweepParams, ", "))
+	if !ok || !slices.Contains(report.SweepParams, param) {
+		return "", nil, fmt.Errorf("-sweep %q: want PARAM=V1,V2,... with PARAM one of %s", s, strings.Join(report.SweepParams, ", "))
 	}
 	texts := strings.Split(list, ",")
 	for i := range texts {

@@ -13,6 +13,7 @@ import (
 
 	"netmatrix/harness"
 	"netmatrix/results"
+	"netmatrix/results/report"
 )
 
 func TestParseSweep(t *testing.T) {
@@ -92,14 +93,14 @@ func TestSweepMakesARecordPerValueAndSaves(t *testing.T) {
 	runs, err := filepath.Glob(filepath.Join(dir, "*-sweep-loss-reno"))
 	require.NoError(t, err)
 	require.Len(t, runs, 1)
-	for _, f := range []string{results.RunFile, results.ReportFile, "sweep-goodput.svg", "sweep-delivered.svg",
+	for _, f := range []string{results.RunFile, report.ReportFile, "sweep-goodput.svg", "sweep-delivered.svg",
 		"sweep-p99-delay.svg", "cdf-stream-loss-5pct.svg", "cdf-echo-loss-0pct.svg"} {
 		assert.FileExists(t, filepath.Join(runs[0], f))
 	}
 	saved, err := results.LoadRun(runs[0])
 	require.NoError(t, err)
 	assert.Len(t, saved, 3)
-	report, err := os.ReadFile(filepath.Join(runs[0], results.ReportFile))
+	report, err := os.ReadFile(filepath.Join(runs[0], report.ReportFile))
 	require.NoError(t, err)
 	assert.Contains(t, string(report), "Mathis")
 	assert.Contains(t, string(report), "![")
@@ -111,7 +112,7 @@ func TestSweepMakesARecordPerValueAndSaves(t *testing.T) {
 }
 
 func TestReplayRendersEveryFormat(t *testing.T) {
-	fixture := filepath.Join("..", "..", "results", "testdata", "sweep.json")
+	fixture := filepath.Join("..", "..", "results", "report", "testdata", "sweep.json")
 	for format, marker := range map[string]string{
 		"table":    "│ loss=5% │ tcp",
 		"markdown": "| loss=5% | tcp |",

@@ -167,6 +167,12 @@ func TestFanoutCommand(t *testing.T) {
 	assert.Contains(t, out.String(), "one after another: 4 requests in ")
 	assert.Contains(t, out.String(), "all at once: 4 requests in ")
 	assert.Equal(t, 8, strings.Count(out.String(), "  #"))
+
+	// A request that fails is listed with its error, and fails the run.
+	out.Reset()
+	code = (&program{stdout: &out, stderr: &errb}).run(context.Background(), []string{"fanout", "-n", "2", "http://" + addr + "/hello\x7f"})
+	assert.Equal(t, exitError, code)
+	assert.Equal(t, 4, strings.Count(out.String(), "error: "), out.String())
 }
 
 func TestBadFlagsExit2(t *testing.T) {

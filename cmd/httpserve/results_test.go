@@ -15,6 +15,7 @@ import (
 
 	"netmatrix/internal/testutil"
 	"netmatrix/results"
+	"netmatrix/results/report"
 )
 
 // savedRuns makes a results folder as "compare -save" leaves it: two
@@ -24,12 +25,12 @@ func savedRuns(t *testing.T) (root string, good []string) {
 	t.Helper()
 	root = t.TempDir()
 	for _, fx := range []string{"single", "sweep"} {
-		f, err := os.Open(filepath.Join("..", "..", "results", "testdata", fx+".json"))
+		f, err := os.Open(filepath.Join("..", "..", "results", "report", "testdata", fx+".json"))
 		require.NoError(t, err)
 		recs, err := results.ReadJSON(f)
 		f.Close()
 		require.NoError(t, err)
-		dir, err := results.Save(root, recs)
+		dir, err := report.Save(root, recs)
 		require.NoError(t, err)
 		good = append(good, filepath.Base(dir))
 	}
@@ -62,13 +63,13 @@ func TestResultsPageListsRunsAndUnreadableOnes(t *testing.T) {
 	assert.NotContains(t, body, "notes")
 
 	// A run saved while the server runs shows on the next request.
-	f, err := os.Open(filepath.Join("..", "..", "results", "testdata", "single.json"))
+	f, err := os.Open(filepath.Join("..", "..", "results", "report", "testdata", "single.json"))
 	require.NoError(t, err)
 	recs, err := results.ReadJSON(f)
 	f.Close()
 	require.NoError(t, err)
 	recs[0].Scenario.Name, recs[1].Scenario.Name = "fresh", "run"
-	_, err = results.Save(root, recs)
+	_, err = report.Save(root, recs)
 	require.NoError(t, err)
 	_, body = get(t, "http://"+addr+"/results")
 	assert.Contains(t, body, "netmatrix: fresh, run")

@@ -106,17 +106,19 @@ func (c Config) Validate() error {
 	return errors.Join(errs...)
 }
 
-// Counters is what one direction of a link did to packets.
+// Counters is what one direction of a link did to packets. A run's
+// record keeps them as they are (package results), under these JSON
+// names.
 type Counters struct {
-	Packets    uint64 // offered to the link
-	Forwarded  uint64 // delivered to the far side (duplicates included)
-	Lost       uint64 // dropped by the loss model
-	QueueDrops uint64 // dropped at a full rate-limit queue
-	Duplicated uint64
-	Reordered  uint64 // sent ahead of the queue and overtook a packet
-	Delayed    uint64 // held for a nonzero time
-	TooBig     uint64 // dropped for exceeding the MTU
-	Bytes      uint64 // forwarded bytes
+	Packets    uint64 `json:"packets"`     // offered to the link
+	Forwarded  uint64 `json:"forwarded"`   // delivered to the far side (duplicates included)
+	Lost       uint64 `json:"lost"`        // dropped by the loss model
+	QueueDrops uint64 `json:"queue_drops"` // dropped at a full rate-limit queue
+	Duplicated uint64 `json:"duplicated"`
+	Reordered  uint64 `json:"reordered"` // sent ahead of the queue and overtook a packet
+	Delayed    uint64 `json:"delayed"`   // held for a nonzero time
+	TooBig     uint64 `json:"too_big"`   // dropped for exceeding the MTU
+	Bytes      uint64 `json:"bytes"`     // forwarded bytes
 }
 
 // Dropped is every packet the link dropped, whatever the reason.

@@ -12,6 +12,7 @@ import (
 
 	"netmatrix/http"
 	"netmatrix/results"
+	"netmatrix/results/report"
 )
 
 // Prefix is where the dashboard lives on the server.
@@ -67,7 +68,7 @@ func (d *Dashboard) runs() ([]run, error) {
 	return out, nil
 }
 
-// validName accepts what results.RunName makes, and so refuses anything
+// validName accepts what report.RunName makes, and so refuses anything
 // that could leave Root ("..", slashes, escapes).
 func validName(s string) bool {
 	if s == "" || s[0] == '.' {
@@ -103,7 +104,7 @@ func (d *Dashboard) index(w http.ResponseWriter, r *http.Request) {
 			continue
 		}
 		fmt.Fprintf(&b, `<li><a href="#%s">%s</a> (<a href="%s/%s/">page of its own</a>)</li>`+"\n",
-			esc(rn.name), esc(results.Title(rn.records)), Prefix, esc(rn.name))
+			esc(rn.name), esc(report.Title(rn.records)), Prefix, esc(rn.name))
 	}
 	b.WriteString("</ul>\n")
 	for _, rn := range runs {
@@ -174,7 +175,7 @@ func renderRun(rn run, inline bool) (out string) {
 // each plot's SVG in the page; otherwise the page links the saved file.
 func writeRun(b *strings.Builder, rn run, inline bool) {
 	recs := rn.records
-	fmt.Fprintf(b, "<section class=\"run\" id=\"%s\">\n<h2>%s</h2>\n", esc(rn.name), esc(results.Title(recs)))
+	fmt.Fprintf(b, "<section class=\"run\" id=\"%s\">\n<h2>%s</h2>\n", esc(rn.name), esc(report.Title(recs)))
 	b.WriteString("<ul class=\"about\">\n")
 	if cmd := recs[0].Command; cmd != "" {
 		fmt.Fprintf(b, "<li>made with <code>%s</code></li>\n", esc(cmd))
@@ -184,15 +185,15 @@ func writeRun(b *strings.Builder, rn run, inline bool) {
 	if t := recs[0].Scenario.Started; !t.IsZero() {
 		fmt.Fprintf(b, "<li>started %s</li>\n", esc(t.UTC().Format("2006-01-02 15:04 MST")))
 	}
-	fmt.Fprintf(b, "<li>workloads: %s</li>\n", esc(results.DescribeWorkloads(recs[0].Scenario)))
+	fmt.Fprintf(b, "<li>workloads: %s</li>\n", esc(report.DescribeWorkloads(recs[0].Scenario)))
 	for _, rec := range recs {
-		fmt.Fprintf(b, "<li>path <b>%s</b>: %s</li>\n", esc(rec.Scenario.Name), esc(results.DescribePath(rec.Scenario)))
+		fmt.Fprintf(b, "<li>path <b>%s</b>: %s</li>\n", esc(rec.Scenario.Name), esc(report.DescribePath(rec.Scenario)))
 	}
 	b.WriteString("</ul>\n")
-	for _, t := range results.Tables(recs) {
+	for _, t := range report.Tables(recs) {
 		writeTable(b, t)
 	}
-	plots, err := results.Plots(recs)
+	plots, err := report.Plots(recs)
 	if err != nil {
 		fmt.Fprintf(b, "<p class=\"unreadable\">plots: %s</p>\n", esc(err.Error()))
 	}
@@ -222,7 +223,7 @@ func svgElement(svg []byte) string {
 	return s
 }
 
-func writeTable(b *strings.Builder, t results.Table) {
+func writeTable(b *strings.Builder, t report.Table) {
 	fmt.Fprintf(b, "<h3>%s</h3>\n<table>\n<thead><tr>", esc(t.Title))
 	for _, h := range t.Head {
 		fmt.Fprintf(b, "<th>%s</th>", esc(h))

@@ -1,0 +1,164 @@
+package report
+
+import (
+	"fmt"
+	"strings"
+
+	"netmatrix/harness/catalog"
+	"netmatrix/results"
+)
+
+// explain says in plain words what a workload's rows show, one sentence
+// per scenario: who delivered everything, who lost what, how the tail
+// latency of the reliable transport compares with UDP's, and where
+// messages waited behind lost ones.
+func explain(workload string, rows []results.Result, scenarioOf func(i int) string) string {
+	var order []string
+	by := map[string][]results.Result{}
+	for i, r := range rows {
+		s := scenarioOf(i)
+		if _, ok := by[s]; !ok {
+			order = append(order, s)
+		}
+		by[s] = append(by[s], r)
+	}
+	var out []string
+	for _, s := range order {
+		if sentence := explainScenario(workload, by[s]); sentence != "" {
+			out = append(out, fmt.Sprintf("On %s: %s.", s, sentence))
+		}
+	}
+	return strings.Join(out, " ")
+}
+
+func explainScenario(workload string, rs []results.Result) string {
+	if workload == catalog.Bulk {
+		return explainBulk(rs)
+	}
+	var clauses []string
+	var complete, failed []string
+	for _, r := range rs {
+		switch {
+		case r.Error != "" && r.Sent == 0:
+			failed = append(failed, r.Transport)
+		case r.Lost == 0 && r.Corrupt == 0:
+			complete = append(complete, r.Transport)
+		}
+	}
+	if len(complete) > 0 {
+		what := "delivered every message"
+		switch {
+		case workload == catalog.Echo:
+			what = "answered every probe"
+		case workload == catalog.HTTP:
+			what = "answered every request"
+		}
+		clauses = append(clauses, fmt.Sprintf("%s %s", joinNames(complete), what))
+	}
+	for _, r := range rs {
+		if r.Lost > 0 && r.Sent > 0 {
+			clauses = append(clauses, fmt.Sprintf("%s lost %s of %s (%s)", r.Transport,
+				count(r.Lost, r.Unit), count(r.Sent, r.Unit), fmtPct(100*float64(r.Lost)/float64(r.Sent))))
+		}
+	}
+	if len(failed) > 0 {
+		clauses = append(clauses, fmt.Sprintf("%s did not complete (see the errors)", joinNames(failed)))
+	}
+	if c := compareTail(workload, rs); c != "" {
+		clauses = append(clauses, c)
+	}
+	if workload == catalog.Stream {
+		if c := holClause(rs); c != "" {
+			clauses = append(clauses, c)
+		}
+	}
+	return strings.Join(clauses, "; ")
+}
+
+// explainBulk says how fast each transport moved intact data and what it
+// cost: loss for datagrams, a queue behind the sender for byte streams.
+func explainBulk(rs []results.Result) string {
+	var clauses []string
+	for _, r := range rs {
+		var c string
+		switch {
+		case r.Error != "" && r.Sent == 0:
+			c = fmt.Sprintf("%s did not complete (see the errors)", r.Transport)
+		case r.Verified != nil && !*r.Verified:
+			c = fmt.Sprintf("%s delivered damaged data at %s Mbit/s", r.Transport, fmtRate(r.GoodputMbps))
+		case r.Lost > 0:
+			c = fmt.Sprintf("%s carried %s Mbit/s but lost %s", r.Transport, fmtRate(r.GoodputMbps), fmtPct(100*float64(r.Lost)/float64(r.Sent)))
+		default:
+			c = fmt.Sprintf("%s carried %s Mbit/s with nothing lost", r.Transport, fmtRate(r.GoodputMbps))
+			if r.InFlight > 0 {
+				c += fmt.Sprintf(" (%s still queued behind it at the end)", fmtBytes(r.InFlight))
+			}
+		}
+		clauses = append(clauses, c)
+	}
+	return strings.Join(clauses, "; ")
+}
+
+// compareTail holds the first reliable transport's p99 against UDP's, the
+// textbook's "reliable but slow, fast but lossy" in one figure.
+func compareTail(workload string, rs []results.Result) string {
+	w, ok := catalog.LookupWorkload(workload)
+	if !ok || w.Latency == "" {
+		return ""
+	}
+	var udp, rel *results.Result
+	for i := range rs {
+		r := &rs[i]
+		if r.LatencyMs.N == 0 {
+			continue
+		}
+		switch {
+		case r.Transport == catalog.UDP:
+			udp = r
+		case rel == nil && catalog.Reliable(r.Transport):
+			rel = r
+		}
+	}
+	if rel == nil {
+		return ""
+	}
+	if udp == nil || udp.LatencyMs.P99 == 0 {
+		return fmt.Sprintf("%s's p99 %s was %s ms", rel.Transport, w.Measures, fmtMs(rel.LatencyMs.P99))
+	}
+	ratio := rel.LatencyMs.P99 / udp.LatencyMs.P99
+	return fmt.Sprintf("%s's p99 %s was %sx UDP's (%s vs %s ms)", rel.Transport, w.Measures,
+		fmtRatio(ratio), fmtMs(rel.LatencyMs.P99), fmtMs(udp.LatencyMs.P99))
+}
+
+// holClause names the transports on which messages waited behind late ones.
+func holClause(rs []results.Result) string {
+	var parts []string
+	for _, r := range rs {
+		if r.HOLMs != nil && r.HOLMs.P99 > 0 {
+			parts = append(parts, fmt.Sprintf("%s %s ms", r.Transport, fmtMs(r.HOLMs.P99)))
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "messages waited behind late ones (p99 head-of-line delay): " + strings.Join(parts, ", ")
+}
+
+func fmtRatio(x float64) string {
+	if x < 10 {
+		return fmt.Sprintf("%.1f", x)
+	}
+	return fmt.Sprintf("%.0f", x)
+}
+
+func joinNames(names []string) string {
+	switch len(names) {
+	case 0:
+		return ""
+	case 1:
+		return names[0]
+	case 2:
+		return names[0] + " and " + names[1]
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
+}

@@ -1,0 +1,109 @@
+package report
+
+import (
+	"bytes"
+	"flag"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"netmatrix/results"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata from this build's output")
+
+// golden compares got with the file at path, or rewrites it with -update.
+func golden(t *testing.T, path string, got []byte) {
+	t.Helper()
+	if *update {
+		require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
+		require.NoError(t, os.WriteFile(path, got, 0o644))
+		return
+	}
+	want, err := os.ReadFile(path)
+	require.NoError(t, err, "no golden file: run go test ./results/report -update")
+	// assert.Equal on strings prints a diff, which bytes do not get.
+	assert.Equal(t, string(want), string(got), "%s differs; if the change is meant, run go test ./results/report -update and read the diff", path)
+}
+
+func loadFixture(t *testing.T, name string) []results.Record {
+	t.Helper()
+	f, err := os.Open(filepath.Join("testdata", name+".json"))
+	require.NoError(t, err)
+	defer f.Close()
+	recs, err := results.ReadJSON(f)
+	require.NoError(t, err)
+	return recs
+}
+
+// fixtures are real runs: single.json is the default compare run (a
+// clean and a lossy emulated path), sweep.json a loss sweep with Reno.
+var fixtures = []string{"single", "sweep"}
+
+func TestGoldenFormats(t *testing.T) {
+	formats := []struct {
+		ext   string
+		write func(io.Writer, []results.Record) error
+	}{
+		{"table", WriteTable},
+		{"md", WriteMarkdown},
+		{"csv", WriteCSV},
+		{"json", results.WriteJSON},
+	}
+	for _, fx := range fixtures {
+		recs := loadFixture(t, fx)
+		for _, f := range formats {
+			t.Run(fx+"."+f.ext, func(t *testing.T) {
+				var b bytes.Buffer
+				require.NoError(t, f.write(&b, recs))
+				golden(t, filepath.Join("testdata", fx+"."+f.ext+".golden"), b.Bytes())
+			})
+		}
+	}
+}
+
+func TestGoldenPlots(t *testing.T) {
+	for _, fx := range fixtures {
+		t.Run(fx, func(t *testing.T) {
+			recs := loadFixture(t, fx)
+			plots, err := Plots(recs)
+			require.NoError(t, err)
+			require.NotEmpty(t, plots)
+			dir := filepath.Join("testdata", fx+"-plots")
+			if *update {
+				require.NoError(t, os.RemoveAll(dir))
+			}
+			var names []string
+			for _, p := range plots {
+				names = append(names, p.Name+".svg")
+				assert.True(t, bytes.HasPrefix(p.SVG, []byte("<?xml")), "%s is SVG", p.Name)
+				golden(t, filepath.Join(dir, p.Name+".svg"), p.SVG)
+			}
+			// No stale golden file is left behind for a plot no longer drawn.
+			files, err := filepath.Glob(filepath.Join(dir, "*.svg"))
+			require.NoError(t, err)
+			for i := range files {
+				files[i] = filepath.Base(files[i])
+			}
+			slices.Sort(names)
+			assert.Equal(t, names, files)
+		})
+	}
+}
+
+// The table of a single run is what cmd/compare has always printed: the
+// sweep's extra tables appear only for sweeps.
+func TestSingleRunHasNoSweepTables(t *testing.T) {
+	var b bytes.Buffer
+	require.NoError(t, WriteTable(&b, loadFixture(t, "single")))
+	assert.NotContains(t, b.String(), "sweep")
+	assert.NotContains(t, b.String(), "Mathis")
+	lines := strings.Split(strings.TrimSpace(b.String()), "\n")
+	assert.True(t, strings.HasPrefix(lines[len(lines)-1], "On clean: "))
+}

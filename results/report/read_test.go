@@ -1,0 +1,103 @@
+package report
+
+import (
+	"bytes"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"netmatrix/harness/catalog"
+	"netmatrix/harness/link"
+	"netmatrix/results"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestMathisModel(t *testing.T) {
+	link := func(loss float64, delay time.Duration) *results.Link {
+		return &results.Link{Loss: loss, Delay: results.Duration(delay), MTU: 1500}
+	}
+	m, ok := Mathis(results.Scenario{Up: link(0.01, 20*time.Millisecond), Down: link(0.01, 20*time.Millisecond)})
+	require.True(t, ok)
+	// 1460 B x 8 / 40 ms x sqrt(1.5) / sqrt(0.01) = 3.577 Mbit/s
+	assert.InDelta(t, 1460*8/0.04*math.Sqrt(1.5)/0.1/1e6, m.Mbps, 1e-9)
+	assert.Equal(t, 1460, m.MSS)
+	assert.Equal(t, 40*time.Millisecond, m.RTT)
+	// Four times the loss halves the rate: the square-root law.
+	m4, _ := Mathis(results.Scenario{Up: link(0.04, 20*time.Millisecond), Down: link(0.04, 20*time.Millisecond)})
+	assert.InDelta(t, m.Mbps/2, m4.Mbps, 1e-9)
+
+	for name, sc := range map[string]results.Scenario{
+		"no loss":  {Up: link(0, 20*time.Millisecond), Down: link(0, 20*time.Millisecond)},
+		"no delay": {Up: link(0.01, 0), Down: link(0.01, 0)},
+		"no link":  {},
+	} {
+		_, ok := Mathis(sc)
+		assert.False(t, ok, name)
+	}
+}
+
+func TestRunName(t *testing.T) {
+	day := time.Date(2026, 11, 25, 3, 4, 5, 0, time.UTC)
+	sweep := []results.Record{{Scenario: results.Scenario{Started: day, Sweep: &results.Sweep{Param: "loss"}, CongestionControl: "reno"}}}
+	assert.Equal(t, "2026-11-25-sweep-loss-reno", RunName(sweep))
+	pair := []results.Record{{Scenario: results.Scenario{Started: day, Name: "clean"}}, {Scenario: results.Scenario{Name: "lossy"}}}
+	assert.Equal(t, "2026-11-25-clean-lossy", RunName(pair))
+	odd := []results.Record{{Scenario: results.Scenario{Started: day, Name: "4G+custom / ../x"}}}
+	assert.Equal(t, "2026-11-25-4g-custom-..-x", RunName(odd))
+	assert.Equal(t, "run", slug("///"))
+}
+
+// Records that parse but make little sense render without a panic: the
+// dashboard shows whatever a results folder holds.
+func TestOddRecordsRender(t *testing.T) {
+	for name, recs := range map[string][]results.Record{
+		"no results": {{Schema: 1}},
+		"sweep without links": {
+			{Schema: 1, Scenario: results.Scenario{Name: "a", Sweep: &results.Sweep{Param: "loss", Value: 0.01, Text: "1%"}}, Results: []results.Result{{Transport: "tcp", Workload: "bulk"}}},
+			{Schema: 1, Scenario: results.Scenario{Name: "b", Sweep: &results.Sweep{Param: "loss", Value: 0.01, Text: "1%"}}, Results: []results.Result{{Transport: "tcp", Workload: "stream", LatencyMs: results.Latency{N: 1, CDF: []results.CDFPoint{{Ms: 0, Q: 1}}}}}},
+		},
+		"zero goodput on a lossy sweep": {
+			{Schema: 1, Scenario: results.Scenario{Sweep: &results.Sweep{Param: "loss", Value: 0.01, Text: "1%"}, Up: &results.Link{Loss: 0.01, Delay: results.Duration(time.Millisecond)}, Down: &results.Link{Loss: 0.01, Delay: results.Duration(time.Millisecond)}},
+				Results: []results.Result{{Transport: "tcp", Workload: "bulk", Sent: 1}}},
+			{Schema: 1, Scenario: results.Scenario{Sweep: &results.Sweep{Param: "loss", Value: 0.5, Text: "50%"}, Up: &results.Link{Loss: 0.5, Delay: results.Duration(time.Millisecond)}, Down: &results.Link{Loss: 0.5, Delay: results.Duration(time.Millisecond)}},
+				Results: []results.Result{{Transport: "tcp", Workload: "bulk", Sent: 1, GoodputMbps: 100}}},
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			var b strings.Builder
+			require.NoError(t, WriteTable(&b, recs))
+			require.NoError(t, WriteMarkdown(&b, recs))
+			require.NoError(t, WriteCSV(&b, recs))
+			_, err := Plots(recs)
+			require.NoError(t, err)
+		})
+	}
+}
+
+// The link drops column is the link's own count of what it dropped,
+// whatever the reason: MTU drops included, and they survive the JSON.
+func TestLinkDropsColumnIsTheLinksCount(t *testing.T) {
+	up := link.Counters{Packets: 100, Forwarded: 90, Lost: 4, QueueDrops: 3, TooBig: 3}
+	down := link.Counters{Packets: 50, Forwarded: 49, TooBig: 1}
+	rec := results.Record{Schema: results.Schema, Scenario: results.Scenario{Name: "mtu", Link: "emulated"},
+		Results: []results.Result{{Transport: catalog.UDP, Workload: catalog.Stream, Unit: "messages", Sent: 100, Delivered: 90,
+			Path: &results.PathStats{Up: up, Down: down}}}}
+	var js bytes.Buffer
+	require.NoError(t, results.WriteJSON(&js, []results.Record{rec}))
+	assert.Contains(t, js.String(), `"too_big":3`)
+	back, err := results.ReadJSON(&js)
+	require.NoError(t, err)
+	require.Equal(t, up, back[0].Results[0].Path.Up, "every counter read back")
+
+	tables := Tables(back)
+	require.Len(t, tables, 1)
+	col := slices.Index(tables[0].Head, "link drops up/down")
+	require.GreaterOrEqual(t, col, 0)
+	assert.Equal(t, fmt.Sprintf("%d/%d", up.Dropped(), down.Dropped()), tables[0].Rows[0][col])
+	assert.Equal(t, "10/1", tables[0].Rows[0][col])
+}

@@ -1,0 +1,333 @@
+package report
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"netmatrix/harness/catalog"
+	"netmatrix/results"
+)
+
+// SweepParams are the link settings a sweep can vary.
+var SweepParams = []string{"loss", "delay", "jitter", "bandwidth"}
+
+// isSweep reports whether records are the points of a sweep.
+func isSweep(records []results.Record) bool {
+	for _, rec := range records {
+		if rec.Scenario.Sweep == nil {
+			return false
+		}
+	}
+	return len(records) > 0
+}
+
+// sweepParam is the setting records sweep ("" if they are not a sweep).
+func sweepParam(records []results.Record) string {
+	if !isSweep(records) {
+		return ""
+	}
+	return records[0].Scenario.Sweep.Param
+}
+
+// axisValue is a sweep point in the unit a person reads it in: percent
+// for loss, milliseconds for delay and jitter, Mbit/s for bandwidth.
+func axisValue(s *results.Sweep) float64 {
+	switch s.Param {
+	case "loss":
+		return 100 * s.Value
+	case "delay", "jitter":
+		return s.Value * 1e3
+	case "bandwidth":
+		return s.Value / 1e6
+	}
+	return s.Value
+}
+
+// axisLabel names the x axis of a sweep's plots.
+func axisLabel(param string) string {
+	switch param {
+	case "loss":
+		return "loss in each direction (%)"
+	case "delay":
+		return "one-way delay in each direction (ms)"
+	case "jitter":
+		return "jitter in each direction (ms)"
+	case "bandwidth":
+		return "rate limit in each direction (Mbit/s)"
+	}
+	return param
+}
+
+// find returns the result of transport in workload, or nil.
+func find(rec *results.Record, workload, transport string) *results.Result {
+	for i := range rec.Results {
+		r := &rec.Results[i]
+		if r.Workload == workload && r.Transport == transport {
+			return r
+		}
+	}
+	return nil
+}
+
+// transportsOf lists the transports in records in the order they first
+// appear, which is the order the harness sorts them in.
+func transportsOf(records []results.Record) []string {
+	return firstSeen(records, func(r *results.Result) string { return r.Transport })
+}
+
+// p99 is a run's p99 latency, if it measured any.
+func p99(r *results.Result) (float64, bool) {
+	if r == nil || r.LatencyMs.N == 0 {
+		return 0, false
+	}
+	return r.LatencyMs.P99, true
+}
+
+// deliveredShare is the share of messages that arrived, in percent; ok
+// is false for a run that sent nothing.
+func deliveredShare(r *results.Result) (float64, bool) {
+	if r == nil || r.Sent == 0 {
+		return 0, false
+	}
+	return 100 * float64(r.Delivered) / float64(r.Sent), true
+}
+
+// sweepMetric is one figure a sweep follows per transport: a column of
+// the sweep table and, for most, a plot against the swept setting.
+type sweepMetric struct {
+	workload string
+	head     string // table column
+	name     string // plot file name
+	title    string // plot title
+	ylabel   string
+	value    func(r *results.Result) (float64, bool)
+	format   func(float64) string
+}
+
+var sweepMetrics = []sweepMetric{
+	{
+		workload: catalog.Stream, head: "stream delivered", name: "sweep-delivered",
+		title: "Stream messages delivered", ylabel: "delivered (%)",
+		value: deliveredShare, format: fmtShare,
+	},
+	{
+		workload: catalog.Stream, head: "stream p99 ms", name: "sweep-p99-delay",
+		title: "p99 one-way delay of stream messages", ylabel: "p99 one-way delay (ms)",
+		value: p99, format: fmtMs,
+	},
+	{
+		workload: catalog.Echo, head: "echo p99 ms", value: p99, format: fmtMs,
+	},
+	{
+		workload: catalog.Bulk, head: "goodput Mbit/s", name: "sweep-goodput",
+		title: "Bulk goodput", ylabel: "goodput (Mbit/s)",
+		value: func(r *results.Result) (float64, bool) {
+			if r == nil || (r.Sent == 0 && r.Error != "") {
+				return 0, false
+			}
+			return r.GoodputMbps, true
+		},
+		format: fmtRate,
+	},
+}
+
+// metricsOf are the sweep metrics whose workload ran in records.
+func metricsOf(records []results.Record) []sweepMetric {
+	ws := workloadsOf(records)
+	var out []sweepMetric
+	for _, m := range sweepMetrics {
+		if slices.Contains(ws, m.workload) {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// sweepTable follows each transport down the sweep: one row per
+// transport and setting, the sweep's figures side by side.
+func sweepTable(records []results.Record) Table {
+	param := sweepParam(records)
+	ms := metricsOf(records)
+	t := Table{
+		Title: fmt.Sprintf("sweep: what each transport gave as %s changed", param),
+		Head:  []string{"transport", param},
+		Left:  []bool{true, true},
+	}
+	for _, m := range ms {
+		t.Head = append(t.Head, m.head)
+		t.Left = append(t.Left, false)
+	}
+	for _, tr := range transportsOf(records) {
+		for i := range records {
+			line := []string{tr, records[i].Scenario.Sweep.Text}
+			for _, m := range ms {
+				cell := "-"
+				if v, ok := m.value(find(&records[i], m.workload, tr)); ok {
+					cell = m.format(v)
+				}
+				line = append(line, cell)
+			}
+			t.Rows = append(t.Rows, line)
+		}
+	}
+	t.Note = explainSweep(records)
+	return t
+}
+
+// explainSweep says in one sentence how each transport's figures moved
+// from the first point of a sweep to the last.
+func explainSweep(records []results.Record) string {
+	if !isSweep(records) || len(records) < 2 {
+		return ""
+	}
+	first, last := &records[0], &records[len(records)-1]
+	var clauses []string
+	for _, tr := range transportsOf(records) {
+		var parts []string
+		for _, m := range metricsOf(records) {
+			a, okA := m.value(find(first, m.workload, tr))
+			b, okB := m.value(find(last, m.workload, tr))
+			if !okA || !okB {
+				continue
+			}
+			what := map[string]string{
+				"stream delivered": "stream delivery",
+				"stream p99 ms":    "p99 one-way delay",
+				"echo p99 ms":      "p99 round trip",
+				"goodput Mbit/s":   "bulk goodput",
+			}[m.head]
+			unit := map[string]string{"stream p99 ms": " ms", "echo p99 ms": " ms", "goodput Mbit/s": " Mbit/s"}[m.head]
+			if m.format(a) == m.format(b) {
+				parts = append(parts, fmt.Sprintf("%s stayed at %s%s", what, m.format(a), unit))
+			} else {
+				parts = append(parts, fmt.Sprintf("%s went from %s to %s%s", what, m.format(a), m.format(b), unit))
+			}
+		}
+		if len(parts) > 0 {
+			clauses = append(clauses, tr+": "+strings.Join(parts, ", "))
+		}
+	}
+	if len(clauses) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("As %s went from %s to %s, %s.", first.Scenario.Sweep.Param,
+		first.Scenario.Sweep.Text, last.Scenario.Sweep.Text, strings.Join(clauses, "; "))
+}
+
+// tcpHeaders are the IPv4 and TCP headers that an MTU-sized packet
+// carries besides its payload (no options: a lower bound on overhead).
+const tcpHeaders = 40
+
+// MathisModel is what Mathis, Semke, Mahdavi and Ott ("The Macroscopic
+// Behavior of the TCP Congestion Avoidance Algorithm", CCR 1997) predict
+// for one Reno flow over a path: goodput = MSS/RTT x sqrt(3/2)/sqrt(p).
+type MathisModel struct {
+	MSS  int           // bytes: the link's MTU less 40 bytes of headers
+	RTT  time.Duration // the link's base round trip (both one-way delays)
+	Loss float64       // p: the loss rate the data direction sets
+	Mbps float64       // the prediction
+}
+
+// Mathis returns the model's prediction for a scenario's link; ok is
+// false where it has none (no loss, no delay, or no link recorded). The
+// model takes p as the rate of loss events: with Gilbert-Elliott bursts,
+// several losses may be one event, and TCP does better than this says.
+func Mathis(sc results.Scenario) (m MathisModel, ok bool) {
+	if sc.Up == nil || sc.Down == nil {
+		return m, false
+	}
+	m = MathisModel{
+		MSS:  sc.Up.Config().WithDefaults().MTU - tcpHeaders,
+		RTT:  time.Duration(sc.Up.Delay + sc.Down.Delay),
+		Loss: sc.Up.Loss, // the bulk sender is the client: data goes up
+	}
+	if m.Loss <= 0 || m.RTT <= 0 {
+		return m, false
+	}
+	m.Mbps = float64(m.MSS) * 8 / m.RTT.Seconds() * math.Sqrt(1.5) / math.Sqrt(m.Loss) / 1e6
+	return m, true
+}
+
+// mathisPoint is TCP's measured bulk goodput at one scenario next to the
+// model's prediction.
+type mathisPoint struct {
+	Scenario string
+	Model    MathisModel
+	Measured float64 // Mbit/s
+	Ratio    float64 // measured / predicted
+	Retx     uint64  // TCP segments retransmitted during the run
+}
+
+// mathisPoints lists TCP's bulk runs that the model has a prediction for.
+func mathisPoints(records []results.Record) []mathisPoint {
+	var out []mathisPoint
+	for i := range records {
+		m, ok := Mathis(records[i].Scenario)
+		r := find(&records[i], catalog.Bulk, catalog.TCP)
+		if !ok || r == nil || (r.Sent == 0 && r.Error != "") {
+			continue
+		}
+		p := mathisPoint{Scenario: scenarioLabel(records[i].Scenario), Model: m, Measured: r.GoodputMbps, Ratio: r.GoodputMbps / m.Mbps}
+		if r.Path != nil {
+			p.Retx = r.Path.TCPRetransmits
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+// mathisTable holds TCP's bulk goodput against the model, point by point.
+func mathisTable(records []results.Record) (Table, bool) {
+	pts := mathisPoints(records)
+	if len(pts) == 0 {
+		return Table{}, false
+	}
+	t := Table{
+		Title: "tcp bulk against the Mathis et al. (1997) model: MSS/RTT x sqrt(3/2)/sqrt(p)",
+		Head:  []string{"path", "loss p", "RTT ms", "MSS", "tcp Mbit/s", "model Mbit/s", "ratio", "tcp retx"},
+		Left:  []bool{true, false, false, false, false, false, false, false},
+	}
+	var outside []string
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, p := range pts {
+		t.Rows = append(t.Rows, []string{
+			p.Scenario, fmtPct(100 * p.Model.Loss), fmtMs(float64(p.Model.RTT) / 1e6), fmt.Sprint(p.Model.MSS),
+			fmtRate(p.Measured), fmtRate(p.Model.Mbps), fmtRatio2(p.Ratio), fmt.Sprint(p.Retx),
+		})
+		lo, hi = min(lo, p.Ratio), max(hi, p.Ratio)
+		if p.Ratio < 0.5 || p.Ratio > 2 {
+			outside = append(outside, fmt.Sprintf("%s (%sx)", p.Scenario, fmtRatio2(p.Ratio)))
+		}
+	}
+	note := fmt.Sprintf("TCP's measured goodput was %sx to %sx what the model predicts", fmtRatio2(lo), fmtRatio2(hi))
+	if len(outside) > 0 {
+		note += "; outside 0.5x..2x: " + joinNames(outside)
+	} else {
+		note += ", within the 0.5x..2x the model claims"
+	}
+	if cc := records[0].Scenario.CongestionControl; cc != "" && cc != "reno" {
+		note += fmt.Sprintf(" (the stacks ran %s; the model describes Reno)", cc)
+	}
+	t.Note = note + "."
+	return t, true
+}
+
+// fmtShare prints a delivered share with one decimal, as the points of a
+// sweep differ by fractions of a percent: 98.3%, 100%.
+func fmtShare(pct float64) string {
+	if pct == 100 {
+		return "100%"
+	}
+	return strconv.FormatFloat(pct, 'f', 1, 64) + "%"
+}
+
+func fmtRatio2(x float64) string {
+	if x >= 10 {
+		return fmt.Sprintf("%.0f", x)
+	}
+	return fmt.Sprintf("%.2f", x)
+}
