@@ -12,20 +12,28 @@ import (
 type streamCollector struct {
 	mu       sync.Mutex
 	arrivals []metrics.Arrival
+	seen     []bool // by sequence number: a first copy arrived
+	distinct int64
 	corrupt  int64
 }
 
-func newStreamCollector(expect int) *streamCollector {
-	return &streamCollector{arrivals: make([]metrics.Arrival, 0, expect)}
+// newStreamCollector expects the messages 0..count-1.
+func newStreamCollector(count int) *streamCollector {
+	return &streamCollector{arrivals: make([]metrics.Arrival, 0, count), seen: make([]bool, count)}
 }
 
 func (c *streamCollector) onMsg(msg []byte, arrived int64) {
 	h, err := wire.ParseHeader(msg)
 	c.mu.Lock()
-	if err != nil {
+	switch {
+	case err != nil:
 		c.corrupt++
-	} else {
+	default:
 		c.arrivals = append(c.arrivals, metrics.Arrival{Seq: h.Seq, Sent: h.Sent, Arrived: arrived})
+		if h.Seq < uint64(len(c.seen)) && !c.seen[h.Seq] {
+			c.seen[h.Seq] = true
+			c.distinct++
+		}
 	}
 	c.mu.Unlock()
 }
@@ -36,10 +44,11 @@ func (c *streamCollector) snapshot() ([]metrics.Arrival, int64) {
 	return append([]metrics.Arrival(nil), c.arrivals...), c.corrupt
 }
 
-func (c *streamCollector) count() int {
+// unique counts the messages that have arrived, each once.
+func (c *streamCollector) unique() int64 {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return len(c.arrivals)
+	return c.distinct
 }
 
 // bulkCounter tallies a bulk transfer at the sink: bytes of a byte stream

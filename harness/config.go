@@ -39,6 +39,11 @@ type Config struct {
 	// Timeout is how long an echo reply may take before its probe counts
 	// as lost. Zero means 1 s.
 	Timeout time.Duration
+	// Stall is how long a reliable transport may go without progress (a
+	// reply, a write taken, the rest of a stream delivered) before the
+	// run reports it stalled rather than wait on. Zero means 30 s: long
+	// enough for several backed-off retransmission timeouts.
+	Stall time.Duration
 	// Nagle leaves Nagle's algorithm on for TCP, to show what it does to
 	// small messages. By default TCP_NODELAY is set.
 	Nagle bool
@@ -76,6 +81,9 @@ func (c Config) Defaults() Config {
 	if c.Timeout == 0 {
 		c.Timeout = time.Second
 	}
+	if c.Stall == 0 {
+		c.Stall = 30 * time.Second
+	}
 	if c.DatagramSize == 0 {
 		c.DatagramSize = 1400
 	}
@@ -95,6 +103,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("duration must be positive, not %v", c.Duration)
 	case c.Timeout <= 0:
 		return fmt.Errorf("timeout must be positive, not %v", c.Timeout)
+	case c.Stall <= 0:
+		return fmt.Errorf("stall bound must be positive, not %v", c.Stall)
 	case c.DatagramSize < wire.HeaderLen || c.DatagramSize > 65507:
 		return fmt.Errorf("datagram size must be %d to 65507 bytes, not %d", wire.HeaderLen, c.DatagramSize)
 	case c.BulkRate < 0 && c.BulkRate != Unlimited:

@@ -142,7 +142,8 @@ func TestQUICRowsOnLoopback(t *testing.T) {
 		assert.Positive(t, rows[k].TransportStats["server_packets_sent"], k)
 	}
 	b := rows["bulk/quic"]
-	assert.Positive(t, b.GoodputMbps)
+	require.NotNil(t, b.GoodputMbitS)
+	assert.Positive(t, *b.GoodputMbitS)
 	require.NotNil(t, b.Verified)
 	assert.True(t, *b.Verified)
 	d := rows["bulk/quic-dgram"]

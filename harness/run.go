@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"netmatrix/harness/catalog"
+	"netmatrix/harness/metrics"
 	"netmatrix/harness/netpath"
 	"netmatrix/results"
 )
@@ -60,13 +61,7 @@ func Run(ctx context.Context, scenarios []Scenario, cfg Config, progress Progres
 	}
 	records := make([]results.Record, len(scenarios))
 	for i := range scenarios {
-		sc := scenarios[i].Record
-		sc.Count, sc.Size, sc.Nagle = cfg.Count, cfg.Size, cfg.Nagle
-		sc.Interval, sc.Duration = results.Duration(cfg.Interval), results.Duration(cfg.Duration)
-		if sc.Started.IsZero() {
-			sc.Started = time.Now().UTC().Truncate(time.Second)
-		}
-		records[i] = results.Record{Schema: results.Schema, Scenario: sc, Environment: results.HostEnvironment()}
+		records[i] = newRecord(scenarios[i].Record, &cfg)
 	}
 	var mu sync.Mutex
 	add := func(j Job, r results.Result) {
@@ -94,6 +89,20 @@ func Run(ctx context.Context, scenarios []Scenario, cfg Config, progress Progres
 		sortResults(records[i].Results)
 	}
 	return records, nil
+}
+
+// newRecord is an empty record of sc with the workload settings of cfg.
+func newRecord(sc results.Scenario, cfg *Config) results.Record {
+	sc.Count, sc.Size, sc.Nagle = cfg.Count, cfg.Size, cfg.Nagle
+	sc.Interval, sc.Duration, sc.BulkBytes = results.Ms(cfg.Interval), results.Ms(cfg.Duration), cfg.BulkBytes
+	sc.EchoMode, sc.EchoInterval, sc.Timeout = results.EchoPingPong, results.Ms(cfg.EchoInterval), results.Ms(cfg.Timeout)
+	if cfg.EchoInterval > 0 {
+		sc.EchoMode = results.EchoPaced
+	}
+	if sc.Started.IsZero() {
+		sc.Started = time.Now().UTC().Truncate(time.Second)
+	}
+	return results.Record{Schema: results.Schema, Scenario: sc, Environment: results.HostEnvironment()}
 }
 
 // A Job is one run: a transport and a workload on a scenario.
@@ -152,6 +161,9 @@ func runJob(ctx context.Context, j Job, cfg *Config, progress Progress) (r resul
 	var err error
 	defer func() {
 		r.Transport, r.Workload = j.Transport, j.Workload
+		if w, _ := catalog.LookupWorkload(j.Workload); r.LatencyMs != nil {
+			r.Metric = string(w.Latency)
+		}
 		if err != nil {
 			r.Error = err.Error()
 		}
@@ -208,3 +220,13 @@ func runJob(ctx context.Context, j Job, cfg *Config, progress Progress) (r resul
 
 // ms is d in milliseconds, the record's unit of time.
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// summary is h's distribution as a result's optional figure: none
+// without a sample.
+func summary(h *metrics.Histogram) *results.Latency {
+	if h.Count() == 0 {
+		return nil
+	}
+	l := h.Summary()
+	return &l
+}

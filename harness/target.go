@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/url"
-	"time"
 
 	"netmatrix/harness/catalog"
 	"netmatrix/harness/netpath/loopback"
@@ -49,17 +48,13 @@ const targetName = "target"
 // stream, for quic) over the host's own network.
 func RunTarget(ctx context.Context, t Target, cfg Config, progress Progress) (results.Record, error) {
 	cfg = cfg.Defaults()
-	rec := results.Record{Schema: results.Schema, Environment: results.HostEnvironment()}
+	rec := newRecord(results.Scenario{Name: targetName, Link: "host", Target: t.URL}, &cfg)
 	if err := cfg.Validate(); err != nil {
 		return rec, err
 	}
 	scheme, addr, err := ParseTarget(t.URL)
 	if err != nil {
 		return rec, err
-	}
-	rec.Scenario = results.Scenario{
-		Name: targetName, Link: "host", Target: t.URL, Started: time.Now().UTC().Truncate(time.Second),
-		Count: cfg.Count, Size: cfg.Size, Interval: results.Duration(cfg.EchoInterval), Nagle: cfg.Nagle,
 	}
 	if progress != nil {
 		progress.Start(targetName, catalog.Echo, scheme)
@@ -79,6 +74,9 @@ func RunTarget(ctx context.Context, t Target, cfg Config, progress Progress) (re
 		return r, err
 	}()
 	r.Transport, r.Workload = scheme, catalog.Echo
+	if r.LatencyMs != nil {
+		r.Metric = string(catalog.RTT)
+	}
 	if err != nil {
 		r.Error = err.Error()
 	}

@@ -18,6 +18,9 @@ type msgConn interface {
 	// message is len(p) bytes long.
 	ReadMsg(p []byte) (int, error)
 	SetReadDeadline(t time.Time) error
+	// SetWriteDeadline bounds WriteMsg: a peer that stops reading, or
+	// the run's cancellation, cuts a blocked write short.
+	SetWriteDeadline(t time.Time) error
 	Close() error
 }
 
@@ -43,9 +46,10 @@ type flow struct {
 }
 
 // bulkOutcome is what a bulk transfer sent and what its sink saw. A
-// transport's bulk returns as soon as the run is over, with its server
-// and client still open, so the sink's count is taken before the flow is
-// torn down; stop closes them.
+// transport's bulk returns as soon as the sender is done (a reliable
+// transfer of fixed size: once the sink has it all), with its server and
+// client still open, so the sink's count is taken before the flow is torn
+// down; stop closes them.
 type bulkOutcome struct {
 	sent      int64 // bytes of a byte stream, datagrams otherwise
 	received  *bulkCounter

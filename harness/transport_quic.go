@@ -159,10 +159,5 @@ func (t quicTransport) bulk(ctx context.Context, p netpath.Path, cfg *Config) (b
 		b.Deadline, b.Limit = time.Time{}, (cfg.BulkBytes+int64(b.Size)-1)/int64(b.Size)
 	}
 	out.sent, err = c.SendBulk(ctx, b)
-	if err != nil {
-		return out, err
-	}
-	// Datagrams are never retransmitted: wait for stragglers as UDP does.
-	drain(ctx, func() int64 { return counter.snapshot().unique }, out.sent, cfg.Timeout)
-	return out, nil
+	return out, err
 }

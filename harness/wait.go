@@ -5,12 +5,6 @@ import (
 	"time"
 )
 
-// finishTimeout bounds how long a reliable transport may take to deliver
-// the rest of a stream after the last send: long enough for several
-// backed-off retransmission timeouts, short enough that a stalled
-// connection is reported rather than waited on.
-const finishTimeout = 30 * time.Second
-
 // deadline is d from now.
 func deadline(d time.Duration) time.Time { return time.Now().Add(d) }
 

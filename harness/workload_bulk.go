@@ -6,17 +6,26 @@ import (
 
 	"netmatrix/harness/catalog"
 	"netmatrix/harness/netpath"
+	"netmatrix/internal/wire"
 	"netmatrix/results"
 )
 
 // runBulk sends as fast as the transport allows for Duration (or a fixed
-// BulkBytes) and reports what arrived intact: goodput over the time from
-// the first send to the last arrival, and for datagrams the loss,
-// duplicates and reordering.
+// BulkBytes) and reports what arrived intact, and for datagrams the loss,
+// duplicates and reordering. Goodput is what was delivered over the run's
+// length when it was time-limited, however early the last byte came (a
+// flow that stalls at the end has delivered less, and says so), and over
+// the completion time of a fixed transfer.
 func runBulk(ctx context.Context, tr transport, shape catalog.Transport, p netpath.Path, cfg *Config) (results.Result, error) {
 	o, err := tr.bulk(ctx, p, cfg)
 	if o.received == nil {
 		return results.Result{}, err
+	}
+	stopped := wire.Now()
+	if !shape.Reliable && err == nil {
+		// Datagrams say nothing about what arrived: wait for stragglers
+		// until everything is in or the sink has been quiet for a while.
+		drain(ctx, func() int64 { return o.received.snapshot().unique }, o.sent, cfg.Timeout)
 	}
 	// Counted now, before the flow is torn down: at the end of a
 	// time-limited run, data still queued behind the sender is not
@@ -53,10 +62,13 @@ func runBulk(ctx context.Context, tr transport, shape catalog.Transport, p netpa
 	}
 	verified := s.corrupt == 0 && (cfg.BulkBytes == 0 || !shape.Reliable || s.bytes == o.sent)
 	r.Verified = &verified
-	if s.last > o.start {
-		elapsed := time.Duration(s.last - o.start)
-		r.Elapsed = results.Duration(elapsed)
-		r.GoodputMbps = float64(s.bytes) * 8 / elapsed.Seconds() / 1e6
+	window := stopped - o.start // the run's length
+	if cfg.BulkBytes > 0 {
+		window = s.last - o.start // the transfer's completion time
+	}
+	if window > 0 {
+		r.Elapsed = results.Ms(window)
+		r.GoodputMbitS = results.Float(float64(s.bytes) * 8 / time.Duration(window).Seconds() / 1e6)
 	}
 	return r, err
 }

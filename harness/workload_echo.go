@@ -15,40 +15,60 @@ import (
 
 // echoTally is what the echo client saw.
 type echoTally struct {
-	rtt                          *metrics.Histogram
-	replies, late, dups, corrupt int64
-	replySeqs                    []uint64 // in arrival order, duplicates removed
+	rtt     *metrics.Histogram
+	sent    int64 // probes that went out
+	replies int64 // probes answered in time, once each
+	// late counts replies that came after their probe was given up (a
+	// datagram transport's reply slower than Timeout): the probe is lost.
+	late int64
+	// dups counts replies to a probe already answered (or given up):
+	// the path, not the echo server, sent one twice.
+	dups, corrupt int64
+	replySeqs     []uint64 // in arrival order, duplicates removed
+	answered      []bool   // by sequence number: a reply came, in time or late
+}
+
+func newEchoTally(count int) *echoTally {
+	return &echoTally{rtt: metrics.NewHistogram(), answered: make([]bool, count)}
 }
 
 // runEcho measures round-trip time: each message carries its sequence
 // number and send time, and the echo of it tells the client both. With no
 // EchoInterval one message is in flight at a time (ping-pong); with one,
-// messages leave on a fixed schedule whatever the replies do.
+// messages leave on a fixed schedule whatever the replies do. Both modes
+// keep one rule: a datagram transport's reply that takes longer than
+// Timeout is late and its probe lost; a reliable transport's reply is
+// waited for until the connection must have stalled.
 func runEcho(ctx context.Context, f *flow, cfg *Config) (results.Result, error) {
 	var (
 		t   *echoTally
 		err error
 	)
+	// Cancelling the run cuts short whatever waits on the connection,
+	// reading or writing.
+	stop := context.AfterFunc(ctx, func() {
+		past := time.Unix(1, 0)
+		f.conn.SetReadDeadline(past)
+		f.conn.SetWriteDeadline(past)
+	})
+	defer stop()
 	if cfg.EchoInterval > 0 {
 		t, err = echoPaced(ctx, f, cfg)
 	} else {
 		t, err = echoPingPong(ctx, f, cfg)
 	}
-	if t == nil {
-		return results.Result{}, err
-	}
 	reordered, extent := metrics.Reordering(t.replySeqs)
 	r := results.Result{
 		Unit:             "messages",
-		Sent:             int64(cfg.Count),
+		Sent:             t.sent,
 		Delivered:        t.replies,
-		Lost:             int64(cfg.Count) - t.replies,
+		Lost:             t.sent - t.replies,
 		Late:             t.late,
 		Duplicates:       t.dups,
 		Corrupt:          t.corrupt,
 		Reordered:        reordered,
 		ReorderExtentMax: extent,
-		LatencyMs:        t.rtt.Summary(),
+		LatencyMs:        summary(t.rtt),
 	}
 	return r, err
 }
@@ -62,28 +82,75 @@ func replyBuffer(f *flow, size int) []byte {
 	return make([]byte, 1<<16)
 }
 
-// replyTimeout is how long to wait for one reply. A datagram's reply that
-// takes longer than Timeout is lost; a reliable transport's is only
-// delayed (retransmissions back off to seconds), so it is given until it
-// must have stalled.
+// replyTimeout is how long to wait for one reply, and for one write to
+// be taken. A datagram's reply that takes longer than Timeout is lost; a
+// reliable transport's is only delayed (retransmissions back off to
+// seconds), so it is given until it must have stalled.
 func replyTimeout(f *flow, cfg *Config) time.Duration {
 	if f.reliable {
-		return max(cfg.Timeout, finishTimeout)
+		return max(cfg.Timeout, cfg.Stall)
 	}
 	return cfg.Timeout
 }
 
+// send writes probe seq, stamped now, within timeout: a peer that stops
+// reading cannot hold the run for ever.
+func (t *echoTally) send(f *flow, out []byte, seq uint64, timeout time.Duration) error {
+	wire.PutBulkDatagram(out, seq, wire.Now())
+	f.conn.SetWriteDeadline(time.Now().Add(timeout))
+	if err := f.conn.WriteMsg(out); err != nil {
+		return fmt.Errorf("echo: send %d: %w", seq, err)
+	}
+	t.sent++
+	return nil
+}
+
+// reply is what one echo read turned out to be.
+type reply int
+
+const (
+	replyAnswer reply = iota // the first reply to a probe, in time
+	replyLate                // the first reply to a probe already given up
+	replyDup                 // another copy of a reply
+	replyCorrupt             // not a reply to any probe of this run
+)
+
+// take sorts one reply of n bytes in in and counts it. A reply is an
+// answer when it is the first to its probe and came within limit (zero:
+// any time), and the probe has not been given up (givenUp).
+func (t *echoTally) take(in []byte, n, size int, limit time.Duration, givenUp func(seq uint64) bool) (reply, uint64) {
+	h, ok := wire.CheckBulkDatagram(in[:n])
+	if !ok || n != size || h.Seq >= uint64(len(t.answered)) || h.Seq >= uint64(t.sent) {
+		t.corrupt++
+		return replyCorrupt, 0
+	}
+	if t.answered[h.Seq] {
+		t.dups++
+		return replyDup, h.Seq
+	}
+	t.answered[h.Seq] = true
+	rtt := wire.Since(h.Sent)
+	if givenUp(h.Seq) || (limit > 0 && rtt > limit) {
+		t.late++
+		return replyLate, h.Seq
+	}
+	t.rtt.Record(rtt)
+	t.replies++
+	t.replySeqs = append(t.replySeqs, h.Seq)
+	return replyAnswer, h.Seq
+}
+
 func echoPingPong(ctx context.Context, f *flow, cfg *Config) (*echoTally, error) {
-	t := &echoTally{rtt: metrics.NewHistogram()}
+	t := newEchoTally(cfg.Count)
 	timeout := replyTimeout(f, cfg)
 	out := make([]byte, cfg.Size)
 	in := replyBuffer(f, cfg.Size)
-	stop := context.AfterFunc(ctx, func() { f.conn.SetReadDeadline(time.Now()) })
-	defer stop()
 	for seq := uint64(0); seq < uint64(cfg.Count); seq++ {
-		wire.PutBulkDatagram(out, seq, wire.Now())
-		if err := f.conn.WriteMsg(out); err != nil {
-			return t, fmt.Errorf("echo: send %d: %w", seq, err)
+		if err := ctx.Err(); err != nil {
+			return t, err
+		}
+		if err := t.send(f, out, seq, timeout); err != nil {
+			return t, ctxErrOr(ctx, err)
 		}
 		f.conn.SetReadDeadline(time.Now().Add(timeout))
 		for {
@@ -97,77 +164,79 @@ func echoPingPong(ctx context.Context, f *flow, cfg *Config) (*echoTally, error)
 				}
 				return t, fmt.Errorf("echo: reply %d: %w", seq, err)
 			}
-			h, ok := wire.CheckBulkDatagram(in[:n])
-			if !ok || n != cfg.Size {
-				t.corrupt++
-				if f.reliable {
-					return t, fmt.Errorf("echo: reply %d does not match what was sent", seq)
-				}
-				continue
+			kind, got := t.take(in, n, cfg.Size, 0, func(s uint64) bool { return s < seq })
+			if kind == replyCorrupt && f.reliable {
+				return t, fmt.Errorf("echo: reply %d does not match what was sent", seq)
 			}
-			if h.Seq < seq {
-				t.late++ // the reply to a probe already counted lost
-				continue
+			if kind == replyAnswer && got == seq {
+				break
 			}
-			if h.Seq != seq {
-				t.corrupt++
-				continue
-			}
-			t.rtt.Record(wire.Since(h.Sent))
-			t.replies++
-			t.replySeqs = append(t.replySeqs, h.Seq)
-			break
 		}
 	}
 	return t, nil
 }
 
 func echoPaced(ctx context.Context, f *flow, cfg *Config) (*echoTally, error) {
-	t := &echoTally{rtt: metrics.NewHistogram()}
+	t := newEchoTally(cfg.Count)
 	timeout := replyTimeout(f, cfg)
-	ctx, cancel := context.WithCancel(ctx)
+	// One rule with ping-pong: a datagram's reply slower than Timeout is
+	// late, whatever came after it.
+	var limit time.Duration
+	if !f.reliable {
+		limit = cfg.Timeout
+	}
+	sendCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
 	var (
 		wg       sync.WaitGroup
 		sendErr  error
-		mu       sync.Mutex
+		mu       sync.Mutex // guards t.sent, lastSent and sending against the reader
 		lastSent time.Time
+		sending  = true
 	)
 	wg.Go(func() {
+		defer func() {
+			mu.Lock()
+			sending = false
+			mu.Unlock()
+		}()
 		out := make([]byte, cfg.Size)
 		start := time.Now()
 		for seq := range uint64(cfg.Count) {
-			if !sleepUntil(ctx, start.Add(time.Duration(seq)*cfg.EchoInterval)) {
-				return
-			}
-			wire.PutBulkDatagram(out, seq, wire.Now())
-			if err := f.conn.WriteMsg(out); err != nil {
-				sendErr = fmt.Errorf("echo: send %d: %w", seq, err)
-				cancel()
+			if !sleepUntil(sendCtx, start.Add(time.Duration(seq)*cfg.EchoInterval)) {
 				return
 			}
 			mu.Lock()
+			err := t.send(f, out, seq, timeout)
 			lastSent = time.Now()
 			mu.Unlock()
+			if err != nil {
+				sendErr = err
+				cancel()
+				return
+			}
 		}
 	})
-	stop := context.AfterFunc(ctx, func() { f.conn.SetReadDeadline(time.Now()) })
-	defer stop()
 
-	seen := make([]bool, cfg.Count)
 	in := replyBuffer(f, cfg.Size)
 	var readErr error
-	for t.replies < int64(cfg.Count) {
+	for {
+		mu.Lock()
+		done := !sending && t.replies+t.late >= t.sent
+		mu.Unlock()
+		if done || sendCtx.Err() != nil {
+			break
+		}
 		// Replies are awaited until the timeout has passed since the
 		// latest send: while the sender goes on, a quiet spell is loss.
 		f.conn.SetReadDeadline(time.Now().Add(timeout))
 		n, err := f.conn.ReadMsg(in)
 		if err != nil {
 			mu.Lock()
-			quiet := time.Since(lastSent) >= timeout
+			quiet := !sending && time.Since(lastSent) >= timeout
 			mu.Unlock()
-			if neterr.IsTimeout(err) && ctx.Err() == nil && !quiet {
+			if neterr.IsTimeout(err) && sendCtx.Err() == nil && !quiet {
 				continue
 			}
 			if !neterr.IsTimeout(err) || f.reliable {
@@ -175,19 +244,9 @@ func echoPaced(ctx context.Context, f *flow, cfg *Config) (*echoTally, error) {
 			}
 			break
 		}
-		h, ok := wire.CheckBulkDatagram(in[:n])
-		if !ok || n != cfg.Size || h.Seq >= uint64(cfg.Count) {
-			t.corrupt++
-			continue
-		}
-		if seen[h.Seq] {
-			t.dups++
-			continue
-		}
-		seen[h.Seq] = true
-		t.rtt.Record(wire.Since(h.Sent))
-		t.replies++
-		t.replySeqs = append(t.replySeqs, h.Seq)
+		mu.Lock()
+		t.take(in, n, cfg.Size, limit, func(uint64) bool { return false })
+		mu.Unlock()
 	}
 	cancel()
 	wg.Wait()
@@ -199,6 +258,15 @@ func echoPaced(ctx context.Context, f *flow, cfg *Config) (*echoTally, error) {
 func ctxErrUnlessDone(err error, ctx context.Context) error {
 	if err != nil && ctx.Err() != nil && neterr.IsTimeout(err) {
 		return nil
+	}
+	return err
+}
+
+// ctxErrOr is ctx's error where ctx ended (the deadline that cut err
+// short was the cancellation's), else err.
+func ctxErrOr(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return ctx.Err()
 	}
 	return err
 }

@@ -44,7 +44,7 @@ func runHTTP(ctx context.Context, p netpath.Path, cfg *Config) (results.Result, 
 		}
 	}
 	for i := 0; i < cfg.Count; i++ {
-		rctx, cancel := context.WithTimeout(ctx, finishTimeout)
+		rctx, cancel := context.WithTimeout(ctx, cfg.Stall)
 		resp, err := client.Get(rctx, url)
 		cancel()
 		if ctx.Err() != nil {
@@ -65,6 +65,6 @@ func runHTTP(ctx context.Context, p netpath.Path, cfg *Config) (results.Result, 
 		}
 	}
 	r.Lost = r.Sent - r.Delivered
-	r.LatencyMs = lat.Summary()
+	r.LatencyMs = summary(lat)
 	return r, firstErr
 }

@@ -24,6 +24,11 @@ func runStream(ctx context.Context, tr transport, shape catalog.Transport, p net
 	}
 	defer f.stop()
 
+	// Cancelling the run cuts a blocked write short; a peer that stops
+	// reading does too, after the time a stalled connection gets.
+	stop := context.AfterFunc(ctx, func() { f.conn.SetWriteDeadline(time.Unix(1, 0)) })
+	defer stop()
+	writeTimeout := max(cfg.Timeout, cfg.Stall)
 	msg := make([]byte, cfg.Size)
 	start := time.Now()
 	sent := 0
@@ -33,20 +38,23 @@ func runStream(ctx context.Context, tr transport, shape catalog.Transport, p net
 			return results.Result{}, ctx.Err()
 		}
 		wire.PutHeader(msg, wire.Header{Seq: uint64(sent), Sent: wire.Now()})
+		f.conn.SetWriteDeadline(time.Now().Add(writeTimeout))
 		if err := f.conn.WriteMsg(msg); err != nil {
-			sendErr = fmt.Errorf("stream: send %d: %w", sent, err)
+			sendErr = ctxErrOr(ctx, fmt.Errorf("stream: send %d: %w", sent, err))
 			break
 		}
 	}
 	if f.finish != nil && sendErr == nil {
-		fctx, cancel := context.WithTimeout(ctx, finishTimeout)
+		fctx, cancel := context.WithTimeout(ctx, cfg.Stall)
 		err := f.finish(fctx)
 		cancel()
 		if err != nil {
 			sendErr = fmt.Errorf("stream: waiting for delivery: %w", err)
 		}
 	} else {
-		drain(ctx, func() int64 { return int64(col.count()) }, int64(sent), cfg.Timeout)
+		// Duplicates are not arrivals: only each message's first copy
+		// brings the count closer to what was sent.
+		drain(ctx, col.unique, int64(sent), cfg.Timeout)
 	}
 
 	var stats map[string]uint64
@@ -55,7 +63,12 @@ func runStream(ctx context.Context, tr transport, shape catalog.Transport, p net
 	}
 	arrivals, corrupt := col.snapshot()
 	s := metrics.AnalyzeStream(int64(sent), arrivals, cfg.Interval)
-	hol := s.HOL.Summary()
+	// Only a transport that hands messages over in order holds one back
+	// behind another; the others have no head-of-line delay at all.
+	var hol *results.Latency
+	if shape.Ordered {
+		hol = summary(s.HOL)
+	}
 	return results.Result{
 		Unit:             "messages",
 		Sent:             s.Sent,
@@ -65,9 +78,9 @@ func runStream(ctx context.Context, tr transport, shape catalog.Transport, p net
 		ReorderExtentMax: s.MaxExtent,
 		Duplicates:       s.Duplicates,
 		Corrupt:          corrupt,
-		LatencyMs:        s.Delay.Summary(),
-		JitterMs:         float64(s.Jitter) / float64(time.Millisecond),
-		HOLMs:            &hol,
+		LatencyMs:        summary(s.Delay),
+		JitterMs:         results.Float(ms(s.Jitter)),
+		HOLMs:            hol,
 		HandshakeMs:      ms(f.handshake),
 		TransportStats:   stats,
 	}, sendErr

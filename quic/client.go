@@ -10,6 +10,7 @@ import (
 	"net"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	quicgo "github.com/quic-go/quic-go"
@@ -87,6 +88,11 @@ type Client struct {
 	inbox   *inbox         // echoes that come whole: own stream, datagram
 	readers sync.WaitGroup // goroutines feeding inbox
 	closer  sync.Once
+
+	// writeDeadline bounds each StreamPerMessage write, stream credit
+	// included (SetWriteDeadline); atomic, as it is set from another
+	// goroutine to cut a write short.
+	writeDeadline atomic.Pointer[time.Time]
 }
 
 // inboxLimit is how many whole echoes may wait for ReadMsg; past it they
@@ -257,14 +263,23 @@ func (c *Client) writeStream(p []byte) error {
 		return fmt.Errorf("%w: %d bytes, at most %d", ErrTooLarge, len(p), wire.MaxFrame)
 	}
 	// Sync: wait for stream credit rather than fail; with the default
-	// MaxStreams no workload waits.
+	// MaxStreams no workload waits. The write deadline bounds the wait.
 	ctx := c.conn.Context()
+	deadline := c.writeDeadline.Load()
+	if deadline != nil && !deadline.IsZero() {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, *deadline)
+		defer cancel()
+	}
 	if c.role != roleEcho {
 		st, err := c.conn.OpenUniStreamSync(ctx)
 		if err != nil {
 			return err
 		}
 		c.opened++
+		if deadline != nil {
+			st.SetWriteDeadline(*deadline)
+		}
 		if _, err := st.Write(p); err != nil {
 			return err
 		}
@@ -286,6 +301,9 @@ func (c *Client) writeStream(p []byte) error {
 		}
 		c.inbox.put(reply)
 	})
+	if deadline != nil {
+		st.SetWriteDeadline(*deadline)
+	}
 	if _, err := st.Write(p); err != nil {
 		return err
 	}
@@ -335,6 +353,17 @@ func (c *Client) SetReadDeadline(t time.Time) error {
 		return c.stream.SetReadDeadline(t)
 	}
 	c.inbox.setDeadline(t)
+	return nil
+}
+
+// SetWriteDeadline bounds the next WriteMsg: a stream's write that waits
+// for flow-control credit, and the wait for a new stream. Datagrams never
+// wait: quic-go queues or drops them.
+func (c *Client) SetWriteDeadline(t time.Time) error {
+	c.writeDeadline.Store(&t)
+	if c.shape == OneStream {
+		return c.stream.SetWriteDeadline(t)
+	}
 	return nil
 }
 

@@ -60,8 +60,8 @@ func ReadJSON(r io.Reader) ([]Record, error) {
 		case *head.Schema < 1:
 			return out, fmt.Errorf("results: record %d has schema %d: no netmatrix wrote that", n, *head.Schema)
 		}
-		var rec Record
-		if err := json.Unmarshal(raw, &rec); err != nil {
+		rec, err := decodeRecord(raw, *head.Schema)
+		if err != nil {
 			return out, fmt.Errorf("results: record %d does not fit schema %d: %w", n, *head.Schema, err)
 		}
 		out = append(out, rec)
@@ -84,4 +84,18 @@ func LoadRun(dir string) ([]Record, error) {
 	}
 	defer f.Close()
 	return ReadJSON(f)
+}
+
+// decodeRecord reads a record of the given schema as a Record of today.
+func decodeRecord(raw []byte, schema int) (Record, error) {
+	if schema == 1 {
+		var v recordV1
+		if err := json.Unmarshal(raw, &v); err != nil {
+			return Record{}, err
+		}
+		return v.upgrade(), nil
+	}
+	var rec Record
+	err := json.Unmarshal(raw, &rec)
+	return rec, err
 }

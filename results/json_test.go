@@ -21,7 +21,7 @@ func TestReadJSONSaysWhatIsWrong(t *testing.T) {
 		{"schema zero", `{"schema":0}`, "record 1 has schema 0", false},
 		// A newer record whose fields changed type is still reported as
 		// newer, not as a type error in the field that changed.
-		{"newer", `{"schema":2,"results":"a string now"}`, "record 1 has schema 2, this build reads up to 1", true},
+		{"newer", `{"schema":3,"results":"a string now"}`, "record 1 has schema 3, this build reads up to 2", true},
 		{"wrong type", `{"schema":1,"results":"a string"}`, "record 1 does not fit schema 1", false},
 		{"empty", ``, "no records", false},
 	} {

@@ -9,8 +9,11 @@ import (
 
 // Schema is the version of the JSON record this package writes. It grows
 // by one whenever a field changes meaning or goes away; new fields alone
-// do not change it.
-const Schema = 1
+// do not change it. Version 2 names every unit in its field's name, gives
+// times as numbers of milliseconds, says what each latency measures
+// (Metric) and leaves out the fields a row has no figure for. ReadJSON
+// reads version 1 too (see v1.go). docs/schema.md explains every field.
+const Schema = 2
 
 // Record is one run: one scenario on one path, every transport and
 // workload that ran on it.
@@ -27,19 +30,32 @@ type Record struct {
 // Scenario is what was run: the path, its impairment and the workload
 // settings.
 type Scenario struct {
-	Name     string    `json:"name"`               // "clean", "lossy", a profile name or "custom"
-	Link     string    `json:"link"`               // loopback, emulated or kernel
-	Target   string    `json:"target,omitempty"`   // an outside echo server, when one was measured
-	Started  time.Time `json:"started"`            // when the run began
-	Seed     int64     `json:"seed,omitempty"`     // the link's random seed
-	Up       *Link     `json:"up,omitempty"`       // client to server impairment
-	Down     *Link     `json:"down,omitempty"`     // server to client impairment
-	Count    int       `json:"count,omitempty"`    // messages per echo and stream run
-	Interval Duration  `json:"interval,omitempty"` // stream (and paced echo) interval
-	Size     int       `json:"size,omitempty"`     // message size in bytes
-	Duration Duration  `json:"duration,omitempty"` // bulk run time
-	Nagle    bool      `json:"nagle,omitempty"`    // Nagle's algorithm left on for TCP
-	// CongestionControl is the TCP congestion control of the emulated
+	Name    string    `json:"name"`             // "clean", "lossy", a profile name or "custom"
+	Link    string    `json:"link"`             // loopback, emulated or kernel
+	Target  string    `json:"target,omitempty"` // an outside echo server, when one was measured
+	Started time.Time `json:"started"`          // when the run began
+	Seed    int64     `json:"seed,omitempty"`   // the link's random seed
+	Up      *Link     `json:"up,omitempty"`     // client to server impairment
+	Down    *Link     `json:"down,omitempty"`   // server to client impairment
+	// Count is the number of messages of each echo and stream run.
+	Count int `json:"count,omitempty"`
+	// Size is each echo and stream message, header included.
+	Size int `json:"size_bytes,omitempty"`
+	// Interval paces the stream workload.
+	Interval Ms `json:"interval_ms,omitempty"`
+	// EchoMode is how the echo workload sent: EchoPingPong (one message
+	// in flight) or EchoPaced (one every EchoInterval).
+	EchoMode     string `json:"echo_mode,omitempty"`
+	EchoInterval Ms     `json:"echo_interval_ms,omitempty"`
+	// Timeout is how long a datagram transport's echo reply may take
+	// before its probe counts as lost, in either mode.
+	Timeout Ms `json:"timeout_ms,omitempty"`
+	// Duration is how long each time-limited bulk run sent.
+	Duration Ms `json:"duration_ms,omitempty"`
+	// BulkBytes, when set, made bulk a transfer of this many bytes.
+	BulkBytes int64 `json:"bulk_bytes,omitempty"`
+	Nagle     bool  `json:"nagle,omitempty"` // Nagle's algorithm left on for TCP
+	// CongestionControl is the TCP congestion control of the path's
 	// stacks (reno or cubic).
 	CongestionControl string `json:"congestion_control,omitempty"`
 	// Sweep places the scenario in a sweep: the one link setting that
@@ -48,28 +64,35 @@ type Scenario struct {
 	Sweep *Sweep `json:"sweep,omitempty"`
 }
 
+// The echo workload's modes, as Scenario.EchoMode names them.
+const (
+	EchoPingPong = "ping-pong"
+	EchoPaced    = "paced"
+)
+
 // Sweep is one point of a sweep over a link setting.
 type Sweep struct {
 	// Param is the setting swept: loss, delay, jitter or bandwidth.
 	Param string `json:"param"`
-	// Value is the setting in its base unit: a share (0..1) for loss,
-	// seconds for delay and jitter, bits per second for bandwidth.
+	// Value is the setting in Unit: a share (0..1) for loss, seconds for
+	// delay and jitter, bits per second for bandwidth.
 	Value float64 `json:"value"`
+	Unit  string  `json:"unit"` // "share", "s" or "bit/s"
 	// Text is the value as the command line had it ("2%", "20ms").
 	Text string `json:"text"`
 }
 
 // Link is one direction's impairment, as set.
 type Link struct {
-	Loss          float64  `json:"loss"`                // share, 0..1
-	BurstLen      float64  `json:"burst_len,omitempty"` // mean loss burst, packets
-	Delay         Duration `json:"delay"`               // one-way
-	Jitter        Duration `json:"jitter,omitempty"`
-	Reorder       float64  `json:"reorder,omitempty"`
-	Duplicate     float64  `json:"duplicate,omitempty"`
-	BandwidthBits int64    `json:"bandwidth_bps,omitempty"` // 0: unlimited
-	Queue         int      `json:"queue,omitempty"`         // packets
-	MTU           int      `json:"mtu,omitempty"`
+	Loss          float64 `json:"loss"`                        // share, 0..1
+	BurstLen      float64 `json:"burst_len_packets,omitempty"` // mean loss burst
+	Delay         Ms      `json:"delay_ms"`                    // one-way
+	Jitter        Ms      `json:"jitter_ms,omitempty"`
+	Reorder       float64 `json:"reorder,omitempty"`       // share sent ahead of the queue
+	Duplicate     float64 `json:"duplicate,omitempty"`     // share delivered twice
+	BandwidthBits int64   `json:"bandwidth_bps,omitempty"` // bits per second; 0: unlimited
+	Queue         int     `json:"queue_packets,omitempty"`
+	MTU           int     `json:"mtu_bytes,omitempty"`
 }
 
 // Environment is the machine a run was made on.
@@ -86,9 +109,9 @@ func HostEnvironment() Environment {
 }
 
 // Result is what one transport gave the application in one workload.
-// Counts are messages (datagrams for UDP bulk, bytes for TCP bulk, see
-// Unit); latency is round-trip time for echo, one-way delay for stream and
-// request time for http.
+// Counts are in Unit; a field a row has no figure for (the latency of a
+// bulk transfer, the goodput of an echo) is absent from the JSON, never
+// a zero that reads as a measurement.
 type Result struct {
 	Transport string `json:"transport"`
 	Workload  string `json:"workload"`
@@ -100,35 +123,48 @@ type Result struct {
 	Reordered  int64 `json:"reordered"` // RFC 4737: arrived after a later-sent one
 	Duplicates int64 `json:"duplicates"`
 	Corrupt    int64 `json:"corrupt,omitempty"` // arrived with the wrong bytes
-	Late       int64 `json:"late,omitempty"`    // echo replies that came after their timeout
+	// Late counts echo replies that came after their probe's timeout:
+	// the probe is among the lost.
+	Late int64 `json:"late,omitempty"`
 	// InFlight is what a reliable sender had written that had not arrived
 	// when a time-limited bulk run ended: queued in its socket or on the
 	// path, not lost.
 	InFlight int64 `json:"in_flight,omitempty"`
 
-	LatencyMs Latency `json:"latency_ms"`
-	JitterMs  float64 `json:"jitter_ms"` // RFC 3550 interarrival jitter (stream)
+	// Metric names what LatencyMs measures (catalog.Metric): "rtt",
+	// "one_way_delay" or "request_time".
+	Metric    string   `json:"metric,omitempty"`
+	LatencyMs *Latency `json:"latency_ms,omitempty"`
+	// JitterMs is RFC 3550's interarrival jitter (stream).
+	JitterMs *float64 `json:"jitter_ms,omitempty"`
 	// ReorderExtentMax is RFC 4737's largest reordering extent, in packets.
 	ReorderExtentMax int64 `json:"reorder_extent_max,omitempty"`
-	// HOLMs is head-of-line delay: how long delivered messages waited
-	// behind an earlier one that was late (stream).
+	// HOLMs is head-of-line delay (stream, ordered transports only): how
+	// long delivered messages waited behind an earlier one that was late.
 	HOLMs *Latency `json:"hol_ms,omitempty"`
 
-	GoodputMbps float64  `json:"goodput_mbps"`
-	Bytes       int64    `json:"bytes,omitempty"`    // payload bytes delivered
-	Elapsed     Duration `json:"elapsed,omitempty"`  // from first send to last delivery
-	Verified    *bool    `json:"verified,omitempty"` // bulk: every delivered byte matched what was sent
+	// GoodputMbitS is intact payload delivered, in megabits per second:
+	// over the run's length when it was time-limited, over its
+	// completion time when it was a transfer of fixed size (bulk).
+	GoodputMbitS *float64 `json:"goodput_mbit_s,omitempty"`
+	Bytes        int64    `json:"bytes,omitempty"` // payload bytes delivered
+	// Elapsed is the time GoodputMbitS is over.
+	Elapsed  Ms    `json:"elapsed_ms,omitempty"`
+	Verified *bool `json:"verified,omitempty"` // bulk: every delivered byte matched what was sent
 
 	HandshakeMs float64 `json:"handshake_ms,omitempty"` // connection setup, apart from the workload
 
 	// Path is what the link and the stacks did during this run.
 	Path *PathStats `json:"path,omitempty"`
 	// TransportStats are the transport's own counters (QUIC's lost
-	// packets, say), keyed by name.
+	// packets, TCP_INFO), keyed by name with their unit as a suffix.
 	TransportStats map[string]uint64 `json:"transport_stats,omitempty"`
 
 	Error string `json:"error,omitempty"` // why the run did not complete
 }
+
+// Float is v as an optional figure (a Result's JitterMs, say).
+func Float(v float64) *float64 { return &v }
 
 // Latency is a distribution summary in milliseconds.
 type Latency struct {
@@ -168,7 +204,7 @@ type PathStats struct {
 func LinkOf(c link.Config) *Link {
 	c = c.WithDefaults()
 	return &Link{
-		Loss: c.Loss, BurstLen: c.BurstLen, Delay: Duration(c.Delay), Jitter: Duration(c.Jitter),
+		Loss: c.Loss, BurstLen: c.BurstLen, Delay: Ms(c.Delay), Jitter: Ms(c.Jitter),
 		Reorder: c.Reorder, Duplicate: c.Duplicate, BandwidthBits: c.Bandwidth, Queue: c.Queue, MTU: c.MTU,
 	}
 }

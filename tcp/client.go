@@ -89,6 +89,10 @@ func (c *Client) ReadMsg(p []byte) (int, error) {
 // SetReadDeadline bounds the next ReadMsg.
 func (c *Client) SetReadDeadline(t time.Time) error { return c.conn.SetReadDeadline(t) }
 
+// SetWriteDeadline bounds the next WriteMsg, and one already waiting for
+// a peer that does not read.
+func (c *Client) SetWriteDeadline(t time.Time) error { return c.conn.SetWriteDeadline(t) }
+
 // SendBulk writes the fill pattern (see CheckBulk) as fast as the path
 // takes it, until ctx is done, the deadline passes or limit bytes are
 // sent (0: no limit). It returns the bytes sent; reaching the deadline or

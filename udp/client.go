@@ -68,6 +68,9 @@ func (c *Client) ReadMsg(p []byte) (int, error) {
 // SetReadDeadline bounds the next ReadMsg.
 func (c *Client) SetReadDeadline(t time.Time) error { return c.conn.SetReadDeadline(t) }
 
+// SetWriteDeadline bounds the next WriteMsg (a full socket buffer).
+func (c *Client) SetWriteDeadline(t time.Time) error { return c.conn.SetWriteDeadline(t) }
+
 // Close closes the socket.
 func (c *Client) Close() error { return c.conn.Close() }
 

@@ -21,6 +21,7 @@ import (
 	"netmatrix/internal/testutil"
 	"netmatrix/quic"
 	"netmatrix/results"
+	"netmatrix/results/resultstest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -71,18 +72,30 @@ func TestJSONRecordShape(t *testing.T) {
 		"-workload", "echo,stream", "-count", "20", "-interval", "2ms", "-format", "json")
 	require.Equal(t, exitOK, code, errs)
 
-	// The shape, field by field, read as a generic object so a
-	// renamed field fails here.
+	// Field by field, read as a generic object so a renamed field fails
+	// here: every latency says what it measures, every unit is in its
+	// field's name, and what a row has no figure for is absent.
 	var raw map[string]any
 	require.NoError(t, json.Unmarshal([]byte(out), &raw))
-	assert.EqualValues(t, 1, raw["schema"])
-	assert.Contains(t, raw, "scenario")
+	assert.EqualValues(t, results.Schema, raw["schema"])
+	sc := raw["scenario"].(map[string]any)
+	assert.EqualValues(t, 2, sc["interval_ms"])
+	assert.Equal(t, "ping-pong", sc["echo_mode"])
 	rs := raw["results"].([]any)
 	require.Len(t, rs, 4)
+	metric := map[string]string{"echo": "rtt", "stream": "one_way_delay"}
 	for _, r := range rs {
 		m := r.(map[string]any)
-		for _, k := range []string{"transport", "workload", "sent", "delivered", "lost", "reordered", "duplicates", "latency_ms", "jitter_ms", "goodput_mbps"} {
+		for _, k := range []string{"transport", "workload", "sent", "delivered", "lost", "reordered", "duplicates", "latency_ms", "metric"} {
 			assert.Contains(t, m, k)
+		}
+		assert.Equal(t, metric[m["workload"].(string)], m["metric"])
+		assert.NotContains(t, m, "goodput_mbit_s", "no goodput on a latency row")
+		if m["workload"] == "echo" {
+			assert.NotContains(t, m, "jitter_ms", "jitter is the stream's")
+		}
+		if m["transport"] == "udp" {
+			assert.NotContains(t, m, "hol_ms", "UDP hands every datagram over as it comes")
 		}
 		lat := m["latency_ms"].(map[string]any)
 		for _, k := range []string{"p50", "p90", "p99", "p999", "max"} {
@@ -95,6 +108,20 @@ func TestJSONRecordShape(t *testing.T) {
 	recs, err := results.ReadJSON(strings.NewReader(out))
 	require.NoError(t, err)
 	assert.Equal(t, "loopback", recs[0].Scenario.Link)
+}
+
+// The default run's paths and rows, cut short, write records the
+// published schema accepts.
+func TestDefaultRunFitsTheSchema(t *testing.T) {
+	code, out, errs := run(t, t.Context(), "-count", "20", "-interval", "5ms", "-duration", "200ms", "-format", "json")
+	require.Equal(t, exitOK, code, errs)
+	resultstest.RequireSchema(t, []byte(out))
+	recs, err := results.ReadJSON(strings.NewReader(out))
+	require.NoError(t, err)
+	require.Len(t, recs, 2, "clean and lossy")
+	for _, rec := range recs {
+		assert.Len(t, rec.Results, 5+5+4+1, "every transport of every workload")
+	}
 }
 
 func TestTableEndsInASentence(t *testing.T) {

@@ -21,6 +21,22 @@ func csvInt(v int64) string     { return strconv.FormatInt(v, 10) }
 func csvUint(v uint64) string   { return strconv.FormatUint(v, 10) }
 func csvFloat(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
 
+// csvOpt is an optional figure, blank where the row has none.
+func csvOpt(v *float64) string {
+	if v == nil {
+		return ""
+	}
+	return csvFloat(*v)
+}
+
+// csvLatency is one figure of the row's latency, blank where it has none.
+func csvLatency(r *results.Result, f func(l *results.Latency) float64) string {
+	if r.LatencyMs == nil {
+		return ""
+	}
+	return csvFloat(f(r.LatencyMs))
+}
+
 // pathCounter reads one link counter; blank where the path had none.
 func pathCounter(f func(p *results.PathStats) uint64) func(*results.Record, *results.Result) string {
 	return func(_ *results.Record, r *results.Result) string {
@@ -57,23 +73,23 @@ var csvColumns = []csvColumn{
 	{"corrupt", func(_ *results.Record, r *results.Result) string { return csvInt(r.Corrupt) }},
 	{"late", func(_ *results.Record, r *results.Result) string { return csvInt(r.Late) }},
 	{"in_flight", func(_ *results.Record, r *results.Result) string { return csvInt(r.InFlight) }},
-	{"p50_ms", func(_ *results.Record, r *results.Result) string { return csvFloat(r.LatencyMs.P50) }},
-	{"p90_ms", func(_ *results.Record, r *results.Result) string { return csvFloat(r.LatencyMs.P90) }},
-	{"p99_ms", func(_ *results.Record, r *results.Result) string { return csvFloat(r.LatencyMs.P99) }},
-	{"p999_ms", func(_ *results.Record, r *results.Result) string { return csvFloat(r.LatencyMs.P999) }},
-	{"max_ms", func(_ *results.Record, r *results.Result) string { return csvFloat(r.LatencyMs.Max) }},
-	{"mean_ms", func(_ *results.Record, r *results.Result) string { return csvFloat(r.LatencyMs.Mean) }},
-	{"samples", func(_ *results.Record, r *results.Result) string { return csvInt(r.LatencyMs.N) }},
-	{"jitter_ms", func(_ *results.Record, r *results.Result) string { return csvFloat(r.JitterMs) }},
+	{"p50_ms", func(_ *results.Record, r *results.Result) string { return csvLatency(r, func(l *results.Latency) float64 { return l.P50 }) }},
+	{"p90_ms", func(_ *results.Record, r *results.Result) string { return csvLatency(r, func(l *results.Latency) float64 { return l.P90 }) }},
+	{"p99_ms", func(_ *results.Record, r *results.Result) string { return csvLatency(r, func(l *results.Latency) float64 { return l.P99 }) }},
+	{"p999_ms", func(_ *results.Record, r *results.Result) string { return csvLatency(r, func(l *results.Latency) float64 { return l.P999 }) }},
+	{"max_ms", func(_ *results.Record, r *results.Result) string { return csvLatency(r, func(l *results.Latency) float64 { return l.Max }) }},
+	{"mean_ms", func(_ *results.Record, r *results.Result) string { return csvLatency(r, func(l *results.Latency) float64 { return l.Mean }) }},
+	{"samples", func(_ *results.Record, r *results.Result) string { return csvLatency(r, func(l *results.Latency) float64 { return float64(l.N) }) }},
+	{"jitter_ms", func(_ *results.Record, r *results.Result) string { return csvOpt(r.JitterMs) }},
 	{"hol_p99_ms", func(_ *results.Record, r *results.Result) string {
 		if r.HOLMs == nil {
 			return ""
 		}
 		return csvFloat(r.HOLMs.P99)
 	}},
-	{"goodput_mbps", func(_ *results.Record, r *results.Result) string { return csvFloat(r.GoodputMbps) }},
+	{"goodput_mbit_s", func(_ *results.Record, r *results.Result) string { return csvOpt(r.GoodputMbitS) }},
 	{"bytes", func(_ *results.Record, r *results.Result) string { return csvInt(r.Bytes) }},
-	{"elapsed_s", func(_ *results.Record, r *results.Result) string { return csvFloat(float64(r.Elapsed) / 1e9) }},
+	{"elapsed_ms", func(_ *results.Record, r *results.Result) string { return csvFloat(float64(r.Elapsed) / 1e6) }},
 	{"verified", func(_ *results.Record, r *results.Result) string {
 		if r.Verified == nil {
 			return ""

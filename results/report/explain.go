@@ -85,11 +85,11 @@ func explainBulk(rs []results.Result) string {
 		case r.Error != "" && r.Sent == 0:
 			c = fmt.Sprintf("%s did not complete (see the errors)", r.Transport)
 		case r.Verified != nil && !*r.Verified:
-			c = fmt.Sprintf("%s delivered damaged data at %s Mbit/s", r.Transport, fmtRate(r.GoodputMbps))
+			c = fmt.Sprintf("%s delivered damaged data at %s Mbit/s", r.Transport, fmtRate(val(r.GoodputMbitS)))
 		case r.Lost > 0:
-			c = fmt.Sprintf("%s carried %s Mbit/s but lost %s", r.Transport, fmtRate(r.GoodputMbps), fmtPct(100*float64(r.Lost)/float64(r.Sent)))
+			c = fmt.Sprintf("%s carried %s Mbit/s but lost %s", r.Transport, fmtRate(val(r.GoodputMbitS)), fmtPct(100*float64(r.Lost)/float64(r.Sent)))
 		default:
-			c = fmt.Sprintf("%s carried %s Mbit/s with nothing lost", r.Transport, fmtRate(r.GoodputMbps))
+			c = fmt.Sprintf("%s carried %s Mbit/s with nothing lost", r.Transport, fmtRate(val(r.GoodputMbitS)))
 			if r.InFlight > 0 {
 				c += fmt.Sprintf(" (%s still queued behind it at the end)", fmtBytes(r.InFlight))
 			}
@@ -99,8 +99,14 @@ func explainBulk(rs []results.Result) string {
 	return strings.Join(clauses, "; ")
 }
 
+// noiseMs is how much a p99 on a busy machine owes to the machine
+// itself (a thread descheduled, a timer late) rather than to the
+// transport: below it on both sides, a ratio of two p99s says nothing.
+const noiseMs = 0.5
+
 // compareTail holds the first reliable transport's p99 against UDP's, the
-// textbook's "reliable but slow, fast but lossy" in one figure.
+// textbook's "reliable but slow, fast but lossy" in one figure, where the
+// figures are large enough to tell apart.
 func compareTail(workload string, rs []results.Result) string {
 	w, ok := catalog.LookupWorkload(workload)
 	if !ok || w.Latency == "" {
@@ -109,7 +115,7 @@ func compareTail(workload string, rs []results.Result) string {
 	var udp, rel *results.Result
 	for i := range rs {
 		r := &rs[i]
-		if r.LatencyMs.N == 0 {
+		if r.LatencyMs == nil || r.LatencyMs.N == 0 {
 			continue
 		}
 		switch {
@@ -124,6 +130,10 @@ func compareTail(workload string, rs []results.Result) string {
 	}
 	if udp == nil || udp.LatencyMs.P99 == 0 {
 		return fmt.Sprintf("%s's p99 %s was %s ms", rel.Transport, w.Measures, fmtMs(rel.LatencyMs.P99))
+	}
+	if a, b := rel.LatencyMs.P99, udp.LatencyMs.P99; a < noiseMs && b < noiseMs {
+		return fmt.Sprintf("%s's and UDP's p99 %ss (%s and %s ms) were both within this machine's noise, so neither was faster",
+			rel.Transport, w.Measures, fmtMs(a), fmtMs(b))
 	}
 	ratio := rel.LatencyMs.P99 / udp.LatencyMs.P99
 	return fmt.Sprintf("%s's p99 %s was %sx UDP's (%s vs %s ms)", rel.Transport, w.Measures,

@@ -86,7 +86,7 @@ func cdfPlots(records []results.Record, workload string) ([]Plot, error) {
 	for i := range records {
 		var cs []curve
 		for j, tr := range trs {
-			if r := find(&records[i], workload, tr); r != nil && len(r.LatencyMs.CDF) > 0 {
+			if r := find(&records[i], workload, tr); r != nil && r.LatencyMs != nil && len(r.LatencyMs.CDF) > 0 {
 				cs = append(cs, curve{tr, cdfSteps(r.LatencyMs.CDF), j})
 			}
 		}

@@ -19,7 +19,7 @@ import (
 
 func TestMathisModel(t *testing.T) {
 	link := func(loss float64, delay time.Duration) *results.Link {
-		return &results.Link{Loss: loss, Delay: results.Duration(delay), MTU: 1500}
+		return &results.Link{Loss: loss, Delay: results.Ms(delay), MTU: 1500}
 	}
 	m, ok := Mathis(results.Scenario{Up: link(0.01, 20*time.Millisecond), Down: link(0.01, 20*time.Millisecond)})
 	require.True(t, ok)
@@ -59,13 +59,13 @@ func TestOddRecordsRender(t *testing.T) {
 		"no results": {{Schema: 1}},
 		"sweep without links": {
 			{Schema: 1, Scenario: results.Scenario{Name: "a", Sweep: &results.Sweep{Param: "loss", Value: 0.01, Text: "1%"}}, Results: []results.Result{{Transport: "tcp", Workload: "bulk"}}},
-			{Schema: 1, Scenario: results.Scenario{Name: "b", Sweep: &results.Sweep{Param: "loss", Value: 0.01, Text: "1%"}}, Results: []results.Result{{Transport: "tcp", Workload: "stream", LatencyMs: results.Latency{N: 1, CDF: []results.CDFPoint{{Ms: 0, Q: 1}}}}}},
+			{Schema: 1, Scenario: results.Scenario{Name: "b", Sweep: &results.Sweep{Param: "loss", Value: 0.01, Text: "1%"}}, Results: []results.Result{{Transport: "tcp", Workload: "stream", LatencyMs: &results.Latency{N: 1, CDF: []results.CDFPoint{{Ms: 0, Q: 1}}}}}},
 		},
 		"zero goodput on a lossy sweep": {
-			{Schema: 1, Scenario: results.Scenario{Sweep: &results.Sweep{Param: "loss", Value: 0.01, Text: "1%"}, Up: &results.Link{Loss: 0.01, Delay: results.Duration(time.Millisecond)}, Down: &results.Link{Loss: 0.01, Delay: results.Duration(time.Millisecond)}},
+			{Schema: 1, Scenario: results.Scenario{Sweep: &results.Sweep{Param: "loss", Value: 0.01, Text: "1%"}, Up: &results.Link{Loss: 0.01, Delay: results.Ms(time.Millisecond)}, Down: &results.Link{Loss: 0.01, Delay: results.Ms(time.Millisecond)}},
 				Results: []results.Result{{Transport: "tcp", Workload: "bulk", Sent: 1}}},
-			{Schema: 1, Scenario: results.Scenario{Sweep: &results.Sweep{Param: "loss", Value: 0.5, Text: "50%"}, Up: &results.Link{Loss: 0.5, Delay: results.Duration(time.Millisecond)}, Down: &results.Link{Loss: 0.5, Delay: results.Duration(time.Millisecond)}},
-				Results: []results.Result{{Transport: "tcp", Workload: "bulk", Sent: 1, GoodputMbps: 100}}},
+			{Schema: 1, Scenario: results.Scenario{Sweep: &results.Sweep{Param: "loss", Value: 0.5, Text: "50%"}, Up: &results.Link{Loss: 0.5, Delay: results.Ms(time.Millisecond)}, Down: &results.Link{Loss: 0.5, Delay: results.Ms(time.Millisecond)}},
+				Results: []results.Result{{Transport: "tcp", Workload: "bulk", Sent: 1, GoodputMbitS: results.Float(100)}}},
 		},
 	} {
 		t.Run(name, func(t *testing.T) {

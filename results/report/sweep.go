@@ -81,7 +81,7 @@ func transportsOf(records []results.Record) []string {
 
 // p99 is a run's p99 latency, if it measured any.
 func p99(r *results.Result) (float64, bool) {
-	if r == nil || r.LatencyMs.N == 0 {
+	if r == nil || r.LatencyMs == nil || r.LatencyMs.N == 0 {
 		return 0, false
 	}
 	return r.LatencyMs.P99, true
@@ -126,10 +126,10 @@ var sweepMetrics = []sweepMetric{
 		workload: catalog.Bulk, head: "goodput Mbit/s", name: "sweep-goodput",
 		title: "Bulk goodput", ylabel: "goodput (Mbit/s)",
 		value: func(r *results.Result) (float64, bool) {
-			if r == nil || (r.Sent == 0 && r.Error != "") {
+			if r == nil || r.GoodputMbitS == nil {
 				return 0, false
 			}
-			return r.GoodputMbps, true
+			return *r.GoodputMbitS, true
 		},
 		format: fmtRate,
 	},
@@ -268,10 +268,11 @@ func mathisPoints(records []results.Record) []mathisPoint {
 	for i := range records {
 		m, ok := Mathis(records[i].Scenario)
 		r := find(&records[i], catalog.Bulk, catalog.TCP)
-		if !ok || r == nil || (r.Sent == 0 && r.Error != "") {
+		if !ok || r == nil || r.GoodputMbitS == nil {
 			continue
 		}
-		p := mathisPoint{Scenario: scenarioLabel(records[i].Scenario), Model: m, Measured: r.GoodputMbps, Ratio: r.GoodputMbps / m.Mbps}
+		got := *r.GoodputMbitS
+		p := mathisPoint{Scenario: scenarioLabel(records[i].Scenario), Model: m, Measured: got, Ratio: got / m.Mbps}
 		if r.Path != nil {
 			p.Retx = r.Path.TCPRetransmits
 		}

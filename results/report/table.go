@@ -29,7 +29,12 @@ type row struct {
 
 func columns(workload string) []column {
 	lat := func(name string, f func(results.Latency) float64) column {
-		return column{head: name, value: func(r results.Result) string { return fmtMs(f(r.LatencyMs)) }}
+		return column{head: name, value: func(r results.Result) string {
+			if r.LatencyMs == nil {
+				return "-"
+			}
+			return fmtMs(f(*r.LatencyMs))
+		}}
 	}
 	p50 := lat("p50", func(l results.Latency) float64 { return l.P50 })
 	p90 := lat("p90", func(l results.Latency) float64 { return l.P90 })
@@ -52,7 +57,7 @@ func columns(workload string) []column {
 	case catalog.Echo:
 		return []column{sent, deliv, lost, p50, p90, p99, p999, mx, link}
 	case catalog.Stream:
-		jit := column{head: "jitter", value: func(r results.Result) string { return fmtMs(r.JitterMs) }}
+		jit := column{head: "jitter", value: func(r results.Result) string { return opt(r.JitterMs, fmtMs) }}
 		hol := column{head: "hol p99", value: func(r results.Result) string {
 			if r.HOLMs == nil {
 				return "-"
@@ -61,7 +66,7 @@ func columns(workload string) []column {
 		}}
 		return []column{sent, deliv, lost, reord, dup, p50, p99, mx, jit, hol, link, retx}
 	case catalog.Bulk:
-		gp := column{head: "goodput Mbit/s", value: func(r results.Result) string { return fmtRate(r.GoodputMbps) }}
+		gp := column{head: "goodput Mbit/s", value: func(r results.Result) string { return opt(r.GoodputMbitS, fmtRate) }}
 		el := column{head: "time", value: func(r results.Result) string { return fmtDur(r.Elapsed) }}
 		ver := column{head: "intact", left: true, value: func(r results.Result) string {
 			if r.Verified == nil {
@@ -256,6 +261,22 @@ func linkText(r results.Result) string {
 	return fmt.Sprintf("%d/%d", r.Path.Up.Dropped(), r.Path.Down.Dropped())
 }
 
+// opt formats an optional figure, "-" where the row has none.
+func opt(v *float64, format func(float64) string) string {
+	if v == nil {
+		return "-"
+	}
+	return format(*v)
+}
+
+// val is an optional figure, 0 where the row has none.
+func val(v *float64) float64 {
+	if v == nil {
+		return 0
+	}
+	return *v
+}
+
 // fmtMs prints milliseconds with three significant digits or so: 0.0213,
 // 1.25, 81.3, 1204.
 func fmtMs(v float64) string {
@@ -293,7 +314,7 @@ func fmtRate(mbps float64) string {
 	return strconv.FormatFloat(mbps, 'f', 0, 64)
 }
 
-func fmtDur(d results.Duration) string {
+func fmtDur(d results.Ms) string {
 	if d == 0 {
 		return "-"
 	}

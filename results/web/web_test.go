@@ -31,7 +31,7 @@ func TestRenderRunShowsTablesAndPlots(t *testing.T) {
 		Schema:   results.Schema,
 		Scenario: results.Scenario{Name: "x<y", Link: "loopback"},
 		Results: []results.Result{{Transport: "tcp", Workload: "echo", Sent: 1, Delivered: 1,
-			LatencyMs: results.Latency{P50: 1, N: 1, CDF: []results.CDFPoint{{Ms: 1, Q: 1}}}}},
+			LatencyMs: &results.Latency{P50: 1, N: 1, CDF: []results.CDFPoint{{Ms: 1, Q: 1}}}}},
 	}}
 	inline := renderRun(run{name: "r", records: recs}, true)
 	assert.Contains(t, inline, "<table>")

@@ -46,13 +46,17 @@ func (p *Path) Run(ctx context.Context, ps Programs) (code int, err error) {
 		if err := p.server.start(srv); err != nil {
 			return 0, fmt.Errorf("kernel: server program: %w", err)
 		}
-		srvDone := make(chan error, 1)
-		go func() { srvDone <- srv.Wait() }()
+		// srvDone closes when the server has ended, srvErr says how: a
+		// channel closed rather than sent on, so that both the wait for
+		// it to listen and the teardown can see the end.
+		srvDone := make(chan struct{})
+		var srvErr error
+		go func() { srvErr = srv.Wait(); close(srvDone) }()
 		defer func() {
 			endGroup(srv.Process.Pid)
 			<-srvDone
 		}()
-		if err := waitListening(ctx, p.server, before, srvDone); err != nil {
+		if err := waitListening(ctx, p.server, before, srvDone, &srvErr); err != nil {
 			return 0, fmt.Errorf("kernel: server program: %w", err)
 		}
 	}
@@ -163,7 +167,7 @@ func foreground(cmd *exec.Cmd) (restore func()) {
 // waitListening waits until more than before sockets listen in h: the
 // server program is ready. It gives up waiting after serverWait and
 // fails if the program ends first.
-func waitListening(ctx context.Context, h *Host, before int, exited <-chan error) error {
+func waitListening(ctx context.Context, h *Host, before int, exited <-chan struct{}, exitErr *error) error {
 	tick := time.NewTicker(10 * time.Millisecond)
 	defer tick.Stop()
 	deadline := time.After(serverWait)
@@ -172,8 +176,8 @@ func waitListening(ctx context.Context, h *Host, before int, exited <-chan error
 			return err
 		}
 		select {
-		case err := <-exited:
-			return fmt.Errorf("ended before it listened: %v", err)
+		case <-exited:
+			return fmt.Errorf("ended before it listened: %v", *exitErr)
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-deadline:

@@ -398,7 +398,7 @@ func kernelHelper() {
 	os.Exit(2) // not killed: the parent's test fails on the missing kill
 }
 
-// TestKernelAgreesWithEmulated runs the same link with the same seed on
+// TestAgreesWithEmulated runs the same link with the same seed on
 // both paths. The link model is shared, so UDP, whose datagrams are the
 // only packets either stack sends, meets exactly the same fates: the same
 // datagrams lost, duplicated and reordered. TCP's packets depend on each
@@ -447,3 +447,32 @@ func newEmulatedPath(tb testing.TB, ctx context.Context, spec link.Spec) netpath
 // BenchmarkTCP measures bulk TCP goodput through the path with no
 // impairment.
 func BenchmarkTCP(b *testing.B) { pathtest.BenchTCPMTUs(b, New) }
+
+// A server program that ends before it listens fails the run at once,
+// with the reason, rather than leaving it waiting for the server.
+func TestRunServerThatEndsEarly(t *testing.T) {
+	ctx := pathtest.Context(t, 30*time.Second)
+	p := newTestPath(t, ctx, link.Spec{})
+	var stderr strings.Builder
+	start := time.Now()
+	_, err := p.Run(ctx, Programs{Server: "exit 2", Client: "true", Stderr: &stderr})
+	require.Error(t, err)
+	assert.ErrorContains(t, err, "ended before it listened")
+	assert.ErrorContains(t, err, "exit status 2")
+	assert.Less(t, time.Since(start), 3*time.Second)
+}
+
+// The client's exit status comes back as a shell reports it, and its
+// output reaches Stdout.
+func TestRunClientStatus(t *testing.T) {
+	ctx := pathtest.Context(t, 30*time.Second)
+	p := newTestPath(t, ctx, link.Spec{})
+	var out strings.Builder
+	code, err := p.Run(ctx, Programs{Client: `echo "$NMX_SERVER"; exit 3`, Stdout: &out})
+	require.NoError(t, err)
+	assert.Equal(t, 3, code)
+	assert.Equal(t, "10.77.0.2\n", out.String())
+	code, err = p.Run(ctx, Programs{Client: `kill -TERM $$`})
+	require.NoError(t, err)
+	assert.Equal(t, 128+15, code, "a signal's end, as a shell reports it")
+}

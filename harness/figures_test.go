@@ -1,0 +1,172 @@
+package harness
+
+// One test per defect the figures audit found (the figures issue): each
+// failed on the code before its fix.
+
+import (
+	"context"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"netmatrix/harness/catalog"
+	"netmatrix/harness/link"
+	"netmatrix/harness/netpath"
+	"netmatrix/harness/netpath/loopback"
+	"netmatrix/results"
+)
+
+// runOne runs one workload of one transport over a fresh emulated path
+// of spec and returns its row.
+func runOne(t *testing.T, spec link.Spec, workload, transport string, cfg Config) results.Result {
+	t.Helper()
+	cfg.Workloads, cfg.Transports = []string{workload}, []string{transport}
+	recs, err := Run(t.Context(), []Scenario{onEmulated("x", spec)}, cfg, nil)
+	require.NoError(t, err)
+	return find(t, recs[0], workload, transport)
+}
+
+// Goodput of a time-limited run is what was delivered over the run's
+// length, however early the last byte came: a flow that stalls at the
+// end delivered less, and its goodput says so.
+func TestGoodputIsOverTheRunsLength(t *testing.T) {
+	spec := link.Symmetric(link.Config{Loss: 0.15, Delay: 50 * time.Millisecond}, 1)
+	const d = 2 * time.Second
+	r := runOne(t, spec, catalog.Bulk, catalog.TCP, Config{Duration: d})
+	require.Empty(t, r.Error)
+	require.NotNil(t, r.GoodputMbitS)
+	t.Logf("delivered %d bytes, elapsed %v, goodput %.3f Mbit/s", r.Bytes, r.Elapsed, *r.GoodputMbitS)
+	assert.InDelta(t, d.Seconds(), r.Elapsed.D().Seconds(), 0.1, "the window is the run's length")
+	assert.InDelta(t, float64(r.Bytes)*8/r.Elapsed.D().Seconds()/1e6, *r.GoodputMbitS, 1e-9)
+
+	// A transfer of fixed size reports its completion time instead.
+	r = runOne(t, link.Symmetric(link.Config{Delay: 5 * time.Millisecond}, 1), catalog.Bulk, catalog.TCP, Config{BulkBytes: 1 << 20})
+	require.Empty(t, r.Error)
+	assert.EqualValues(t, 1<<20, r.Bytes)
+	assert.Greater(t, r.Elapsed.D(), 10*time.Millisecond, "at least a round trip")
+	assert.InDelta(t, float64(r.Bytes)*8/r.Elapsed.D().Seconds()/1e6, *r.GoodputMbitS, 1e-9)
+}
+
+// A duplicated datagram is not a second arrival: the wait for late ones
+// goes on until every message is in, so nothing the link delivered is
+// counted lost.
+func TestDuplicatesAreNotLoss(t *testing.T) {
+	spec := link.Symmetric(link.Config{Delay: 100 * time.Millisecond, Duplicate: 0.1}, 1)
+	r := runOne(t, spec, catalog.Stream, catalog.UDP, Config{Count: 100, Interval: 2 * time.Millisecond})
+	require.Empty(t, r.Error)
+	require.NotNil(t, r.Path)
+	require.Zero(t, r.Path.Up.Dropped(), "the link dropped nothing")
+	assert.Positive(t, r.Duplicates)
+	assert.Zero(t, r.Lost)
+	assert.EqualValues(t, 100, r.Delivered)
+}
+
+// A duplicated echo reply is a duplicate, not a late reply.
+func TestEchoCountsDuplicateReplies(t *testing.T) {
+	spec := link.Symmetric(link.Config{Duplicate: 0.2}, 1)
+	for _, mode := range []time.Duration{0, time.Millisecond} {
+		r := runOne(t, spec, catalog.Echo, catalog.UDP, Config{Count: 200, EchoInterval: mode})
+		require.Empty(t, r.Error)
+		t.Logf("echo interval %v: delivered %d, duplicates %d, late %d", mode, r.Delivered, r.Duplicates, r.Late)
+		assert.EqualValues(t, 200, r.Delivered)
+		assert.Positive(t, r.Duplicates)
+		assert.Zero(t, r.Late, "no reply took longer than the timeout")
+	}
+}
+
+// Ping-pong and paced echo keep one rule: a datagram's reply slower than
+// the timeout is late, and its probe lost.
+func TestPacedEchoHonoursTimeout(t *testing.T) {
+	spec := link.Symmetric(link.Config{Delay: 300 * time.Millisecond}, 1)
+	for _, mode := range []time.Duration{0, 50 * time.Millisecond} {
+		r := runOne(t, spec, catalog.Echo, catalog.UDP, Config{Count: 5, EchoInterval: mode, Timeout: 400 * time.Millisecond})
+		require.Empty(t, r.Error)
+		assert.Zero(t, r.Delivered, "echo interval %v: a 600 ms round trip is over the 400 ms timeout", mode)
+		assert.EqualValues(t, 5, r.Lost)
+		assert.Nil(t, r.LatencyMs, "no reply in time, no latency figure")
+	}
+}
+
+// silentPeer accepts TCP connections and never reads them, until the
+// test ends.
+func silentPeer(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			t.Cleanup(func() { c.Close() })
+		}
+	}()
+	return ln.Addr().String()
+}
+
+// A paced echo against a peer that never reads ends on its own once the
+// connection has stalled for Stall, and within a second of cancellation.
+func TestEchoAgainstSilentPeerEnds(t *testing.T) {
+	target := Target{URL: "tcp://" + silentPeer(t)}
+	cfg := Config{Count: 100000, EchoInterval: time.Millisecond, Size: 60000, Stall: 500 * time.Millisecond}
+	start := time.Now()
+	rec, err := RunTarget(t.Context(), target, cfg, nil)
+	require.NoError(t, err)
+	r := rec.Results[0]
+	t.Logf("ended after %v: sent %d, %s", time.Since(start), r.Sent, r.Error)
+	assert.NotEmpty(t, r.Error, "a stalled run says so")
+	assert.Less(t, time.Since(start), 5*time.Second)
+	assert.Less(t, r.Sent, int64(100000), "only what went out counts as sent")
+
+	ctx, cancel := context.WithCancel(t.Context())
+	time.AfterFunc(300*time.Millisecond, cancel)
+	start = time.Now()
+	cfg.Stall = time.Hour
+	_, err = RunTarget(ctx, target, cfg, nil)
+	_ = err
+	assert.Less(t, time.Since(start), 300*time.Millisecond+time.Second, "stops within a second of cancellation")
+}
+
+// A ping-pong echo against a live server stops within a second of
+// cancellation, however many probes are left.
+func TestPingPongStopsWhenCancelled(t *testing.T) {
+	srv, err := net.ListenPacket("udp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer srv.Close()
+	go func() {
+		buf := make([]byte, 2048)
+		for {
+			n, a, err := srv.ReadFrom(buf)
+			if err != nil {
+				return
+			}
+			srv.WriteTo(buf[:n], a)
+		}
+	}()
+	ctx, cancel := context.WithCancel(t.Context())
+	time.AfterFunc(300*time.Millisecond, cancel)
+	start := time.Now()
+	_, err = RunTarget(ctx, Target{URL: "udp://" + srv.LocalAddr().String()}, Config{Count: 100_000_000}, nil)
+	_ = err
+	assert.Less(t, time.Since(start), 300*time.Millisecond+time.Second)
+}
+
+// Out-of-order transports have no head-of-line delay by construction:
+// their rows carry none.
+func TestHeadOfLineOnlyForOrderedTransports(t *testing.T) {
+	recs, err := Run(t.Context(), []Scenario{{
+		Record:  results.Scenario{Name: "loopback", Link: "loopback"},
+		NewPath: func(context.Context) (netpath.Path, error) { return loopback.New(), nil },
+	}}, Config{Workloads: []string{catalog.Stream}, Count: 20, Interval: time.Millisecond}, nil)
+	require.NoError(t, err)
+	for _, r := range recs[0].Results {
+		tr, _ := catalog.LookupTransport(r.Transport)
+		assert.Equal(t, tr.Ordered, r.HOLMs != nil, r.Transport)
+	}
+}
+

@@ -1,0 +1,45 @@
+// Package resultstest checks records against the published JSON Schema
+// (results.JSONSchema), for the tests of every package that writes them.
+package resultstest
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"testing"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+	"github.com/stretchr/testify/require"
+
+	"netmatrix/results"
+)
+
+// Schema compiles results.JSONSchema.
+func Schema(tb testing.TB) *jsonschema.Schema {
+	tb.Helper()
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(results.JSONSchema))
+	require.NoError(tb, err, "the schema is JSON")
+	c := jsonschema.NewCompiler()
+	require.NoError(tb, c.AddResource("schema.json", doc))
+	sch, err := c.Compile("schema.json")
+	require.NoError(tb, err, "the schema compiles")
+	return sch
+}
+
+// RequireSchema fails tb unless every line of out (JSON Lines, as
+// results.WriteJSON writes them) is a record that fits the schema.
+func RequireSchema(tb testing.TB, out []byte) {
+	tb.Helper()
+	sch := Schema(tb)
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	sc.Buffer(nil, 1<<24)
+	n := 0
+	for sc.Scan() {
+		n++
+		var v any
+		require.NoError(tb, json.Unmarshal(sc.Bytes(), &v), "line %d is JSON", n)
+		require.NoError(tb, sch.Validate(v), "line %d fits the schema", n)
+	}
+	require.NoError(tb, sc.Err())
+	require.Positive(tb, n, "at least one record")
+}

@@ -1,0 +1,51 @@
+package results_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"netmatrix/results"
+	"netmatrix/results/resultstest"
+)
+
+// Every record this build writes fits the schema it publishes: the
+// committed runs (read from schema 1 and written anew) and the golden
+// outputs.
+func TestWrittenRecordsFitTheSchema(t *testing.T) {
+	files, err := filepath.Glob("2*/" + results.RunFile)
+	require.NoError(t, err)
+	require.NotEmpty(t, files, "the reference runs")
+	for _, f := range files {
+		t.Run(filepath.Dir(f), func(t *testing.T) {
+			recs, err := results.LoadRun(filepath.Dir(f))
+			require.NoError(t, err)
+			var b bytes.Buffer
+			require.NoError(t, results.WriteJSON(&b, recs))
+			resultstest.RequireSchema(t, b.Bytes())
+		})
+	}
+}
+
+// The schema refuses what a record must not say.
+func TestSchemaRefusesWhatARecordMustNotSay(t *testing.T) {
+	sch := resultstest.Schema(t)
+	for name, doc := range map[string]string{
+		"hol on udp":        `{"transport":"udp","workload":"stream","sent":1,"delivered":1,"lost":0,"reordered":0,"duplicates":0,"hol_ms":{"p50":0,"p90":0,"p99":0,"p999":0,"max":0,"mean":0,"n":1}}`,
+		"latency on bulk":   `{"transport":"tcp","workload":"bulk","sent":1,"delivered":1,"lost":0,"reordered":0,"duplicates":0,"metric":"rtt","latency_ms":{"p50":0,"p90":0,"p99":0,"p999":0,"max":0,"mean":0,"n":1}}`,
+		"goodput on echo":   `{"transport":"tcp","workload":"echo","sent":1,"delivered":1,"lost":0,"reordered":0,"duplicates":0,"goodput_mbit_s":1}`,
+		"latency no metric": `{"transport":"tcp","workload":"echo","sent":1,"delivered":1,"lost":0,"reordered":0,"duplicates":0,"latency_ms":{"p50":0,"p90":0,"p99":0,"p999":0,"max":0,"mean":0,"n":1}}`,
+		"a unit-less time":  `{"transport":"tcp","workload":"bulk","sent":1,"delivered":1,"lost":0,"reordered":0,"duplicates":0,"elapsed":"1s"}`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			rec := `{"schema":2,"scenario":{"name":"x","link":"emulated","started":"2026-12-01T00:00:00Z"},"environment":{"go":"go","os":"linux","arch":"amd64","cpus":2},"results":[` + doc + `]}`
+			var v any
+			require.NoError(t, json.Unmarshal([]byte(rec), &v))
+			assert.Error(t, sch.Validate(v))
+		})
+	}
+}
