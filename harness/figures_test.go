@@ -169,4 +169,3 @@ func TestHeadOfLineOnlyForOrderedTransports(t *testing.T) {
 		assert.Equal(t, tr.Ordered, r.HOLMs != nil, r.Transport)
 	}
 }
-

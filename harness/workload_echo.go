@@ -109,10 +109,10 @@ func (t *echoTally) send(f *flow, out []byte, seq uint64, timeout time.Duration)
 type reply int
 
 const (
-	replyAnswer reply = iota // the first reply to a probe, in time
-	replyLate                // the first reply to a probe already given up
-	replyDup                 // another copy of a reply
-	replyCorrupt             // not a reply to any probe of this run
+	replyAnswer  reply = iota // the first reply to a probe, in time
+	replyLate                 // the first reply to a probe already given up
+	replyDup                  // another copy of a reply
+	replyCorrupt              // not a reply to any probe of this run
 )
 
 // take sorts one reply of n bytes in in and counts it. A reply is an

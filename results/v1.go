@@ -151,4 +151,3 @@ func SweepUnit(param string) string {
 	}
 	return ""
 }
-

@@ -73,13 +73,27 @@ var csvColumns = []csvColumn{
 	{"corrupt", func(_ *results.Record, r *results.Result) string { return csvInt(r.Corrupt) }},
 	{"late", func(_ *results.Record, r *results.Result) string { return csvInt(r.Late) }},
 	{"in_flight", func(_ *results.Record, r *results.Result) string { return csvInt(r.InFlight) }},
-	{"p50_ms", func(_ *results.Record, r *results.Result) string { return csvLatency(r, func(l *results.Latency) float64 { return l.P50 }) }},
-	{"p90_ms", func(_ *results.Record, r *results.Result) string { return csvLatency(r, func(l *results.Latency) float64 { return l.P90 }) }},
-	{"p99_ms", func(_ *results.Record, r *results.Result) string { return csvLatency(r, func(l *results.Latency) float64 { return l.P99 }) }},
-	{"p999_ms", func(_ *results.Record, r *results.Result) string { return csvLatency(r, func(l *results.Latency) float64 { return l.P999 }) }},
-	{"max_ms", func(_ *results.Record, r *results.Result) string { return csvLatency(r, func(l *results.Latency) float64 { return l.Max }) }},
-	{"mean_ms", func(_ *results.Record, r *results.Result) string { return csvLatency(r, func(l *results.Latency) float64 { return l.Mean }) }},
-	{"samples", func(_ *results.Record, r *results.Result) string { return csvLatency(r, func(l *results.Latency) float64 { return float64(l.N) }) }},
+	{"p50_ms", func(_ *results.Record, r *results.Result) string {
+		return csvLatency(r, func(l *results.Latency) float64 { return l.P50 })
+	}},
+	{"p90_ms", func(_ *results.Record, r *results.Result) string {
+		return csvLatency(r, func(l *results.Latency) float64 { return l.P90 })
+	}},
+	{"p99_ms", func(_ *results.Record, r *results.Result) string {
+		return csvLatency(r, func(l *results.Latency) float64 { return l.P99 })
+	}},
+	{"p999_ms", func(_ *results.Record, r *results.Result) string {
+		return csvLatency(r, func(l *results.Latency) float64 { return l.P999 })
+	}},
+	{"max_ms", func(_ *results.Record, r *results.Result) string {
+		return csvLatency(r, func(l *results.Latency) float64 { return l.Max })
+	}},
+	{"mean_ms", func(_ *results.Record, r *results.Result) string {
+		return csvLatency(r, func(l *results.Latency) float64 { return l.Mean })
+	}},
+	{"samples", func(_ *results.Record, r *results.Result) string {
+		return csvLatency(r, func(l *results.Latency) float64 { return float64(l.N) })
+	}},
 	{"jitter_ms", func(_ *results.Record, r *results.Result) string { return csvOpt(r.JitterMs) }},
 	{"hol_p99_ms", func(_ *results.Record, r *results.Result) string {
 		if r.HOLMs == nil {
