@@ -12,8 +12,8 @@ import (
 // Histogram records latencies in nanoseconds, from 0 to 100 s, with three
 // significant digits at every magnitude: below 2048 ns every nanosecond
 // has a bucket of its own, above it a bucket is at most 1/1024 of its
-// value wide (HdrHistogram's precision: Tene, "HdrHistogram: A High
-// Dynamic Range Histogram"). So a 150 ns figure is 150 ns, 20 µs is told
+// value wide (an HdrHistogram, hdrhistogram.org, with three significant
+// value digits). So a 150 ns figure is 150 ns, 20 µs is told
 // apart from 20.1 µs, and a 3 s retransmission timeout still fits.
 //
 // Percentiles are the value of the nearest-rank sample's bucket, taken
