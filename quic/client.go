@@ -155,7 +155,7 @@ func dial(ctx context.Context, pc net.PacketConn, addr string, shape Shape, r ro
 	c.tr = &quicgo.Transport{Conn: pc}
 	start := time.Now()
 	// Dial, not DialEarly: no 0-RTT, the handshake completes first.
-	c.conn, err = c.tr.Dial(ctx, raddr, tlsConf, opt.Config.quicConfig(c.cnt))
+	c.conn, err = c.tr.Dial(ctx, raddr, tlsConf, opt.Config.quicConfig(c.cnt, nil))
 	if err != nil {
 		c.tr.Close()
 		return fail(handshakeError(addr, tlsConf, err))

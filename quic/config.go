@@ -62,7 +62,11 @@ func (c Config) withDefaults() Config {
 // on both sides (the server does not allow it and clients never dial
 // early): every measured connection pays its full handshake, as a first
 // visit does.
-func (c Config) quicConfig(cnt *counters) *quicgo.Config {
+//
+// onFrame, if set, is told of every STREAM frame received (see
+// Sink.OnStreamFrame); it needs the trace, so it turns tracing on
+// whatever NoTrace says.
+func (c Config) quicConfig(cnt *counters, onFrame func(StreamFrame)) *quicgo.Config {
 	c = c.withDefaults()
 	qc := &quicgo.Config{
 		HandshakeIdleTimeout:       c.HandshakeTimeout,
@@ -73,8 +77,8 @@ func (c Config) quicConfig(cnt *counters) *quicgo.Config {
 		MaxIncomingUniStreams:      c.MaxStreams,
 		EnableDatagrams:            true,
 	}
-	if !c.NoTrace {
-		qc.Tracer = cnt.newTrace
+	if !c.NoTrace || onFrame != nil {
+		qc.Tracer = cnt.tracer(onFrame)
 	}
 	return qc
 }

@@ -27,7 +27,7 @@ type EchoServer struct {
 // Serve answers connections on pc until ctx is done or pc fails. It closes
 // pc and every connection before it returns.
 func (s *EchoServer) Serve(ctx context.Context, pc net.PacketConn) error {
-	return s.serve(ctx, pc, s.Identity, s.Config, func(c *quicgo.Conn) {
+	return s.serve(ctx, pc, s.Identity, s.Config, nil, func(c *quicgo.Conn) {
 		acceptLoops(c, echoStream, nil, func(d []byte) {
 			// A send that fails (the connection is going) ends nothing:
 			// the loop above ends with the connection.

@@ -49,9 +49,10 @@ func (s *server) Stats() Stats { return s.counters().stats() }
 
 // serve runs a QUIC server on pc until ctx is done, calling handle for
 // each connection in its own goroutine; handle returns when it is done
-// with the connection. When serve returns, every connection is closed,
-// every handler has returned, and pc is closed.
-func (s *server) serve(ctx context.Context, pc net.PacketConn, id *Identity, cfg Config, handle func(c *quicgo.Conn)) error {
+// with the connection. onFrame, if set, is told of every STREAM frame
+// received. When serve returns, every connection is closed, every
+// handler has returned, and pc is closed.
+func (s *server) serve(ctx context.Context, pc net.PacketConn, id *Identity, cfg Config, onFrame func(StreamFrame), handle func(c *quicgo.Conn)) error {
 	if id == nil {
 		var err error
 		if id, err = DefaultIdentity(); err != nil {
@@ -61,7 +62,7 @@ func (s *server) serve(ctx context.Context, pc net.PacketConn, id *Identity, cfg
 	}
 	tr := &quicgo.Transport{Conn: pc}
 	cnt := s.counters()
-	ln, err := tr.Listen(id.ServerTLS(), cfg.quicConfig(cnt))
+	ln, err := tr.Listen(id.ServerTLS(), cfg.quicConfig(cnt, onFrame))
 	if err != nil {
 		tr.Close()
 		pc.Close()

@@ -34,15 +34,31 @@ type Sink struct {
 	// OnBytes is called for each read of a bulk stream, in order, with
 	// the time it was read. chunk is valid only during the call.
 	OnBytes func(chunk []byte, arrived int64)
+	// OnStreamFrame, if set, is called for every STREAM frame the sink's
+	// connections receive, retransmissions included: which bytes of which
+	// stream quic-go had, and when, before the application read them.
+	// Head-of-line delay on one stream is measured from these
+	// (metrics.HeadOfLine): the messages of the one-stream shape are
+	// stream 0 from offset 1, after the byte naming the flow. It needs
+	// quic-go's qlog trace, so it turns tracing on even with
+	// Config.NoTrace. Calls never overlap one another (they may overlap
+	// OnMessage's); they run on quic-go's connection goroutines, so keep
+	// them short. Nil means no report and no cost.
+	OnStreamFrame func(StreamFrame)
 
 	server
-	mu sync.Mutex // serialises the callbacks
+	mu      sync.Mutex // serialises OnMessage and OnBytes
+	frameMu sync.Mutex // serialises OnStreamFrame
 }
 
 // Serve receives on pc until ctx is done or pc fails. It closes pc and
 // every connection before it returns.
 func (s *Sink) Serve(ctx context.Context, pc net.PacketConn) error {
-	return s.serve(ctx, pc, s.Identity, s.Config, func(c *quicgo.Conn) {
+	var onFrame func(StreamFrame)
+	if s.OnStreamFrame != nil {
+		onFrame = s.streamFrame
+	}
+	return s.serve(ctx, pc, s.Identity, s.Config, onFrame, func(c *quicgo.Conn) {
 		done := newTally()
 		acceptLoops(c,
 			func(st *quicgo.Stream) { s.stream(c, st, done) },
@@ -57,6 +73,13 @@ func (s *Sink) Serve(ctx context.Context, pc net.PacketConn) error {
 			},
 			s.message)
 	})
+}
+
+// streamFrame reports f, one call at a time across connections.
+func (s *Sink) streamFrame(f StreamFrame) {
+	s.frameMu.Lock()
+	defer s.frameMu.Unlock()
+	s.OnStreamFrame(f)
 }
 
 func (s *Sink) message(msg []byte) { s.report(s.OnMessage, msg) }

@@ -148,6 +148,10 @@ func (cs *counters) close(c *quicgo.Conn) {
 
 // newTrace is quic-go's Config.Tracer: a trace for each new connection.
 func (cs *counters) newTrace(context.Context, bool, quicgo.ConnectionID) qlogwriter.Trace {
+	return cs.newConnTrace()
+}
+
+func (cs *counters) newConnTrace() *connTrace {
 	t := &connTrace{set: cs, s: Stats{Traced: true}, sent: make(map[quicgo.StreamID]int64)}
 	cs.mu.Lock()
 	cs.traces[t] = struct{}{}
@@ -201,6 +205,9 @@ type connTrace struct {
 	// dgrams are the 1-RTT packets that carried datagrams, in packet
 	// number order, until acknowledged or declared lost (n then 0).
 	dgrams []dgramPacket
+
+	// onStreamFrame, if set, is told of every STREAM frame received.
+	onStreamFrame func(StreamFrame)
 }
 
 type dgramPacket struct {
@@ -243,6 +250,11 @@ func (t *connTrace) Close() error {
 }
 
 func (t *connTrace) RecordEvent(ev qlogwriter.Event) {
+	// Outside the lock: the hook is the application's, and may ask for
+	// Stats.
+	if e, ok := ev.(qlog.PacketReceived); ok && t.onStreamFrame != nil {
+		t.reportStreamFrames(e.Frames)
+	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	switch e := ev.(type) {

@@ -14,7 +14,10 @@
 // time-sorted queue per direction and counting what it did (Counters).
 // It knows nothing of the packets' contents: the gVisor netstack path in
 // package harness plugs its NICs in as endpoints, and a TUN device can do
-// the same through Source and Relay.Pump.
+// the same through Source and Relay.Pump. A Tap (Relay.SetTap) sees each
+// packet as it is delivered, and reads it where the packet's type shows
+// its bytes (Head); package tcpflow turns what it sees of a TCP
+// connection into the byte ranges head-of-line delay is measured from.
 //
 //	spec, err := link.Profile("lossy") // or a Spec built from flags:
 //	spec.Both(func(c *link.Config) { c.Loss, _ = link.ParseShare("2%") })

@@ -40,6 +40,8 @@ type lane struct {
 	decided Counters // what the model did; Forwarded and Bytes stay zero
 
 	forwarded, bytes atomic.Uint64
+
+	tap atomic.Pointer[laneTap] // see SetTap; nil when none
 }
 
 // NewRelay starts a relay of spec between client and server: packets the
@@ -138,6 +140,7 @@ func (r *Relay) Close() error {
 // deliver hands p to the far endpoint and counts it if taken.
 func (l *lane) deliver(p Packet) {
 	n := p.Len()
+	l.observe(p)
 	if l.out.WritePacket(p) == nil {
 		l.forwarded.Add(1)
 		l.bytes.Add(uint64(n))

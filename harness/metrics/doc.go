@@ -4,4 +4,11 @@
 //
 // The functions are pure: they take the sequence numbers and times a sink
 // recorded, so each one can be checked against a sequence worked by hand.
+//
+// Head-of-line delay on an ordered byte stream comes from the byte ranges
+// the receiving transport got and when (HeadOfLine), not from the
+// application's delivery times:
+//
+//	msgs, err := metrics.HeadOfLine(arrivals, metrics.Framing{Start: 1, Size: wire.FramePrefixLen + size}, sent)
+//	hol := metrics.HOLHistogram(msgs).Summary()
 package metrics

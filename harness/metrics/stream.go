@@ -140,6 +140,14 @@ func prevOr0(h []uint64, i int) uint64 {
 // deliveries.
 //
 // arrivals are unique, in delivery order; the result is in the same order.
+//
+// It is a guess from the application's side, and issue #11 shows it
+// wrong both ways: bunched in-order arrivals (a link's order-keeping
+// jitter, a stalled scheduler) look like releases, and when most messages
+// wait the median it subtracts is inflated by the waits. HeadOfLine
+// measures the same delay exactly from the byte ranges the transport
+// received; where those cannot be observed, report no figure rather than
+// this one.
 func HOLDelays(arrivals []Arrival, interval time.Duration) []time.Duration {
 	out := make([]time.Duration, len(arrivals))
 	if len(arrivals) == 0 {
