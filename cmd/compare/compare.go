@@ -66,6 +66,9 @@ type compareCmd struct {
 	replay string
 	// command is the command line, recorded with the run.
 	command string
+	// args is the command line as given, to run it again in a user
+	// namespace (rootless_linux.go).
+	args []string
 	// forceTTY draws the progress bar on a stderr that is not a
 	// terminal, for tests.
 	forceTTY bool
@@ -131,6 +134,7 @@ func parseCompare(args []string, stderr io.Writer) (*compareCmd, error) {
 		return fail("-format %q: want table, markdown, csv or json", c.format)
 	}
 	c.command = commandLine(args)
+	c.args = args
 	if c.replay != "" {
 		var extra []string
 		fs.Visit(func(f *flag.Flag) {

@@ -24,7 +24,18 @@ import (
 	"netmatrix/results/resultstest"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+// asCompareEnv makes this test binary compare itself, for the tests that
+// run compare as another user (rootless_test.go).
+const asCompareEnv = "NMX_TEST_AS_COMPARE"
+
+func TestMain(m *testing.M) {
+	// A compare without root runs itself again in a user namespace
+	// (rootless_linux.go): in tests, itself is this binary.
+	if usernsChild || takeEnv(asCompareEnv) {
+		main()
+	}
+	goleak.VerifyTestMain(m)
+}
 
 // run calls Main as the command line would and returns its exit code and
 // outputs.

@@ -51,6 +51,10 @@ func (c *compareCmd) kernelFirst(ctx context.Context, stdout, stderr io.Writer) 
 		return exitOK, false
 	}
 	if err := kernel.Supported(); err != nil {
+		// Not root: the same run in a user namespace (rootless*.go).
+		if code, done := c.rootless(ctx, stdout, stderr); done {
+			return code, true
+		}
 		fmt.Fprintf(stderr, "compare: -link kernel: %v\n", err)
 		return exitFail, true
 	}

@@ -31,7 +31,7 @@ type linkFlags struct {
 }
 
 func (lf *linkFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&lf.kind, "link", "emulated", "the path: emulated (two userspace TCP/IP stacks joined by an impaired link, no root needed), kernel (Linux's own TCP and UDP in two network namespaces joined through TUN devices by the same link; root) or loopback (this host's own stack, no impairment)")
+	fs.StringVar(&lf.kind, "link", "emulated", "the path: emulated (two userspace TCP/IP stacks joined by an impaired link, no root needed), kernel (Linux's own TCP and UDP in two network namespaces joined through TUN devices by the same link; root, or a user namespace where the host allows one: see docs/kernel-path.md) or loopback (this host's own stack, no impairment)")
 	fs.StringVar(&lf.profile, "profile", "", "a named link to start from: "+joinProfiles()+"; with no profile and no impairment flags, a clean and a lossy path run side by side")
 	// Reno by default: the pinned gVisor's CUBIC can shrink its window to
 	// zero under loss and stall for good (fixed upstream after it).

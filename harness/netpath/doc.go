@@ -7,7 +7,8 @@
 //   - emulated: two userspace TCP/IP stacks (gVisor's netstack) in this
 //     process, joined by the impaired link of package link. No root.
 //   - kernel: two Linux network namespaces, Linux's own TCP and UDP,
-//     joined through TUN devices by the same link.
+//     joined through TUN devices by the same link. Root, or root of a
+//     user namespace (kernel.StartUserns).
 //
 // Each offers New(ctx, spec, Options) (loopback needs neither), and the
 // test helpers of package pathtest check any of them the same way.

@@ -5,7 +5,11 @@
 // of Mahimahi; no netem needed). Path.Run runs programs of one's own on
 // the two hosts, over the link.
 //
-//	if err := kernel.Supported(); err != nil { ... } // root, TUN
+// It takes root, or root of a user namespace: a process that is not root
+// runs the path in a child that StartUserns starts as root of a user
+// namespace of its own (userns_linux.go).
+//
+//	if err := kernel.Supported(); err != nil { ... } // root (of a user namespace), TUN
 //	p, err := kernel.New(ctx, spec, netpath.Options{CongestionControl: "cubic"})
 //	code, err := p.Run(ctx, kernel.Programs{Server: "iperf3 -s -1", Client: "iperf3 -c $NMX_SERVER"})
 package kernel

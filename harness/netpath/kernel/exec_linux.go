@@ -77,17 +77,29 @@ func (p *Path) Run(ctx context.Context, ps Programs) (code int, err error) {
 		err = cmd.Wait()
 	}
 	restore()
+	if code, ok := ExitCode(err); ok {
+		return code, nil
+	}
+	return 0, fmt.Errorf("kernel: client program: %w", err)
+}
+
+// ExitCode is the exit status of a program whose Wait or Run returned
+// err, as a shell reports it: 0 for nil, 128 plus the signal's number for
+// a program a signal ended. ok is false where err is not a program's end
+// (it could not start, say). Whoever runs a path's programs in a process
+// of its own (compare without root) passes the status on with it.
+func ExitCode(err error) (code int, ok bool) {
 	var exit *exec.ExitError
 	switch {
 	case err == nil:
-		return 0, nil
+		return 0, true
 	case errors.As(err, &exit):
 		if ws, ok := exit.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-			return 128 + int(ws.Signal()), nil
+			return 128 + int(ws.Signal()), true
 		}
-		return exit.ExitCode(), nil
+		return exit.ExitCode(), true
 	}
-	return 0, fmt.Errorf("kernel: client program: %w", err)
+	return 0, false
 }
 
 // shellCommand runs script with /bin/sh, in a process group of its own:

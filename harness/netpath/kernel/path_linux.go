@@ -52,7 +52,8 @@ type Path struct {
 var _ netpath.Path = (*Path)(nil)
 
 // Supported reports whether this process can build a kernel path,
-// and if not, what it needs, in one line.
+// and if not, what it needs, in one line. The capabilities are those of
+// its own user namespace, so root of one (StartUserns) passes.
 func Supported() error {
 	hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
 	var data [2]unix.CapUserData
@@ -63,10 +64,7 @@ func Supported() error {
 	if !has(unix.CAP_SYS_ADMIN) || !has(unix.CAP_NET_ADMIN) {
 		return errPrivileges
 	}
-	if err := unix.Access("/dev/net/tun", unix.R_OK|unix.W_OK); err != nil {
-		return fmt.Errorf("the kernel path needs the TUN device /dev/net/tun: %w", err)
-	}
-	return nil
+	return checkTUN()
 }
 
 // pathSeq numbers the paths of this process, for device names.
@@ -164,7 +162,7 @@ func newHost(name string, local, peer netip.Addr, mtu int, cc string) (*Host, er
 	})
 	if err != nil {
 		if errors.Is(err, unix.EPERM) {
-			return nil, fmt.Errorf("%w (%w)", errPrivileges, err)
+			return nil, refused(err)
 		}
 		return nil, fmt.Errorf("kernel: %w", err)
 	}

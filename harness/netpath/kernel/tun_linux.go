@@ -47,9 +47,10 @@ const tunQueue = 4096
 // it local and the point-to-point peer address, MTU mtu, and brings it up.
 // It goes when the returned device is closed, or the process ends.
 func openTUN(name string, local, peer netip.Addr, mtu int) (*tunDev, error) {
-	fd, err := unix.Open("/dev/net/tun", unix.O_RDWR|unix.O_CLOEXEC|unix.O_NONBLOCK, 0)
+	node := tunDevice() // /dev/net/tun, or TUNDeviceEnv's
+	fd, err := unix.Open(node, unix.O_RDWR|unix.O_CLOEXEC|unix.O_NONBLOCK, 0)
 	if err != nil {
-		return nil, fmt.Errorf("open /dev/net/tun: %w", err)
+		return nil, fmt.Errorf("open %s: %w", node, err)
 	}
 	ifr, err := unix.NewIfreq(name)
 	if err != nil {
@@ -74,7 +75,8 @@ func openTUN(name string, local, peer netip.Addr, mtu int) (*tunDev, error) {
 // configureTUN addresses the device and brings it and the namespace's
 // loopback up, through the classic interface ioctls: a point-to-point
 // device given a local and a peer address gets a /32 and a route to the
-// peer through itself, which is all the path needs, without netlink.
+// peer through itself, which is all the path needs. Only the queue
+// length goes through netlink (setTxQueueLen).
 func configureTUN(name string, local, peer netip.Addr, mtu int) error {
 	s, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
@@ -112,13 +114,17 @@ func configureTUN(name string, local, peer netip.Addr, mtu int) error {
 		set  func(*unix.Ifreq) error
 	}{
 		{unix.SIOCSIFMTU, "mtu", func(ifr *unix.Ifreq) error { ifr.SetUint32(uint32(mtu)); return nil }},
-		{unix.SIOCSIFTXQLEN, "txqueuelen", func(ifr *unix.Ifreq) error { ifr.SetUint32(tunQueue); return nil }},
 		{unix.SIOCSIFADDR, "address", func(ifr *unix.Ifreq) error { return ifr.SetInet4Addr(a4[:]) }},
 		{unix.SIOCSIFDSTADDR, "peer address", func(ifr *unix.Ifreq) error { return ifr.SetInet4Addr(p4[:]) }},
 	} {
 		if err := ioctl(name, step.req, step.what, step.set); err != nil {
 			return err
 		}
+	}
+	// Not SIOCSIFTXQLEN: it wants CAP_NET_ADMIN over the host, which
+	// root of a user namespace lacks (netlink_linux.go).
+	if err := setTxQueueLen(name, tunQueue); err != nil {
+		return err
 	}
 	if err := up("lo"); err != nil {
 		return err
