@@ -3,10 +3,14 @@ package harness
 import (
 	"context"
 	"net"
+	"slices"
+	"sync"
 	"time"
 
 	"netmatrix/harness/catalog"
+	"netmatrix/harness/metrics"
 	"netmatrix/harness/netpath"
+	"netmatrix/internal/wire"
 	"netmatrix/quic"
 )
 
@@ -43,6 +47,35 @@ type flow struct {
 	// stats returns the transport's own counters (QUIC's lost packets,
 	// say) once the run is over; nil where it has none.
 	stats func() map[string]uint64
+	// heard returns, for an ordered transport's message stream, the byte
+	// ranges the server's transport received and when, before its
+	// application read them (metrics.HeadOfLine); nil where the run
+	// cannot see them.
+	heard func() []metrics.ByteArrival
+}
+
+// messageFraming is where message k of a stream flow lies in its byte
+// stream: after the flow's first byte, each with its length prefix.
+func messageFraming(cfg *Config) metrics.Framing {
+	return metrics.Framing{Start: wire.FlowKindLen, Size: int64(wire.FramePrefixLen + cfg.Size)}
+}
+
+// byteLog keeps byte-range arrivals reported from several goroutines.
+type byteLog struct {
+	mu   sync.Mutex
+	list []metrics.ByteArrival
+}
+
+func (l *byteLog) add(a metrics.ByteArrival) {
+	l.mu.Lock()
+	l.list = append(l.list, a)
+	l.mu.Unlock()
+}
+
+func (l *byteLog) arrivals() []metrics.ByteArrival {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return slices.Clone(l.list)
 }
 
 // bulkOutcome is what a bulk transfer sent and what its sink saw. A

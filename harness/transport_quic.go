@@ -7,6 +7,7 @@ import (
 	"net"
 	"time"
 
+	"netmatrix/harness/metrics"
 	"netmatrix/harness/netpath"
 	"netmatrix/internal/wire"
 	"netmatrix/quic"
@@ -87,6 +88,18 @@ func (t quicTransport) echo(ctx context.Context, p netpath.Path, cfg *Config) (*
 
 func (t quicTransport) stream(ctx context.Context, p netpath.Path, cfg *Config, onMsg func([]byte, int64)) (*flow, error) {
 	srv := &quic.Sink{OnMessage: onMsg}
+	// On one stream, the STREAM frames quic-go received tell when each
+	// message's bytes were there to be read. The messages are the
+	// client's first stream's.
+	var log *byteLog
+	if t.shape == quic.OneStream {
+		log = &byteLog{}
+		srv.OnStreamFrame = func(f quic.StreamFrame) {
+			if f.StreamID == 0 {
+				log.add(metrics.ByteArrival{At: f.Arrived, Offset: f.Offset, Length: f.Length})
+			}
+		}
+	}
 	c, stop, err := quicDial(ctx, p, srv.Serve, func(ctx context.Context, pc net.PacketConn, addr string) (*quic.Client, error) {
 		return quic.DialMessages(ctx, pc, addr, t.shape, nil)
 	})
@@ -98,6 +111,9 @@ func (t quicTransport) stream(ctx context.Context, p netpath.Path, cfg *Config, 
 		handshake: c.Handshake(),
 		stop:      stop,
 		stats:     func() map[string]uint64 { return quicStats(c.Stats(), srv.Stats()) },
+	}
+	if log != nil {
+		f.heard = log.arrivals
 	}
 	if t.shape != quic.Datagrams {
 		f.finish = c.Finish

@@ -4,6 +4,8 @@ import (
 	"context"
 	"net"
 
+	"netmatrix/harness/link/tcpflow"
+	"netmatrix/harness/metrics"
 	"netmatrix/harness/netpath"
 	"netmatrix/internal/wire"
 	"netmatrix/tcp"
@@ -62,6 +64,14 @@ func (tcpTransport) stream(ctx context.Context, p netpath.Path, cfg *Config, onM
 	}
 	srv := &tcp.Sink{OnMessage: onMsg}
 	stop := startServer(ctx, func(ctx context.Context) error { return srv.Serve(ctx, ln) })
+	// Where the path shows its packets, the segments the server's stack
+	// received tell when each message's bytes were there to be read.
+	var heard func() []metrics.ByteArrival
+	if tp, ok := p.(netpath.Tapper); ok {
+		seg := tcpflow.New(uint16(ln.Addr().(*net.TCPAddr).Port))
+		tp.SetTap(seg.Tap)
+		heard = seg.Arrivals
+	}
 	t0 := wire.Now()
 	w := &tcpWatch{}
 	c, err := tcp.DialMessages(ctx, w.dial(p), ln.Addr().String(), tcp.Options{Nagle: cfg.Nagle})
@@ -71,7 +81,7 @@ func (tcpTransport) stream(ctx context.Context, p netpath.Path, cfg *Config, onM
 		return nil, err
 	}
 	return &flow{conn: c, finish: c.Finish, handshake: wire.Since(t0), stop: func() { w.close(); c.Close(); stop() },
-		stats: w.stats}, nil
+		stats: w.stats, heard: heard}, nil
 }
 
 func (tcpTransport) bulk(ctx context.Context, p netpath.Path, cfg *Config) (bulkOutcome, error) {

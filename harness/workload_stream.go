@@ -2,6 +2,7 @@ package harness
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -62,12 +63,17 @@ func runStream(ctx context.Context, tr transport, shape catalog.Transport, p net
 		stats = f.stats()
 	}
 	arrivals, corrupt := col.snapshot()
-	s := metrics.AnalyzeStream(int64(sent), arrivals, cfg.Interval)
+	s := metrics.AnalyzeStream(int64(sent), arrivals)
 	// Only a transport that hands messages over in order holds one back
 	// behind another; the others have no head-of-line delay at all.
 	var hol *results.Latency
-	if shape.Ordered {
-		hol = summary(s.HOL)
+	if shape.Ordered && f.heard != nil {
+		msgs, err := metrics.HeadOfLine(f.heard(), messageFraming(cfg), sent)
+		if err != nil {
+			sendErr = errors.Join(sendErr, fmt.Errorf("stream: head-of-line delay: %w", err))
+		} else {
+			hol = summary(metrics.HOLHistogram(msgs))
+		}
 	}
 	return results.Result{
 		Unit:             "messages",

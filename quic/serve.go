@@ -8,14 +8,16 @@ import (
 	"net"
 	"sync"
 
+	"netmatrix/internal/wire"
+
 	quicgo "github.com/quic-go/quic-go"
 )
 
 // The first byte of a bidirectional stream to a Sink says what follows,
 // as the first byte of a TCP connection to tcp.Sink does.
 const (
-	flowMessages = 'M' // length-prefixed messages, each reported to OnMessage
-	flowBulk     = 'B' // a plain byte stream, each read reported to OnBytes
+	flowMessages = wire.FlowMessages
+	flowBulk     = wire.FlowBulk
 	// flowFinish asks the sink to close the stream once it has reported
 	// the messages of as many streams-per-message as the 8-byte count
 	// that follows says.

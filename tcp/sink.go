@@ -8,10 +8,11 @@ import (
 	"netmatrix/internal/wire"
 )
 
-// The first byte a client sends a Sink says what follows.
+// The first byte a client sends a Sink says what follows (wire.FlowMessages
+// or wire.FlowBulk).
 const (
-	flowMessages = 'M' // length-prefixed messages, each reported to OnMessage
-	flowBulk     = 'B' // a plain byte stream, each read reported to OnBytes
+	flowMessages = wire.FlowMessages
+	flowBulk     = wire.FlowBulk
 )
 
 // Sink receives messages or a bulk byte stream and reports each arrival as

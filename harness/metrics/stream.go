@@ -1,8 +1,6 @@
 package metrics
 
 import (
-	"cmp"
-	"slices"
 	"sort"
 	"time"
 )
@@ -31,16 +29,16 @@ type Stream struct {
 	Jitter time.Duration
 	// Delay is the one-way delay of each delivered message.
 	Delay *Histogram
-	// HOL is each delivered message's head-of-line delay (see HOLDelays).
-	HOL *Histogram
 }
 
 // AnalyzeStream computes the stream metrics of a flow of sent messages
 // (sequence numbers 0..sent-1) from its arrivals, in the order they were
-// delivered. interval is the sender's pacing, which sets how close two
-// deliveries must be to count as one release (see HOLDelays).
-func AnalyzeStream(sent int64, arrivals []Arrival, interval time.Duration) Stream {
-	s := Stream{Sent: sent, Delay: NewHistogram(), HOL: NewHistogram()}
+// delivered. Head-of-line delay is not among them: the application's
+// arrivals cannot tell a transport holding a message back from a path
+// that delivered it late (see HeadOfLine, which needs the transport's own
+// arrivals).
+func AnalyzeStream(sent int64, arrivals []Arrival) Stream {
+	s := Stream{Sent: sent, Delay: NewHistogram()}
 	seen := make(map[uint64]bool, len(arrivals))
 	unique := make([]Arrival, 0, len(arrivals))
 	for _, a := range arrivals {
@@ -58,9 +56,6 @@ func AnalyzeStream(sent int64, arrivals []Arrival, interval time.Duration) Strea
 	s.Lost = sent - s.Delivered
 	s.Reordered, s.MaxExtent = Reordering(seqs(unique))
 	s.Jitter = Jitter(unique)
-	for _, h := range HOLDelays(unique, interval) {
-		s.HOL.Record(h)
-	}
 	return s
 }
 
@@ -118,67 +113,4 @@ func prevOr0(h []uint64, i int) uint64 {
 		return 0
 	}
 	return h[i-1]
-}
-
-// HOLDelays estimates how long each delivered message waited behind an
-// earlier one: head-of-line blocking as the application sees it.
-//
-// An in-order transport that gets a message late (lost, then
-// retransmitted) holds back every later message until it arrives, then
-// releases them together. So, walking the messages in send order, a
-// release is a run of consecutive sequence numbers each delivered less
-// than half an interval after its predecessor (never before it). A run
-// whose first message came more than half an interval later than the
-// flow's median one-way delay was held up: each later message of the run
-// waited behind it, and its head-of-line delay is the part of its own
-// one-way delay above the median. The first message waited for itself,
-// not for another, and gets zero; so does every message of a run that
-// started on time, which keeps jitter under half an interval from being
-// mistaken for blocking. A transport that delivers out of order never
-// releases a message behind a later-delivered predecessor, so it shows
-// none. Every delivered message gets a value, so percentiles are over all
-// deliveries.
-//
-// arrivals are unique, in delivery order; the result is in the same order.
-//
-// It is a guess from the application's side, and issue #11 shows it
-// wrong both ways: bunched in-order arrivals (a link's order-keeping
-// jitter, a stalled scheduler) look like releases, and when most messages
-// wait the median it subtracts is inflated by the waits. HeadOfLine
-// measures the same delay exactly from the byte ranges the transport
-// received; where those cannot be observed, report no figure rather than
-// this one.
-func HOLDelays(arrivals []Arrival, interval time.Duration) []time.Duration {
-	out := make([]time.Duration, len(arrivals))
-	if len(arrivals) == 0 {
-		return out
-	}
-	owd := func(a Arrival) int64 { return a.Arrived - a.Sent }
-	delays := make([]int64, len(arrivals))
-	order := make([]int, len(arrivals)) // indices into arrivals, by sequence number
-	for i, a := range arrivals {
-		delays[i] = owd(a)
-		order[i] = i
-	}
-	slices.Sort(delays)
-	median := delays[len(delays)/2]
-	half := int64(interval / 2)
-	slices.SortFunc(order, func(x, y int) int { return cmp.Compare(arrivals[x].Seq, arrivals[y].Seq) })
-
-	heldUp := false // whether the current run started late
-	for k, i := range order {
-		a := arrivals[i]
-		if k > 0 {
-			p := arrivals[order[k-1]]
-			gap := a.Arrived - p.Arrived
-			if p.Seq+1 == a.Seq && gap >= 0 && gap < half {
-				if heldUp {
-					out[i] = time.Duration(max(0, owd(a)-median))
-				}
-				continue
-			}
-		}
-		heldUp = owd(a)-median > half
-	}
-	return out
 }

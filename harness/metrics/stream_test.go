@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 )
 
 func ms(v float64) int64 { return int64(v * float64(time.Millisecond)) }
@@ -61,7 +60,7 @@ func TestAnalyzeStreamLossDuplicateGap(t *testing.T) {
 		return Arrival{Seq: seq, Sent: int64(seq) * int64(iv), Arrived: ms(arrivedMs)}
 	}
 	arr := []Arrival{at(0, 10), at(1, 30), at(4, 90), at(4, 91), at(5, 110), at(3, 112)}
-	s := AnalyzeStream(6, arr, iv)
+	s := AnalyzeStream(6, arr)
 	assert.Equal(t, int64(6), s.Sent)
 	assert.Equal(t, int64(5), s.Delivered)
 	assert.Equal(t, int64(1), s.Lost)
@@ -69,44 +68,6 @@ func TestAnalyzeStreamLossDuplicateGap(t *testing.T) {
 	assert.Equal(t, int64(1), s.Reordered)
 	assert.Equal(t, int64(2), s.MaxExtent, "3 came two arrivals after 4")
 	assert.Equal(t, int64(5), s.Delay.Count(), "duplicates are not delay samples")
-}
-
-func TestHOLDelays(t *testing.T) {
-	iv := 20 * time.Millisecond
-	base := 10.0 // ms one-way
-	in := func(seq uint64, extra float64) Arrival {
-		sent := float64(seq) * 20
-		return Arrival{Seq: seq, Sent: ms(sent), Arrived: ms(sent + base + extra)}
-	}
-	t.Run("in-order release after a retransmission", func(t *testing.T) {
-		// 3 is retransmitted and delivered at 3*20+10+45 = 115 ms; 4 and
-		// 5 were ready at 90 and 110 ms but are delivered with it.
-		arr := []Arrival{in(0, 0), in(1, 0), in(2, 0), in(3, 45),
-			{Seq: 4, Sent: ms(80), Arrived: ms(115)},
-			{Seq: 5, Sent: ms(100), Arrived: ms(115)},
-			in(6, 0), in(7, 0), in(8, 0)}
-		h := HOLDelays(arr, iv)
-		require.Len(t, h, len(arr))
-		assert.Zero(t, h[3], "the late message waited for itself")
-		assert.Equal(t, 25*time.Millisecond, h[4])
-		assert.Equal(t, 5*time.Millisecond, h[5], "5 waited 5 ms beyond the median")
-		for _, i := range []int{0, 1, 2, 6, 7, 8} {
-			assert.Zero(t, h[i], "message %d", i)
-		}
-	})
-	t.Run("out-of-order delivery does not block", func(t *testing.T) {
-		// The same loss, but 4 and 5 are delivered as they arrive.
-		arr := []Arrival{in(0, 0), in(1, 0), in(2, 0), in(4, 0), in(5, 0), in(3, 45), in(6, 0)}
-		for i, h := range HOLDelays(arr, iv) {
-			assert.Zero(t, h, "message %d", arr[i].Seq)
-		}
-	})
-	t.Run("small jitter is not blocking", func(t *testing.T) {
-		arr := []Arrival{in(0, 0), in(1, 4), in(2, 0), in(3, 7), in(4, 0)}
-		for _, h := range HOLDelays(arr, iv) {
-			assert.Zero(t, h)
-		}
-	})
 }
 
 func TestHistogramSummary(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 
+	"netmatrix/harness/link"
 	"netmatrix/results"
 )
 
@@ -31,6 +32,16 @@ type Path interface {
 	Stats() (st results.PathStats, ok bool)
 	// Close stops the path and everything it started.
 	Close() error
+}
+
+// A Tapper is a path whose link shows each packet it delivers to a
+// link.Tap: the emulated and kernel paths, whose relays every packet
+// crosses. The engine reads from it what a transport received and when,
+// apart from what the application was handed (head-of-line delay).
+type Tapper interface {
+	// SetTap sets the tap for every packet delivered from now on; nil
+	// removes it.
+	SetTap(t link.Tap)
 }
 
 // Options are the settings every kind of path takes, each with one name

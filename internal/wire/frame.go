@@ -19,6 +19,15 @@ var ErrFrameTooLarge = errors.New("wire: frame too large")
 // byte stream.
 const FramePrefixLen = 4
 
+// The first byte a client sends on a byte stream to a sink (a TCP
+// connection, a QUIC stream) says what follows; the messages of a
+// message flow start right after it.
+const (
+	FlowMessages = 'M' // length-prefixed messages, each reported to OnMessage
+	FlowBulk     = 'B' // a plain byte stream, each read reported to OnBytes
+	FlowKindLen  = 1   // the size of that first byte
+)
+
 // WriteFrame writes p as one length-prefixed message. The prefix and the
 // payload go out in one Write so that, with Nagle off, a small message is
 // one segment rather than two.

@@ -101,3 +101,14 @@ func TestLinkDropsColumnIsTheLinksCount(t *testing.T) {
 	assert.Equal(t, fmt.Sprintf("%d/%d", up.Dropped(), down.Dropped()), tables[0].Rows[0][col])
 	assert.Equal(t, "10/1", tables[0].Rows[0][col])
 }
+
+// Milliseconds print with three significant digits at every magnitude
+// down to nanoseconds, and zero as zero.
+func TestFmtMs(t *testing.T) {
+	for v, want := range map[float64]string{
+		0: "0", 0.000150: "0.000150", 0.0000201: "0.0000201", 0.0201: "0.0201", 0.0213: "0.0213",
+		0.146: "0.146", 6.56: "6.56", 20.7: "20.7", 329: "329.0", 1204: "1204",
+	} {
+		assert.Equal(t, want, fmtMs(v), "%v", v)
+	}
+}

@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"io"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -284,7 +285,8 @@ func fmtMs(v float64) string {
 	case v == 0:
 		return "0"
 	case v < 0.1:
-		return strconv.FormatFloat(v, 'f', 4, 64)
+		// Three significant digits down to nanoseconds: 0.0213, 0.000150.
+		return strconv.FormatFloat(v, 'f', 2-int(math.Floor(math.Log10(v))), 64)
 	case v < 1:
 		return strconv.FormatFloat(v, 'f', 3, 64)
 	case v < 10:

@@ -2,6 +2,7 @@ package emulated
 
 import (
 	"errors"
+	"io"
 	"sync"
 
 	"gvisor.dev/gvisor/pkg/tcpip"
@@ -26,6 +27,7 @@ type nic struct {
 }
 
 var (
+	_ io.ReaderAt              = (*packet)(nil)
 	_ stack.LinkEndpoint       = (*nic)(nil)
 	_ stack.QueueingDiscipline = (*nicQueue)(nil)
 	_ link.Endpoint            = (*nic)(nil)
@@ -124,3 +126,24 @@ func (p *packet) Clone() link.Packet {
 }
 
 func (p *packet) Release() { (*stack.PacketBuffer)(p).DecRef() }
+
+// ReadAt shows a link.Tap the packet's bytes (link.Head), read from its
+// views in place: no copy of the packet, no allocation.
+func (p *packet) ReadAt(b []byte, off int64) (int, error) {
+	views, headerOffset := (*stack.PacketBuffer)(p).AsViewList()
+	skip := int64(headerOffset) + off
+	n := 0
+	for v := views.Front(); v != nil && n < len(b); v = v.Next() {
+		s := v.AsSlice()
+		if skip >= int64(len(s)) {
+			skip -= int64(len(s))
+			continue
+		}
+		n += copy(b[n:], s[skip:])
+		skip = 0
+	}
+	if n < len(b) {
+		return n, io.EOF
+	}
+	return n, nil
+}

@@ -27,7 +27,10 @@ type Path struct {
 	done      chan struct{} // closed by Close
 }
 
-var _ netpath.Path = (*Path)(nil)
+var (
+	_ netpath.Path   = (*Path)(nil)
+	_ netpath.Tapper = (*Path)(nil)
+)
 
 // New builds the two hosts and the link between them and starts the
 // relay. The path stops when ctx ends or Close is called.
@@ -82,6 +85,10 @@ func New(ctx context.Context, spec link.Spec, opts netpath.Options) (*Path, erro
 func (p *Path) Client() netpath.Network { return p.client }
 func (p *Path) Server() netpath.Network { return p.server }
 func (p *Path) ServerHost() string      { return serverAddr.String() }
+
+// SetTap shows the tap every packet the path's link delivers from now on
+// (netpath.Tapper).
+func (p *Path) SetTap(t link.Tap) { p.relay.SetTap(t) }
 
 // Spec is the link the path was built with.
 func (p *Path) Spec() link.Spec { return p.spec }

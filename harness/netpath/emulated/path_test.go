@@ -2,6 +2,7 @@ package emulated
 
 import (
 	"context"
+	"io"
 	"math"
 	"net"
 	"testing"
@@ -11,6 +12,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"netmatrix/harness/link"
+	"netmatrix/harness/link/tcpflow"
+	"netmatrix/harness/metrics"
 	"netmatrix/harness/netpath"
 	"netmatrix/harness/netpath/pathtest"
 )
@@ -100,3 +103,50 @@ func TestBandwidthLimit(t *testing.T) {
 // BenchmarkTCP measures bulk TCP goodput through the path with no
 // impairment.
 func BenchmarkTCP(b *testing.B) { pathtest.BenchTCPMTUs(b, New) }
+
+// A tap on the path reads its packets in place: the segments of a TCP
+// transfer, seen as the server's stack received them, cover every byte
+// sent, and reading a packet's headers costs no allocation.
+func TestTapSeesTCPSegments(t *testing.T) {
+	ctx := pathtest.Context(t, 30*time.Second)
+	p := newTestPath(t, ctx, link.Symmetric(link.Config{Loss: 0.02, Delay: time.Millisecond}, 1))
+	ln, err := p.Server().Listen(ctx, "tcp", "10.0.0.2:5001")
+	require.NoError(t, err)
+	defer ln.Close()
+	seg := tcpflow.New(5001)
+	allocs := -1.0
+	head := make([]byte, tcpflow.MaxHeaders)
+	p.SetTap(func(d link.Dir, at int64, pkt link.Packet) {
+		seg.Tap(d, at, pkt)
+		if allocs < 0 {
+			allocs = testing.AllocsPerRun(10, func() { link.Head(pkt, head) })
+		}
+	})
+	got := make(chan int64, 1)
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			got <- -1
+			return
+		}
+		defer c.Close()
+		n, _ := io.Copy(io.Discard, c)
+		got <- n
+	}()
+	c, err := p.Client().Dial(ctx, "tcp", "10.0.0.2:5001")
+	require.NoError(t, err)
+	defer c.Close()
+	_, err = c.Write(make([]byte, 1<<20))
+	require.NoError(t, err)
+	require.NoError(t, c.(*TCPConn).CloseWrite())
+	require.EqualValues(t, 1<<20, <-got)
+	assert.Zero(t, allocs, "link.Head allocates nothing")
+
+	msgs, err := metrics.HeadOfLine(seg.Arrivals(), metrics.Framing{Size: 1024}, 1024)
+	require.NoError(t, err)
+	for k, m := range msgs {
+		require.True(t, m.Complete, "every byte of block %d was seen arriving", k)
+	}
+	st := pathtest.Stats(t, p)
+	require.Positive(t, st.Up.Lost, "some segments had to be sent again")
+}

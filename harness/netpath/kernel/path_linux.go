@@ -49,7 +49,10 @@ type Path struct {
 	done      chan struct{} // closed by Close
 }
 
-var _ netpath.Path = (*Path)(nil)
+var (
+	_ netpath.Path   = (*Path)(nil)
+	_ netpath.Tapper = (*Path)(nil)
+)
 
 // Supported reports whether this process can build a kernel path,
 // and if not, what it needs, in one line. The capabilities are those of
@@ -191,6 +194,10 @@ func (p *Path) ServerHost() string      { return serverAddr.String() }
 
 // Hosts returns the two hosts, to start programs in them.
 func (p *Path) Hosts() (client, server *Host) { return p.client, p.server }
+
+// SetTap shows the tap every packet the path's link delivers from now on
+// (netpath.Tapper).
+func (p *Path) SetTap(t link.Tap) { p.relay.SetTap(t) }
 
 // Spec is the link the path was built with.
 func (p *Path) Spec() link.Spec { return p.spec }
