@@ -6,10 +6,15 @@ import (
 	"net"
 	"sync"
 	"time"
+
+	"netmatrix/internal/neterr"
 )
 
 // serve accepts connections on ln and runs handle for each in its own
-// goroutine until ctx is done or Accept fails. When it returns, the
+// goroutine until ctx is done or Accept fails for good: a temporary
+// failure, such as running out of file descriptors, is waited out (see
+// neterr.Accept), so the connections already open go on being served and
+// new ones are taken again once descriptors are free. When it returns, the
 // listener and every connection it accepted are closed and every handler
 // has returned, so a cancelled run leaves nothing behind.
 func serve(ctx context.Context, ln net.Listener, handle func(ctx context.Context, c net.Conn)) error {
@@ -38,7 +43,7 @@ func serve(ctx context.Context, ln net.Listener, handle func(ctx context.Context
 	}()
 
 	for {
-		c, err := ln.Accept()
+		c, err := neterr.Accept(ctx, ln)
 		if err != nil {
 			if ctx.Err() != nil || errors.Is(err, net.ErrClosed) {
 				return nil

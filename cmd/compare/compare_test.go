@@ -23,7 +23,14 @@ import (
 	"netmatrix/results"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) {
+	// A test that runs compare serve in a process of its own starts this
+	// binary again as that process.
+	if code, ok := serveChild(); ok {
+		os.Exit(code)
+	}
+	goleak.VerifyTestMain(m)
+}
 
 // run calls Main as the command line would and returns its exit code and
 // outputs.
