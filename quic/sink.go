@@ -10,6 +10,7 @@ import (
 
 	quicgo "github.com/quic-go/quic-go"
 
+	"netmatrix/internal/bufs"
 	"netmatrix/internal/wire"
 )
 
@@ -75,9 +76,8 @@ func (s *Sink) report(f func([]byte, int64), b []byte) {
 
 // stream serves one bidirectional stream, by its first byte.
 func (s *Sink) stream(c *quicgo.Conn, st *quicgo.Stream, done *tally) {
-	bp := bufPool.Get().(*[]byte)
-	defer bufPool.Put(bp)
-	buf := *bp
+	buf := bufs.New(maxRead)
+	defer buf.Release()
 	var kind [1]byte
 	if _, err := io.ReadFull(st, kind[:]); err != nil {
 		abort(st, codeBadFlow)
@@ -87,21 +87,22 @@ func (s *Sink) stream(c *quicgo.Conn, st *quicgo.Stream, done *tally) {
 	switch kind[0] {
 	case flowMessages:
 		for {
-			var n int
-			if n, err = wire.ReadFrame(st, buf); err != nil {
+			var msg []byte
+			if msg, err = wire.ReadFrame(st, &buf); err != nil {
 				break
 			}
-			s.message(buf[:n])
+			s.message(msg)
 		}
 	case flowBulk:
 		for {
-			n, rerr := st.Read(buf)
+			n, rerr := st.Read(buf.Bytes())
 			if n > 0 {
-				s.bytes(buf[:n])
+				s.bytes(buf.Bytes()[:n])
 			}
 			if err = rerr; err != nil {
 				break
 			}
+			buf.Filled(n)
 		}
 	case flowFinish:
 		var count [8]byte

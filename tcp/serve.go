@@ -93,13 +93,11 @@ func closeWrite(c net.Conn) error {
 	return c.Close()
 }
 
-// bufPool holds the per-connection buffers of the echo server and sink, so
-// an idle server holds none.
-var bufPool = sync.Pool{New: func() any { b := make([]byte, 64<<10); return &b }}
-
-// bulkPool holds the sink's buffers for bulk flows, sized like the
-// sender's writes (bulkWrite).
-var bulkPool = sync.Pool{New: func() any { b := make([]byte, bulkWrite); return &b }}
+// maxRead is the most an echo connection reads at once, and the largest
+// message a sink or a sockperf echo takes. Buffers start smaller and grow
+// to it only as reads fill them (see bufs.Buf), so an idle connection
+// holds a few KiB.
+const maxRead = 64 << 10
 
 // defaultBusyPoll is the BusyPoll a zero value stands for.
 const defaultBusyPoll = 50 * time.Microsecond
