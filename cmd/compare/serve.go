@@ -24,7 +24,7 @@ func serveMain(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	fs.SetOutput(stderr)
 	listen := fs.String("listen", "127.0.0.1:7007", "address for the echo servers (TCP and UDP); the sinks take the next port, QUIC's echo and sink the two after")
 	sockperf := fs.Bool("sockperf", false, "answer sockperf's ping-pong instead of echoing raw bytes")
-	rateLimit := fs.Float64("rate-limit", 0, "UDP echo: most datagrams answered per second per source address (0: no limit)")
+	rateLimit := fs.Float64("rate-limit", defaultRateLimit, "UDP echo: most datagrams answered per second per source address, a second's worth at once; 0 lifts the limit (for benchmarks)")
 	nagle := fs.Bool("nagle", false, "leave Nagle's algorithm on for TCP echo")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "usage: compare serve [flags]\n\nRuns the TCP and UDP echo servers and sinks until interrupted, for nc, socat,\nsockperf or a client on another host.\n\nflags:\n")
@@ -54,6 +54,13 @@ func serveMain(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	}
 	return exitOK
 }
+
+// defaultRateLimit is the UDP echo's default cap per source address, in
+// datagrams a second: far above what a person or `compare -target` at its
+// default count needs, and low enough that a reflection through the echo,
+// or a loop with an echo server on another host, stays small. Benchmarks
+// lift it with -rate-limit 0.
+const defaultRateLimit = 1000
 
 type serveOptions struct {
 	sockperf  bool
@@ -147,7 +154,7 @@ func serve(ctx context.Context, host string, port int, opt serveOptions, out io.
 	run(func(ctx context.Context) error { return quicSink.Serve(ctx, quicSinkPC) })
 	wg.Wait()
 	st := udpEcho.Stats()
-	fmt.Fprintf(out, "compare serve: stopped; udp echo answered %d of %d datagrams (%d from echo-loop ports refused, %d over the rate limit); sinks took %d messages, %d bytes\n",
+	fmt.Fprintf(out, "compare serve: stopped; udp echo answered %d of %d datagrams (%d refused as loops, %d over the rate limit); sinks took %d messages, %d bytes\n",
 		st.Answered, st.Received, st.Refused, st.Limited, msgs.Load(), bytes.Load())
 	return errors.Join(errs...)
 }
