@@ -21,8 +21,8 @@ func sockperfEcho(c io.ReadWriter, buf *bufs.Buf) {
 		if n < wire.SockperfHeaderLen || n > buf.Limit() {
 			return
 		}
-		msg := buf.Grow(n, wire.SockperfHeaderLen)[:n]
-		if _, err := io.ReadFull(c, msg[wire.SockperfHeaderLen:]); err != nil {
+		msg, err := buf.ReadFull(c, wire.SockperfHeaderLen, n)
+		if err != nil {
 			return
 		}
 		if wire.SockperfReply(msg) {

@@ -21,6 +21,7 @@
 package bufs
 
 import (
+	"io"
 	"math/bits"
 	"sync"
 )
@@ -114,6 +115,31 @@ func (b *Buf) Grow(n, keep int) []byte {
 		b.swap(n, keep)
 	}
 	return b.Bytes()
+}
+
+// ReadFull reads from r into b until it holds n bytes, the first have of
+// which it holds already, and returns them (valid until b's next use). The
+// room grows as the bytes arrive, not to n at once, so a peer that
+// announces a large message and sends little of it is given little. n
+// must not be over the limit. Errors are io.ReadFull's.
+func (b *Buf) ReadFull(r io.Reader, have, n int) ([]byte, error) {
+	got := have
+	for got < n {
+		room := b.Bytes()
+		if got == len(room) {
+			room = b.Grow(min(n, 2*got), got)
+		}
+		k, err := r.Read(room[got:min(n, len(room))])
+		got += k
+		switch {
+		case got == n:
+		case err == io.EOF && got > have:
+			return nil, io.ErrUnexpectedEOF
+		case err != nil:
+			return nil, err
+		}
+	}
+	return b.Bytes()[:n], nil
 }
 
 // swap trades the buffer for one of at least n bytes (at most the

@@ -39,12 +39,12 @@ func WriteFrame(w io.Writer, scratch []byte, p []byte) ([]byte, error) {
 	return scratch, err
 }
 
-// ReadFrame reads one length-prefixed message into b, growing it to the
-// message's size, and returns the message (valid until b's next use). A
-// connection so holds a buffer as large as its largest message, not as
-// large as any message could be. An end of input between messages is
-// io.EOF; in the middle of one it is io.ErrUnexpectedEOF. A prefix over
-// MaxFrame or b's limit is refused before anything is allocated.
+// ReadFrame reads one length-prefixed message into b, growing it as the
+// message arrives, and returns the message (valid until b's next use). A
+// connection so holds a buffer as large as the most it has received of a
+// message, not as large as any message could be. An end of input between
+// messages is io.EOF; in the middle of one it is io.ErrUnexpectedEOF. A
+// prefix over MaxFrame or b's limit is refused before anything is read.
 func ReadFrame(r io.Reader, b *bufs.Buf) ([]byte, error) {
 	var prefix [FramePrefixLen]byte
 	if _, err := io.ReadFull(r, prefix[:]); err != nil {
@@ -54,12 +54,9 @@ func ReadFrame(r io.Reader, b *bufs.Buf) ([]byte, error) {
 	if n > MaxFrame || n > b.Limit() {
 		return nil, fmt.Errorf("%w: %d bytes", ErrFrameTooLarge, n)
 	}
-	msg := b.Grow(n, 0)[:n]
-	if _, err := io.ReadFull(r, msg); err != nil {
-		if err == io.EOF {
-			err = io.ErrUnexpectedEOF
-		}
-		return nil, err
+	msg, err := b.ReadFull(r, 0, n)
+	if err == io.EOF {
+		err = io.ErrUnexpectedEOF
 	}
-	return msg, nil
+	return msg, err
 }
