@@ -62,6 +62,17 @@ func serveMain(ctx context.Context, args []string, stdout, stderr io.Writer) int
 // lift it with -rate-limit 0.
 const defaultRateLimit = 1000
 
+// serveQUIC is how compare serve's QUIC servers face the network. The
+// harness's defaults let a peer open 10,000 streams with 16 MiB windows,
+// which a measured stream per message needs and a stranger must not get:
+// 10,000 streams the client never reads cost the echo about 120 MB. Here
+// a connection may hold 100 streams, and 4 MiB on one and 6 MiB on all
+// unread (about 700 Mbit/s at 50 ms of round trip), so it can make a
+// server hold about 20 MiB at most: its window of unread data in
+// quic-go, as much again of unfinished messages in the sink, and a
+// buffer of up to 64 KiB per stream. One address may have 8 connections.
+var serveQUIC = quic.Config{MaxStreams: 100, StreamWindow: 4 << 20, MaxConnsPerSource: 8}
+
 type serveOptions struct {
 	sockperf  bool
 	rateLimit float64
@@ -117,8 +128,8 @@ func serve(ctx context.Context, host string, port int, opt serveOptions, out io.
 	udpEcho := &udp.EchoServer{Sockperf: opt.sockperf, RateLimit: opt.rateLimit}
 	tcpSink := &tcp.Sink{OnMessage: count, OnBytes: countBytes}
 	udpSink := &udp.Sink{OnMessage: count}
-	quicEcho := &quic.EchoServer{Identity: id}
-	quicSink := &quic.Sink{Identity: id, OnMessage: count, OnBytes: countBytes}
+	quicEcho := &quic.EchoServer{Identity: id, Config: serveQUIC}
+	quicSink := &quic.Sink{Identity: id, Config: serveQUIC, OnMessage: count, OnBytes: countBytes}
 
 	mode := "echo (RFC 862)"
 	if opt.sockperf {

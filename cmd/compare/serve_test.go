@@ -7,8 +7,11 @@ import (
 	"testing"
 	"time"
 
+	quicgo "github.com/quic-go/quic-go"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"netmatrix/quic"
 )
 
 // udpEchoReplies sends n numbered datagrams to the UDP echo on port, at
@@ -80,4 +83,35 @@ func TestServeRateLimitsUDPEcho(t *testing.T) {
 			}
 		})
 	}
+}
+
+// The harness's QUIC servers let a connection open 10,000 streams; the
+// ones compare serve runs for strangers, serveQUIC.MaxStreams.
+func TestServeBoundsQUICStreamsPerConnection(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	port, done := startServe(t, ctx)
+	id, err := quic.DefaultIdentity()
+	require.NoError(t, err)
+	for _, p := range []int{port + 2, port + 3} { // the echo, the sink
+		pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+		require.NoError(t, err)
+		tr := &quicgo.Transport{Conn: pc}
+		dctx, dcancel := context.WithTimeout(ctx, 5*time.Second)
+		c, err := tr.Dial(dctx, &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: p}, id.ClientTLS(), nil)
+		dcancel()
+		require.NoError(t, err)
+		open := 0
+		for ; open <= quic.DefaultMaxStreams; open++ {
+			if _, err := c.OpenStream(); err != nil {
+				break
+			}
+		}
+		assert.Equal(t, int(serveQUIC.MaxStreams), open, "streams one connection may hold open on port %d", p)
+		c.CloseWithError(0, "")
+		tr.Close()
+		pc.Close()
+	}
+	cancel()
+	assert.Equal(t, exitOK, <-done)
 }
