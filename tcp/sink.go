@@ -55,6 +55,9 @@ func (s *Sink) handle(_ context.Context, c net.Conn) {
 	if _, err := ic.Read(kind[:]); err != nil {
 		return
 	}
+	// Naming a flow is not progress: a client that sends no more is as
+	// idle as one that sent nothing.
+	ic.read = false
 	switch kind[0] {
 	case flowMessages:
 		buf := bufs.New(maxRead)
