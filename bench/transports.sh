@@ -243,8 +243,9 @@ latency_round() {
 	json=$(jrun "${both[@]}" "$compare" -link loopback -workload echo -transports tcp,udp \
 		-count "$COUNT" -size "$MSG" -format json)
 	our_rtt ours "$json"
-	# ... and in two, like sockperf's client and server.
-	start "$work/serve.log" "${srv[@]}" "$compare" serve -listen "$HOST:$OUR_PORT"
+	# ... and in two, like sockperf's client and server. A benchmark
+	# floods one source: the UDP echo's rate limit is lifted.
+	start "$work/serve.log" "${srv[@]}" "$compare" serve -rate-limit 0 -listen "$HOST:$OUR_PORT"
 	wait_port udp "$OUR_PORT"
 	for t in tcp udp; do
 		json=$(jrun "${cli[@]}" "$compare" -target "$t://$HOST:$OUR_PORT" -count "$COUNT" -size "$MSG" -format json)
@@ -254,7 +255,7 @@ latency_round() {
 	stop "$pid"
 
 	# c. sockperf's client against our servers.
-	start "$work/serve-sockperf.log" "${srv[@]}" "$compare" serve -sockperf -listen "$HOST:$OUR_PORT"
+	start "$work/serve-sockperf.log" "${srv[@]}" "$compare" serve -sockperf -rate-limit 0 -listen "$HOST:$OUR_PORT"
 	wait_port udp "$OUR_PORT"
 	sockperf_rtt udp.cross "$OUR_PORT"
 	sockperf_rtt tcp.cross "$OUR_PORT" --tcp

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"netmatrix/internal/bufs"
 )
 
 // Client errors.
@@ -261,7 +263,7 @@ func (cc *clientConn) roundTrip(ctx context.Context, c *Client, u *url.URL, meth
 	cc.gotBytes, cc.keep = false, false
 	cc.recv = c.Received
 	if cc.bufp == nil {
-		cc.bufp = getBuf(4 << 10)
+		cc.bufp = bufs.Get(4 << 10)
 		cc.rd.init(cc, *cc.bufp, nil)
 	}
 	if dl, ok := ctx.Deadline(); ok {

@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"netmatrix/internal/bufs"
 	"netmatrix/internal/neterr"
 )
 
@@ -264,7 +265,7 @@ func (c *conn) appendBody(w *response, s string) {
 // response header and n body bytes, so appends do not allocate.
 func (c *conn) grabOut(n int) {
 	if c.outBuf == nil {
-		c.outBuf = getBuf(len(c.out) + n + 1024)
+		c.outBuf = bufs.Get(len(c.out) + n + 1024)
 		c.out = append((*c.outBuf)[:0], c.out...)
 	}
 }
@@ -326,7 +327,7 @@ func (c *conn) flushAt(now time.Time) error {
 // release hands the pooled buffers back while the connection waits.
 func (c *conn) release() {
 	c.rd.idle()
-	putBuf(c.outBuf)
+	bufs.Put(c.outBuf)
 	c.outBuf, c.out = nil, nil
 	c.resp.release()
 }

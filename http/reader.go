@@ -3,6 +3,8 @@ package http
 import (
 	"bytes"
 	"io"
+
+	"netmatrix/internal/bufs"
 )
 
 // smallBufSize is the read buffer every connection owns. It holds a whole
@@ -94,7 +96,7 @@ func (b *reader) makeRoom(grow int) {
 	if b.w < len(b.buf) {
 		return
 	}
-	p := getBuf(max(grow, b.w-b.r+1))
+	p := bufs.Get(max(grow, b.w-b.r+1))
 	n := copy(*p, b.buf[b.r:b.w])
 	switch {
 	case b.pin > 0 && sameArray(b.buf, b.pinned):
@@ -102,7 +104,7 @@ func (b *reader) makeRoom(grow int) {
 		// unpin, and in the new one nothing below the data is pinned.
 		b.keep = b.pooled
 	default:
-		putBuf(b.pooled)
+		bufs.Put(b.pooled)
 	}
 	b.buf, b.pooled = *p, p
 	b.r, b.w, b.pin = 0, n, 0
@@ -120,7 +122,7 @@ func (b *reader) unpin() {
 	b.pin = 0
 	b.pinned = nil
 	if b.keep != nil {
-		putBuf(b.keep)
+		bufs.Put(b.keep)
 		b.keep = nil
 	}
 }
@@ -132,7 +134,7 @@ func (b *reader) idle() {
 	if b.r == b.w {
 		b.r, b.w = 0, 0
 		if b.pooled != nil {
-			putBuf(b.pooled)
+			bufs.Put(b.pooled)
 			b.pooled = nil
 			b.buf = b.small
 		}
@@ -142,7 +144,7 @@ func (b *reader) idle() {
 // release returns every pooled buffer when the connection ends.
 func (b *reader) release() {
 	b.unpin()
-	putBuf(b.pooled)
+	bufs.Put(b.pooled)
 	b.pooled = nil
 	b.buf = nil
 }

@@ -3,6 +3,8 @@ package http
 import (
 	"errors"
 	"strconv"
+
+	"netmatrix/internal/bufs"
 )
 
 // ResponseWriter is how a handler answers. Nothing is sent until the
@@ -93,7 +95,9 @@ func (w *response) WriteString(s string) (int, error) {
 	}
 	if !w.committed && len(w.body)+len(s) <= maxBufferedBody {
 		if w.bodyBuf == nil {
-			w.bodyBuf = getBuf(len(s))
+			// More writes usually follow the first: room for a small
+			// page, so they do not reallocate.
+			w.bodyBuf = bufs.Get(max(len(s), 4<<10))
 			w.body = (*w.bodyBuf)[:0]
 		}
 		w.body = append(w.body, s...)
@@ -253,7 +257,7 @@ func appendContentLength(b []byte, n int64) []byte {
 
 // release gives the body buffer back between batches.
 func (w *response) release() {
-	putBuf(w.bodyBuf)
+	bufs.Put(w.bodyBuf)
 	w.bodyBuf = nil
 	w.body = nil
 }

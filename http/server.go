@@ -9,6 +9,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"netmatrix/internal/neterr"
 )
 
 // A Handler answers a request. It must not keep w or r after it returns.
@@ -87,29 +89,19 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	stop := context.AfterFunc(ctx, func() { s.Close() })
 	defer stop()
 
-	var backoff time.Duration
 	for {
-		nc, err := ln.Accept()
+		// Out of file descriptors, say, Accept waits and retries rather
+		// than spin or give up (the same policy as net/http).
+		nc, err := neterr.Accept(ctx, ln)
 		if err != nil {
 			switch {
+			case ctx.Err() != nil:
+				return nil
 			case s.shuttingDown():
-				if ctx.Err() != nil {
-					return nil
-				}
 				return ErrServerClosed
-			case isTemporary(err):
-				// Out of file descriptors, say: wait and retry rather than
-				// spin or give up (the same policy as net/http).
-				backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
-				select {
-				case <-time.After(backoff):
-				case <-ctx.Done():
-				}
-				continue
 			}
 			return err
 		}
-		backoff = 0
 		c := newConn(s, nc, ctx)
 		if !s.track(c) {
 			nc.Close()
@@ -123,11 +115,6 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 			c.serve()
 		}()
 	}
-}
-
-func isTemporary(err error) bool {
-	var ne interface{ Temporary() bool }
-	return errors.As(err, &ne) && ne.Temporary()
 }
 
 func (s *Server) track(c *conn) bool {

@@ -7,7 +7,10 @@ import (
 )
 
 // Config tunes quic-go for both ends. The zero value is what netmatrix
-// measures with: tuned for throughput, with limits no workload reaches.
+// measures with: tuned for throughput, with limits no workload reaches. A
+// server that strangers reach wants fewer streams and smaller windows:
+// they bound what one connection can make it hold (see Sink), as
+// `compare serve` sets them.
 type Config struct {
 	// StreamWindow is the largest flow-control window of one stream, in
 	// bytes. quic-go starts at 512 KiB and grows the window as the reader
@@ -31,6 +34,11 @@ type Config struct {
 	// IdleTimeout closes a connection that has heard nothing for this
 	// long. Zero means 30 s, quic-go's default.
 	IdleTimeout time.Duration
+	// MaxConnsPerSource, for servers, is how many connections one source
+	// address may have open at once; more are refused at the handshake.
+	// With MaxStreams and the windows it bounds what one address can make
+	// a server hold. Zero means DefaultMaxConnsPerSource (16).
+	MaxConnsPerSource int
 	// NoTrace turns off the counters that come from quic-go's qlog events
 	// (see Stats). They cost a few allocations per packet, about a fifth
 	// of quic-go's throughput on loopback, so bulk transfers go without;
@@ -40,8 +48,9 @@ type Config struct {
 
 // Defaults of the zero Config.
 const (
-	DefaultStreamWindow = 16 << 20
-	DefaultMaxStreams   = 10000
+	DefaultStreamWindow      = 16 << 20
+	DefaultMaxStreams        = 10000
+	DefaultMaxConnsPerSource = 16
 )
 
 // withDefaults returns c with every zero field set to its default.
@@ -54,6 +63,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxStreams == 0 {
 		c.MaxStreams = DefaultMaxStreams
+	}
+	if c.MaxConnsPerSource == 0 {
+		c.MaxConnsPerSource = DefaultMaxConnsPerSource
 	}
 	return c
 }

@@ -5,9 +5,10 @@ import (
 	"errors"
 	"io"
 	"net"
-	"sync"
 
 	quicgo "github.com/quic-go/quic-go"
+
+	"netmatrix/internal/bufs"
 )
 
 // EchoServer reflects what it receives, in every shape at once: the bytes
@@ -40,13 +41,12 @@ func (s *EchoServer) Serve(ctx context.Context, pc net.PacketConn) error {
 // the client closes its own: the reply to a message on its own stream
 // ends where the message ended.
 func echoStream(st *quicgo.Stream) {
-	bp := bufPool.Get().(*[]byte)
-	defer bufPool.Put(bp)
-	buf := *bp
+	buf := bufs.New(maxRead)
+	defer buf.Release()
 	for {
-		n, err := st.Read(buf)
+		n, err := st.Read(buf.Bytes())
 		if n > 0 {
-			if _, werr := st.Write(buf[:n]); werr != nil {
+			if _, werr := st.Write(buf.Bytes()[:n]); werr != nil {
 				abort(st, codeClientEnd)
 				return
 			}
@@ -59,8 +59,12 @@ func echoStream(st *quicgo.Stream) {
 			abort(st, codeClientEnd)
 			return
 		}
+		buf.Filled(n)
 	}
 }
 
-// bufPool holds per-stream read buffers, so an idle server holds none.
-var bufPool = sync.Pool{New: func() any { b := make([]byte, 64<<10); return &b }}
+// maxRead is the most a stream reads at once, and the largest message
+// on a stream of many. Buffers start smaller and grow to it only as reads
+// fill them (see bufs.Buf), so a stream that has had little to read holds
+// a few KiB.
+const maxRead = 64 << 10

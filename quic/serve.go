@@ -32,6 +32,10 @@ const (
 	codeTooLarge  = 2 // a message over wire.MaxFrame
 	codeStopped   = 3 // the server is shutting down
 	codeClientEnd = 4 // the client went away without finishing
+	// codeBusy refuses what would pass a limit: a connection from an
+	// address with as many as it may have, a stream per message that
+	// would take the unfinished messages past the connection's window.
+	codeBusy = 5
 )
 
 // server is what EchoServer and Sink share: the counters of every
@@ -64,7 +68,16 @@ func (s *server) serve(ctx context.Context, pc net.PacketConn, id *Identity, cfg
 	}
 	tr := &quicgo.Transport{Conn: pc}
 	cnt := s.counters()
-	ln, err := tr.Listen(id.ServerTLS(), cfg.quicConfig(cnt, onFrame))
+	qc := cfg.quicConfig(cnt, onFrame)
+	conns := newSources(cfg.withDefaults().MaxConnsPerSource)
+	perConn := qc.Clone()
+	qc.GetConfigForClient = func(info *quicgo.ClientInfo) (*quicgo.Config, error) {
+		if conns.full(sourceOf(info.RemoteAddr)) {
+			return nil, errTooManyConns
+		}
+		return perConn, nil
+	}
+	ln, err := tr.Listen(id.ServerTLS(), qc)
 	if err != nil {
 		tr.Close()
 		pc.Close()
@@ -88,8 +101,14 @@ func (s *server) serve(ctx context.Context, pc net.PacketConn, id *Identity, cfg
 			}
 			return fmt.Errorf("quic: accept: %w", err)
 		}
+		src := sourceOf(c.RemoteAddr())
+		if !conns.add(src) {
+			c.CloseWithError(codeBusy, errTooManyConns.Error())
+			continue
+		}
 		cnt.open(c)
 		wg.Go(func() {
+			defer conns.done(src)
 			stop := context.AfterFunc(ctx, func() { c.CloseWithError(codeStopped, "server stopped") })
 			defer stop()
 			handle(c)

@@ -7,9 +7,11 @@ import (
 	"io"
 	"net"
 	"sync"
+	"sync/atomic"
 
 	quicgo "github.com/quic-go/quic-go"
 
+	"netmatrix/internal/bufs"
 	"netmatrix/internal/wire"
 )
 
@@ -18,6 +20,11 @@ import (
 // unidirectional stream, datagrams, or a bulk byte stream. When a client
 // finishes a stream, the sink closes its side after the last report, so a
 // client that reads the end knows everything it sent has been counted.
+//
+// What one connection can make it hold is bounded by Config: unread data
+// in quic-go up to ConnWindow, unfinished messages on their own streams up
+// to ConnWindow as well (streams past it are stopped), and a buffer of up
+// to 64 KiB, grown as data comes, for each of MaxStreams streams.
 type Sink struct {
 	// Identity is the certificate the server presents. Nil means
 	// DefaultIdentity, which clients in the same process trust by default.
@@ -58,17 +65,14 @@ func (s *Sink) Serve(ctx context.Context, pc net.PacketConn) error {
 	if s.OnStreamFrame != nil {
 		onFrame = s.streamFrame
 	}
+	window := int64(s.Config.withDefaults().ConnWindow)
 	return s.serve(ctx, pc, s.Identity, s.Config, onFrame, func(c *quicgo.Conn) {
 		done := newTally()
+		held := &unfinished{limit: window}
 		acceptLoops(c,
 			func(st *quicgo.Stream) { s.stream(c, st, done) },
 			func(st *quicgo.ReceiveStream) {
-				// A stream per message: the whole stream is the message.
-				if msg, err := readAll(st, wire.MaxFrame); err == nil {
-					s.message(msg)
-				} else {
-					st.CancelRead(codeTooLarge)
-				}
+				s.ownStream(st, held)
 				done.add()
 			},
 			s.message)
@@ -80,6 +84,62 @@ func (s *Sink) streamFrame(f StreamFrame) {
 	s.frameMu.Lock()
 	defer s.frameMu.Unlock()
 	s.OnStreamFrame(f)
+}
+
+// unfinished counts the bytes of messages on their own streams that a
+// Sink has read on one connection but cannot report yet, the streams not
+// being finished. quic-go's flow control bounds what a connection's
+// streams hold unread to its window, but the sink reads them as they come
+// and so returns the credit: without a bound of its own, 2,000 streams of
+// a megabyte each, never finished, held 2.5 GB. It holds no more than the
+// window either, so a connection costs the sink at most twice its window
+// in stream data.
+type unfinished struct {
+	held  atomic.Int64
+	limit int64
+}
+
+// take counts n more bytes held and reports whether all held stay
+// within the limit.
+func (u *unfinished) take(n int) bool { return u.held.Add(int64(n)) <= u.limit }
+
+// give forgets n bytes take counted.
+func (u *unfinished) give(n int) { u.held.Add(-int64(n)) }
+
+// ownStream reads a stream per message to its end and reports the
+// message. Its buffer grows as the message arrives; a stream that would
+// take the connection's unfinished messages past their limit is stopped
+// (codeBusy), as is one longer than wire.MaxFrame (codeTooLarge).
+func (s *Sink) ownStream(st *quicgo.ReceiveStream, held *unfinished) {
+	// One byte over the largest message tells a message that is too
+	// large from one that is exactly the largest.
+	buf := bufs.New(wire.MaxFrame + 1)
+	defer buf.Release()
+	n := 0
+	defer func() { held.give(n) }()
+	for {
+		room := buf.Bytes()
+		if n == len(room) {
+			room = buf.Grow(2*n, n)
+		}
+		k, err := st.Read(room[n:])
+		n += k
+		within := held.take(k)
+		switch {
+		case n > wire.MaxFrame:
+			st.CancelRead(codeTooLarge)
+			return
+		case !within:
+			st.CancelRead(codeBusy)
+			return
+		case err == io.EOF:
+			// The whole stream is the message.
+			s.message(room[:n])
+			return
+		case err != nil:
+			return // the client gave up on it, or the connection ended
+		}
+	}
 }
 
 func (s *Sink) message(msg []byte) { s.report(s.OnMessage, msg) }
@@ -98,9 +158,8 @@ func (s *Sink) report(f func([]byte, int64), b []byte) {
 
 // stream serves one bidirectional stream, by its first byte.
 func (s *Sink) stream(c *quicgo.Conn, st *quicgo.Stream, done *tally) {
-	bp := bufPool.Get().(*[]byte)
-	defer bufPool.Put(bp)
-	buf := *bp
+	buf := bufs.New(maxRead)
+	defer buf.Release()
 	var kind [1]byte
 	if _, err := io.ReadFull(st, kind[:]); err != nil {
 		abort(st, codeBadFlow)
@@ -110,21 +169,22 @@ func (s *Sink) stream(c *quicgo.Conn, st *quicgo.Stream, done *tally) {
 	switch kind[0] {
 	case flowMessages:
 		for {
-			var n int
-			if n, err = wire.ReadFrame(st, buf); err != nil {
+			var msg []byte
+			if msg, err = wire.ReadFrame(st, &buf); err != nil {
 				break
 			}
-			s.message(buf[:n])
+			s.message(msg)
 		}
 	case flowBulk:
 		for {
-			n, rerr := st.Read(buf)
+			n, rerr := st.Read(buf.Bytes())
 			if n > 0 {
-				s.bytes(buf[:n])
+				s.bytes(buf.Bytes()[:n])
 			}
 			if err = rerr; err != nil {
 				break
 			}
+			buf.Filled(n)
 		}
 	case flowFinish:
 		var count [8]byte

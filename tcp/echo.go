@@ -4,6 +4,8 @@ import (
 	"context"
 	"net"
 	"time"
+
+	"netmatrix/internal/bufs"
 )
 
 // EchoServer reflects every byte it receives back to its sender, as RFC 862
@@ -22,6 +24,13 @@ type EchoServer struct {
 	// 50 µs, which covers a ping-pong peer's turn, so an exchange never
 	// pays a wake-up; a negative value sleeps at once.
 	BusyPoll time.Duration
+	// IdleTimeout closes a connection that sends nothing, or reads none
+	// of its echo once its buffers are full, for this long. Deadlines are
+	// checked once a period rather than set per read, so a connection goes
+	// between one and two IdleTimeouts after it stopped. Zero means
+	// DefaultIdleTimeout (60 s); a negative value keeps connections for
+	// ever.
+	IdleTimeout time.Duration
 }
 
 // Serve accepts connections on ln and echoes on each until ctx is done or
@@ -32,18 +41,17 @@ func (s *EchoServer) Serve(ctx context.Context, ln net.Listener) error {
 
 func (s *EchoServer) handle(_ context.Context, c net.Conn) {
 	setNagle(c, s.Nagle)
-	bp := bufPool.Get().(*[]byte)
-	defer bufPool.Put(bp)
-	r := newReader(c, busyPoll(s.BusyPoll))
+	ic := newIdleConn(c, newReader(c, busyPoll(s.BusyPoll)), idleTimeout(s.IdleTimeout))
+	buf := bufs.New(maxRead)
+	defer buf.Release()
 	if s.Sockperf {
-		sockperfEcho(r, c, *bp)
+		sockperfEcho(ic, &buf)
 		return
 	}
-	buf := *bp
 	for {
-		n, err := r.Read(buf)
+		n, err := ic.Read(buf.Bytes())
 		if n > 0 {
-			if _, werr := c.Write(buf[:n]); werr != nil {
+			if _, werr := ic.Write(buf.Bytes()[:n]); werr != nil {
 				return
 			}
 		}
@@ -53,5 +61,6 @@ func (s *EchoServer) handle(_ context.Context, c net.Conn) {
 			_ = closeWrite(c)
 			return
 		}
+		buf.Filled(n)
 	}
 }

@@ -6,10 +6,15 @@ import (
 	"net"
 	"sync"
 	"time"
+
+	"netmatrix/internal/neterr"
 )
 
 // serve accepts connections on ln and runs handle for each in its own
-// goroutine until ctx is done or Accept fails. When it returns, the
+// goroutine until ctx is done or Accept fails for good: a temporary
+// failure, such as running out of file descriptors, is waited out (see
+// neterr.Accept), so the connections already open go on being served and
+// new ones are taken again once descriptors are free. When it returns, the
 // listener and every connection it accepted are closed and every handler
 // has returned, so a cancelled run leaves nothing behind.
 func serve(ctx context.Context, ln net.Listener, handle func(ctx context.Context, c net.Conn)) error {
@@ -38,7 +43,7 @@ func serve(ctx context.Context, ln net.Listener, handle func(ctx context.Context
 	}()
 
 	for {
-		c, err := ln.Accept()
+		c, err := neterr.Accept(ctx, ln)
 		if err != nil {
 			if ctx.Err() != nil || errors.Is(err, net.ErrClosed) {
 				return nil
@@ -88,13 +93,11 @@ func closeWrite(c net.Conn) error {
 	return c.Close()
 }
 
-// bufPool holds the per-connection buffers of the echo server and sink, so
-// an idle server holds none.
-var bufPool = sync.Pool{New: func() any { b := make([]byte, 64<<10); return &b }}
-
-// bulkPool holds the sink's buffers for bulk flows, sized like the
-// sender's writes (bulkWrite).
-var bulkPool = sync.Pool{New: func() any { b := make([]byte, bulkWrite); return &b }}
+// maxRead is the most an echo connection reads at once, and the largest
+// message a sink or a sockperf echo takes. Buffers start smaller and grow
+// to it only as reads fill them (see bufs.Buf), so an idle connection
+// holds a few KiB.
+const maxRead = 64 << 10
 
 // defaultBusyPoll is the BusyPoll a zero value stands for.
 const defaultBusyPoll = 50 * time.Microsecond

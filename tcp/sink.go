@@ -5,6 +5,7 @@ import (
 	"net"
 	"time"
 
+	"netmatrix/internal/bufs"
 	"netmatrix/internal/wire"
 )
 
@@ -32,6 +33,15 @@ type Sink struct {
 	// EchoServer.BusyPoll. Zero means 50 µs; a negative value sleeps at
 	// once.
 	BusyPoll time.Duration
+	// IdleTimeout closes a connection that makes no progress for this
+	// long: no byte of a bulk flow, no whole message of a message flow.
+	// A client that trickles a message byte by byte is so cut off as one
+	// that sends nothing; a message takes at most this long to arrive
+	// once the one before it has. Deadlines are checked once a period
+	// rather than set per read, so a connection goes between one and two
+	// IdleTimeouts after its last progress. Zero means DefaultIdleTimeout
+	// (60 s); a negative value keeps connections for ever.
+	IdleTimeout time.Duration
 }
 
 // Serve accepts connections on ln until ctx is done or ln fails. It
@@ -41,39 +51,43 @@ func (s *Sink) Serve(ctx context.Context, ln net.Listener) error {
 }
 
 func (s *Sink) handle(_ context.Context, c net.Conn) {
-	r := newReader(c, busyPoll(s.BusyPoll))
+	ic := newIdleConn(c, newReader(c, busyPoll(s.BusyPoll)), idleTimeout(s.IdleTimeout))
 	var kind [1]byte
-	if _, err := r.Read(kind[:]); err != nil {
+	if _, err := ic.Read(kind[:]); err != nil {
 		return
 	}
+	// Naming a flow is not progress: a client that sends no more is as
+	// idle as one that sent nothing.
+	ic.read = false
 	switch kind[0] {
 	case flowMessages:
-		bp := bufPool.Get().(*[]byte)
-		defer bufPool.Put(bp)
-		buf := *bp
+		buf := bufs.New(maxRead)
+		defer buf.Release()
+		ic.wholeMessages = true
 		for {
-			n, err := wire.ReadFrame(r, buf)
+			msg, err := wire.ReadFrame(ic, &buf)
 			if err != nil {
 				return
 			}
+			ic.madeProgress()
 			if s.OnMessage != nil {
-				s.OnMessage(buf[:n], wire.Now())
+				s.OnMessage(msg, wire.Now())
 			}
 		}
 	case flowBulk:
-		// A bulk flow reads in larger pieces: fewer system calls, and
-		// each OnBytes checks more bytes per call.
-		bp := bulkPool.Get().(*[]byte)
-		defer bulkPool.Put(bp)
-		buf := *bp
+		// A bulk flow grows to larger reads: fewer system calls, and each
+		// OnBytes checks more bytes per call.
+		buf := bufs.New(bulkWrite)
+		defer buf.Release()
 		for {
-			n, err := r.Read(buf)
+			n, err := ic.Read(buf.Bytes())
 			if n > 0 && s.OnBytes != nil {
-				s.OnBytes(buf[:n], wire.Now())
+				s.OnBytes(buf.Bytes()[:n], wire.Now())
 			}
 			if err != nil {
 				return
 			}
+			buf.Filled(n)
 		}
 	}
 }

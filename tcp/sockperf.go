@@ -2,29 +2,31 @@ package tcp
 
 import (
 	"io"
-	"net"
 
+	"netmatrix/internal/bufs"
 	"netmatrix/internal/wire"
 )
 
-// sockperfEcho answers sockperf's TCP ping-pong read from r on c.
-// sockperf frames its messages on the byte stream by the length in each
-// header; a message that claims more than buf holds, or less than a
-// header, ends the connection.
-func sockperfEcho(r io.Reader, c net.Conn, buf []byte) {
+// sockperfEcho answers sockperf's TCP ping-pong on c. sockperf frames its
+// messages on the byte stream by the length in each header; a message
+// that claims more than buf may grow to, or less than a header, ends the
+// connection.
+func sockperfEcho(c io.ReadWriter, buf *bufs.Buf) {
 	for {
-		if _, err := io.ReadFull(r, buf[:wire.SockperfHeaderLen]); err != nil {
+		hdr := buf.Bytes()[:wire.SockperfHeaderLen]
+		if _, err := io.ReadFull(c, hdr); err != nil {
 			return
 		}
-		n := wire.SockperfLen(buf)
-		if n < wire.SockperfHeaderLen || n > len(buf) {
+		n := wire.SockperfLen(hdr)
+		if n < wire.SockperfHeaderLen || n > buf.Limit() {
 			return
 		}
-		if _, err := io.ReadFull(r, buf[wire.SockperfHeaderLen:n]); err != nil {
+		msg, err := buf.ReadFull(c, wire.SockperfHeaderLen, n)
+		if err != nil {
 			return
 		}
-		if wire.SockperfReply(buf[:n]) {
-			if _, err := c.Write(buf[:n]); err != nil {
+		if wire.SockperfReply(msg) {
+			if _, err := c.Write(msg); err != nil {
 				return
 			}
 		}

@@ -10,12 +10,16 @@ import (
 )
 
 // EchoServer reflects each datagram to its sender (RFC 862) and is built
-// not to be an amplifier: a reply is never larger than its request,
-// datagrams from the ports of the classic UDP echo-loop services are
-// dropped, and each source can be held to a rate.
+// not to be an amplifier or one end of a loop: a reply is never larger
+// than its request; datagrams from the ports of the classic UDP echo-loop
+// services, or forged from the server's own address, are dropped; another
+// echo server on this host is answered once, not back and forth for ever
+// (see loopGuard); and each source can be held to a rate.
 type EchoServer struct {
 	// RateLimit caps the datagrams answered per second for each source
-	// address. Zero means no cap.
+	// address. Zero means no cap: the harness measures with none, and
+	// `compare serve` sets one. It also bounds a loop with an echo server
+	// on another host, which loopGuard does not see.
 	RateLimit float64
 	// Burst is how many datagrams a source may send at once above
 	// RateLimit. Zero means one second's worth.
@@ -36,8 +40,11 @@ type EchoServer struct {
 type EchoStats struct {
 	Received uint64 // datagrams read
 	Answered uint64 // replies sent
-	Refused  uint64 // dropped for coming from an echo-loop port
-	Limited  uint64 // dropped by the per-source rate limit
+	// Refused counts datagrams dropped as the start or the turn of a
+	// loop: from an echo-loop port, from the server's own address, or a
+	// local echo server sending back the reply it was sent.
+	Refused uint64
+	Limited uint64 // dropped by the per-source rate limit
 }
 
 // Stats returns the server's counters so far.
@@ -66,6 +73,8 @@ func (s *EchoServer) Serve(ctx context.Context, pc net.PacketConn) error {
 	if s.RateLimit > 0 {
 		lim = newLimiter(s.RateLimit, s.Burst)
 	}
+	h := newHost(pc)
+	guard := newLoopGuard(time.Now())
 	// No GRO here: each request gets its own reply, and a ping-pong
 	// exchange has one datagram in flight anyway.
 	pio := newPacketIO(pc, ioOptions{busyPoll: busyPoll(s.BusyPoll)})
@@ -75,7 +84,7 @@ func (s *EchoServer) Serve(ctx context.Context, pc net.PacketConn) error {
 		k := 0
 		for i := range n {
 			d := &in[i]
-			if loopPort(d.from.Port()) {
+			if loopPort(d.from.Port()) || h.isSelf(d.from) {
 				s.refused.Add(1)
 				continue
 			}
@@ -86,6 +95,11 @@ func (s *EchoServer) Serve(ctx context.Context, pc net.PacketConn) error {
 			}
 			if lim != nil && !lim.allow(d.from.Addr(), now) {
 				s.limited.Add(1)
+				continue
+			}
+			// Last, as it records the reply about to go out.
+			if h.local(d.from.Addr()) && !guard.answer(d.from, payload, now) {
+				s.refused.Add(1)
 				continue
 			}
 			out[k] = dgram{buf: payload, from: d.from, addr: d.addr}

@@ -34,6 +34,11 @@ func TestMain(m *testing.M) {
 	if usernsChild || takeEnv(asCompareEnv) {
 		main()
 	}
+	// A test that runs compare serve in a process of its own starts this
+	// binary again as that process.
+	if code, ok := serveChild(); ok {
+		os.Exit(code)
+	}
 	goleak.VerifyTestMain(m)
 }
 

@@ -24,7 +24,7 @@ func serveMain(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	fs.SetOutput(stderr)
 	listen := fs.String("listen", "127.0.0.1:7007", "address for the echo servers (TCP and UDP); the sinks take the next port, QUIC's echo and sink the two after")
 	sockperf := fs.Bool("sockperf", false, "answer sockperf's ping-pong instead of echoing raw bytes")
-	rateLimit := fs.Float64("rate-limit", 0, "UDP echo: most datagrams answered per second per source address (0: no limit)")
+	rateLimit := fs.Float64("rate-limit", defaultRateLimit, "UDP echo: most datagrams answered per second per source address, a second's worth at once; 0 lifts the limit (for benchmarks)")
 	nagle := fs.Bool("nagle", false, "leave Nagle's algorithm on for TCP echo")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "usage: compare serve [flags]\n\nRuns the TCP and UDP echo servers and sinks until interrupted, for nc, socat,\nsockperf or a client on another host.\n\nflags:\n")
@@ -54,6 +54,24 @@ func serveMain(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	}
 	return exitOK
 }
+
+// defaultRateLimit is the UDP echo's default cap per source address, in
+// datagrams a second: far above what a person or `compare -target` at its
+// default count needs, and low enough that a reflection through the echo,
+// or a loop with an echo server on another host, stays small. Benchmarks
+// lift it with -rate-limit 0.
+const defaultRateLimit = 1000
+
+// serveQUIC is how compare serve's QUIC servers face the network. The
+// harness's defaults let a peer open 10,000 streams with 16 MiB windows,
+// which a measured stream per message needs and a stranger must not get:
+// 10,000 streams the client never reads cost the echo about 120 MB. Here
+// a connection may hold 100 streams, and 4 MiB on one and 6 MiB on all
+// unread (about 700 Mbit/s at 50 ms of round trip), so it can make a
+// server hold about 20 MiB at most: its window of unread data in
+// quic-go, as much again of unfinished messages in the sink, and a
+// buffer of up to 64 KiB per stream. One address may have 8 connections.
+var serveQUIC = quic.Config{MaxStreams: 100, StreamWindow: 4 << 20, MaxConnsPerSource: 8}
 
 type serveOptions struct {
 	sockperf  bool
@@ -110,8 +128,8 @@ func serve(ctx context.Context, host string, port int, opt serveOptions, out io.
 	udpEcho := &udp.EchoServer{Sockperf: opt.sockperf, RateLimit: opt.rateLimit}
 	tcpSink := &tcp.Sink{OnMessage: count, OnBytes: countBytes}
 	udpSink := &udp.Sink{OnMessage: count}
-	quicEcho := &quic.EchoServer{Identity: id}
-	quicSink := &quic.Sink{Identity: id, OnMessage: count, OnBytes: countBytes}
+	quicEcho := &quic.EchoServer{Identity: id, Config: serveQUIC}
+	quicSink := &quic.Sink{Identity: id, Config: serveQUIC, OnMessage: count, OnBytes: countBytes}
 
 	mode := "echo (RFC 862)"
 	if opt.sockperf {
@@ -147,7 +165,7 @@ func serve(ctx context.Context, host string, port int, opt serveOptions, out io.
 	run(func(ctx context.Context) error { return quicSink.Serve(ctx, quicSinkPC) })
 	wg.Wait()
 	st := udpEcho.Stats()
-	fmt.Fprintf(out, "compare serve: stopped; udp echo answered %d of %d datagrams (%d from echo-loop ports refused, %d over the rate limit); sinks took %d messages, %d bytes\n",
+	fmt.Fprintf(out, "compare serve: stopped; udp echo answered %d of %d datagrams (%d refused as loops, %d over the rate limit); sinks took %d messages, %d bytes\n",
 		st.Answered, st.Received, st.Refused, st.Limited, msgs.Load(), bytes.Load())
 	return errors.Join(errs...)
 }

@@ -17,7 +17,9 @@ import (
 func TestSockperfClientAgainstServe(t *testing.T) {
 	sockperf := testutil.NeedTool(t, "sockperf")
 	ctx, cancel := context.WithCancel(t.Context())
-	port, done := startServe(t, ctx, "-sockperf")
+	// A ping-pong at full speed from one source: as bench/transports.sh
+	// does, lift the UDP echo's rate limit.
+	port, done := startServe(t, ctx, "-sockperf", "-rate-limit", "0")
 	defer func() {
 		cancel()
 		<-done

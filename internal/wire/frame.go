@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+
+	"netmatrix/internal/bufs"
 )
 
 // MaxFrame bounds a length-prefixed message so that a corrupt or hostile
@@ -46,23 +48,24 @@ func WriteFrame(w io.Writer, scratch []byte, p []byte) ([]byte, error) {
 	return scratch, err
 }
 
-// ReadFrame reads one length-prefixed message into buf and returns its
-// length. An end of input between messages is io.EOF; in the middle of one
-// it is io.ErrUnexpectedEOF.
-func ReadFrame(r io.Reader, buf []byte) (int, error) {
+// ReadFrame reads one length-prefixed message into b, growing it as the
+// message arrives, and returns the message (valid until b's next use). A
+// connection so holds a buffer as large as the most it has received of a
+// message, not as large as any message could be. An end of input between
+// messages is io.EOF; in the middle of one it is io.ErrUnexpectedEOF. A
+// prefix over MaxFrame or b's limit is refused before anything is read.
+func ReadFrame(r io.Reader, b *bufs.Buf) ([]byte, error) {
 	var prefix [FramePrefixLen]byte
 	if _, err := io.ReadFull(r, prefix[:]); err != nil {
-		return 0, err
+		return nil, err
 	}
 	n := int(binary.BigEndian.Uint32(prefix[:]))
-	if n > MaxFrame || n > len(buf) {
-		return 0, fmt.Errorf("%w: %d bytes", ErrFrameTooLarge, n)
+	if n > MaxFrame || n > b.Limit() {
+		return nil, fmt.Errorf("%w: %d bytes", ErrFrameTooLarge, n)
 	}
-	if _, err := io.ReadFull(r, buf[:n]); err != nil {
-		if err == io.EOF {
-			err = io.ErrUnexpectedEOF
-		}
-		return 0, err
+	msg, err := b.ReadFull(r, 0, n)
+	if err == io.EOF {
+		err = io.ErrUnexpectedEOF
 	}
-	return n, nil
+	return msg, err
 }

@@ -8,6 +8,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"netmatrix/internal/bufs"
 )
 
 func TestHeaderRoundTrip(t *testing.T) {
@@ -28,27 +30,31 @@ func TestFrames(t *testing.T) {
 		scratch, err = WriteFrame(&stream, scratch, msg)
 		require.NoError(t, err)
 	}
-	buf := make([]byte, 8192)
+	buf := bufs.New(8192)
+	defer buf.Release()
 	for _, want := range []int{3, 0, 5000} {
-		n, err := ReadFrame(&stream, buf)
+		msg, err := ReadFrame(&stream, &buf)
 		require.NoError(t, err)
-		assert.Equal(t, want, n)
+		assert.Len(t, msg, want)
 	}
-	_, err = ReadFrame(&stream, buf)
+	_, err = ReadFrame(&stream, &buf)
 	assert.Equal(t, io.EOF, err, "end of input between frames")
 
 	// A frame cut short is an unexpected end, not a clean one.
 	var cut bytes.Buffer
 	_, err = WriteFrame(&cut, nil, []byte("truncated"))
 	require.NoError(t, err)
-	_, err = ReadFrame(bytes.NewReader(cut.Bytes()[:7]), buf)
+	_, err = ReadFrame(bytes.NewReader(cut.Bytes()[:7]), &buf)
 	assert.ErrorIs(t, err, io.ErrUnexpectedEOF)
 
-	// A prefix claiming more than the buffer is refused before reading.
+	// A prefix claiming more than the buffer may grow to, or more than
+	// any frame, is refused before reading.
 	var huge [4]byte
-	binary.BigEndian.PutUint32(huge[:], MaxFrame+1)
-	_, err = ReadFrame(bytes.NewReader(huge[:]), buf)
-	assert.ErrorIs(t, err, ErrFrameTooLarge)
+	for _, n := range []uint32{8193, MaxFrame + 1} {
+		binary.BigEndian.PutUint32(huge[:], n)
+		_, err = ReadFrame(bytes.NewReader(huge[:]), &buf)
+		assert.ErrorIs(t, err, ErrFrameTooLarge)
+	}
 	_, err = WriteFrame(io.Discard, nil, make([]byte, MaxFrame+1))
 	assert.ErrorIs(t, err, ErrFrameTooLarge)
 }
