@@ -103,7 +103,12 @@ func TestSinkReportsStreamFrames(t *testing.T) {
 			for k := range n {
 				msgEnd := 1 + int64(k+1)*frame
 				own := slices.Max(first[msgEnd-frame : msgEnd])
-				assert.LessOrEqual(t, own, read[k], "message %d was all there before it was read", k)
+				// quic-go traces a packet once it has handled its frames, and
+				// the application may read them in between: the report
+				// comes a little after the bytes were there (a busy machine
+				// stretches it). Head-of-line delay compares frame times
+				// with frame times, so that lag cancels.
+				assert.LessOrEqual(t, own, read[k]+int64(10*time.Millisecond), "message %d was all there before it was read", k)
 				assert.Less(t, read[k]-own, int64(time.Second))
 			}
 		})
