@@ -91,6 +91,21 @@ func Run(ctx context.Context, scenarios []Scenario, cfg Config, progress Progres
 	return records, nil
 }
 
+// markEnd notes how a run ended: its error, or that it was cut short
+// (its counts then cover what happened until StoppedAt, not the run it
+// was meant to be).
+func markEnd(ctx context.Context, r *results.Result, err error, start time.Time) {
+	if ctx.Err() != nil {
+		r.Interrupted, r.StoppedAt = true, results.Ms(time.Since(start))
+		if errors.Is(err, ctx.Err()) {
+			return // the interruption is the whole story
+		}
+	}
+	if err != nil {
+		r.Error = err.Error()
+	}
+}
+
 // newRecord is an empty record of sc with the workload settings of cfg.
 func newRecord(sc results.Scenario, cfg *Config) results.Record {
 	sc.Count, sc.Size, sc.Nagle = cfg.Count, cfg.Size, cfg.Nagle
@@ -159,14 +174,13 @@ func runJob(ctx context.Context, j Job, cfg *Config, progress Progress) (r resul
 		progress.Start(name, j.Workload, j.Transport)
 	}
 	var err error
+	start := time.Now()
 	defer func() {
 		r.Transport, r.Workload = j.Transport, j.Workload
 		if w, _ := catalog.LookupWorkload(j.Workload); r.LatencyMs != nil {
 			r.Metric = string(w.Latency)
 		}
-		if err != nil {
-			r.Error = err.Error()
-		}
+		markEnd(ctx, &r, err, start)
 		if progress != nil {
 			progress.Done(name, j.Workload, j.Transport, err)
 		}

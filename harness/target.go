@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"time"
 
 	"netmatrix/harness/catalog"
 	"netmatrix/harness/netpath/loopback"
@@ -45,7 +46,8 @@ const targetName = "target"
 
 // RunTarget runs the echo workload against an echo server that is already
 // running (RFC 862 for tcp and udp; a netmatrix QUIC echo server, one
-// stream, for quic) over the host's own network.
+// stream, for quic) over the host's own network. A run that ctx cut
+// short is returned as far as it got, with ctx's error.
 func RunTarget(ctx context.Context, t Target, cfg Config, progress Progress) (results.Record, error) {
 	cfg = cfg.Defaults()
 	rec := newRecord(results.Scenario{Name: targetName, Link: "host", Target: t.URL}, &cfg)
@@ -59,6 +61,7 @@ func RunTarget(ctx context.Context, t Target, cfg Config, progress Progress) (re
 	if progress != nil {
 		progress.Start(targetName, catalog.Echo, scheme)
 	}
+	start := time.Now()
 	r, err := func() (results.Result, error) {
 		f, err := dialTarget(ctx, scheme, addr, t.Fingerprint, &cfg)
 		if err != nil {
@@ -77,14 +80,13 @@ func RunTarget(ctx context.Context, t Target, cfg Config, progress Progress) (re
 	if r.LatencyMs != nil {
 		r.Metric = string(catalog.RTT)
 	}
-	if err != nil {
-		r.Error = err.Error()
-	}
+	markEnd(ctx, &r, err, start)
 	if progress != nil {
 		progress.Done(targetName, catalog.Echo, scheme, err)
 	}
 	rec.Results = []results.Result{r}
-	return rec, nil
+	// An interrupted run is returned as far as it got, with the reason.
+	return rec, ctx.Err()
 }
 
 // dialTarget connects an echo client of the scheme's transport to addr.

@@ -35,7 +35,7 @@ func runHTTP(ctx context.Context, p netpath.Path, cfg *Config) (results.Result, 
 	defer client.CloseIdle()
 	url := "http://" + ln.Addr().String() + "/"
 	lat := metrics.NewHistogram()
-	r := results.Result{Unit: "requests", Sent: int64(cfg.Count)}
+	r := results.Result{Unit: "requests"}
 	// The run goes on past a failed request; the first error is kept.
 	var firstErr error
 	fail := func(err error) {
@@ -43,13 +43,14 @@ func runHTTP(ctx context.Context, p netpath.Path, cfg *Config) (results.Result, 
 			firstErr = err
 		}
 	}
-	for i := 0; i < cfg.Count; i++ {
+	for i := 0; i < cfg.Count && ctx.Err() == nil; i++ {
 		rctx, cancel := context.WithTimeout(ctx, cfg.Stall)
 		resp, err := client.Get(rctx, url)
 		cancel()
 		if ctx.Err() != nil {
-			return r, ctx.Err()
+			break // interrupted: this request does not count
 		}
+		r.Sent++
 		switch {
 		case err != nil:
 			fail(fmt.Errorf("http: request %d: %w", i, err))
@@ -66,5 +67,8 @@ func runHTTP(ctx context.Context, p netpath.Path, cfg *Config) (results.Result, 
 	}
 	r.Lost = r.Sent - r.Delivered
 	r.LatencyMs = summary(lat)
+	if err := ctx.Err(); err != nil {
+		return r, err
+	}
 	return r, firstErr
 }

@@ -36,7 +36,10 @@ func runStream(ctx context.Context, tr transport, shape catalog.Transport, p net
 	var sendErr error
 	for ; sent < cfg.Count; sent++ {
 		if !sleepUntil(ctx, start.Add(time.Duration(sent)*cfg.Interval)) {
-			return results.Result{}, ctx.Err()
+			// Interrupted: what was sent and what came of it still
+			// count (the run says it was cut short).
+			sendErr = ctx.Err()
+			break
 		}
 		wire.PutHeader(msg, wire.Header{Seq: uint64(sent), Sent: wire.Now()})
 		f.conn.SetWriteDeadline(time.Now().Add(writeTimeout))

@@ -160,6 +160,11 @@ type Result struct {
 	// packets, TCP_INFO), keyed by name with their unit as a suffix.
 	TransportStats map[string]uint64 `json:"transport_stats,omitempty"`
 
+	// Interrupted says the run was cut short (Ctrl-C, SIGTERM) StoppedAt
+	// into it: its counts cover what happened until then.
+	Interrupted bool `json:"interrupted,omitempty"`
+	StoppedAt   Ms   `json:"stopped_at_ms,omitempty"`
+
 	Error string `json:"error,omitempty"` // why the run did not complete
 }
 

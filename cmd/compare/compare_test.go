@@ -306,3 +306,40 @@ func listening(addr string, exited <-chan error) bool {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+// An interrupted run says so in the JSON and the table, counts only what
+// it sent before it stopped, exits non-zero, and is not saved as a run.
+func TestInterruptedRunSaysSo(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	port, done := startServe(t, ctx, "-rate-limit", "0")
+	target := "udp://" + net.JoinHostPort("127.0.0.1", itoa(port))
+	saveDir := t.TempDir()
+	for _, format := range []string{"json", "table"} {
+		rctx, stop := context.WithCancel(t.Context())
+		time.AfterFunc(500*time.Millisecond, stop)
+		code, out, errs := run(t, rctx, "-target", target, "-echo-interval", "1ms", "-count", "100000",
+			"-format", format, "-save", "-save-dir", saveDir)
+		stop()
+		assert.Equal(t, exitFail, code, errs)
+		if format == "table" {
+			assert.Contains(t, out, "interrupted after")
+			assert.NotContains(t, out, "lost 9", "no loss figure for the probes never sent")
+			continue
+		}
+		recs, err := results.ReadJSON(strings.NewReader(out))
+		require.NoError(t, err)
+		r := recs[0].Results[0]
+		assert.True(t, r.Interrupted)
+		assert.Positive(t, r.StoppedAt.D())
+		assert.Less(t, r.Sent, int64(100000), "only what went out")
+		assert.Positive(t, r.Delivered)
+		assert.Less(t, r.Lost, r.Sent/10+5, "probes never sent are not lost")
+		assert.Empty(t, r.Error)
+	}
+	entries, err := os.ReadDir(saveDir)
+	require.NoError(t, err)
+	assert.Empty(t, entries, "an interrupted run is not saved")
+	cancel()
+	<-done
+}

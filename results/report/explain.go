@@ -36,9 +36,11 @@ func explainScenario(workload string, rs []results.Result) string {
 		return explainBulk(rs)
 	}
 	var clauses []string
-	var complete, failed []string
+	var complete, failed, cut []string
 	for _, r := range rs {
 		switch {
+		case r.Interrupted:
+			cut = append(cut, r.Transport)
 		case r.Error != "" && r.Sent == 0:
 			failed = append(failed, r.Transport)
 		case r.Lost == 0 && r.Corrupt == 0:
@@ -56,13 +58,17 @@ func explainScenario(workload string, rs []results.Result) string {
 		clauses = append(clauses, fmt.Sprintf("%s %s", joinNames(complete), what))
 	}
 	for _, r := range rs {
-		if r.Lost > 0 && r.Sent > 0 {
+		if r.Lost > 0 && r.Sent > 0 && !r.Interrupted {
 			clauses = append(clauses, fmt.Sprintf("%s lost %s of %s (%s)", r.Transport,
 				count(r.Lost, r.Unit), count(r.Sent, r.Unit), fmtPct(100*float64(r.Lost)/float64(r.Sent))))
 		}
 	}
 	if len(failed) > 0 {
 		clauses = append(clauses, fmt.Sprintf("%s did not complete (see the errors)", joinNames(failed)))
+	}
+	if len(cut) > 0 {
+		clauses = append(clauses, fmt.Sprintf("%s %s interrupted, so %s figures say nothing of the whole run", joinNames(cut),
+			map[bool]string{true: "was", false: "were"}[len(cut) == 1], map[bool]string{true: "its", false: "their"}[len(cut) == 1]))
 	}
 	if c := compareTail(workload, rs); c != "" {
 		clauses = append(clauses, c)
@@ -82,6 +88,8 @@ func explainBulk(rs []results.Result) string {
 	for _, r := range rs {
 		var c string
 		switch {
+		case r.Interrupted:
+			c = fmt.Sprintf("%s was interrupted", r.Transport)
 		case r.Error != "" && r.Sent == 0:
 			c = fmt.Sprintf("%s did not complete (see the errors)", r.Transport)
 		case r.Verified != nil && !*r.Verified:
@@ -115,7 +123,7 @@ func compareTail(workload string, rs []results.Result) string {
 	var udp, rel *results.Result
 	for i := range rs {
 		r := &rs[i]
-		if r.LatencyMs == nil || r.LatencyMs.N == 0 {
+		if r.LatencyMs == nil || r.LatencyMs.N == 0 || r.Interrupted {
 			continue
 		}
 		switch {

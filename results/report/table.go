@@ -47,6 +47,7 @@ func columns(workload string) []column {
 	lost := column{head: "lost", value: func(r results.Result) string { return lossText(r) }}
 	reord := column{head: "reord", value: func(r results.Result) string { return strconv.FormatInt(r.Reordered, 10) }}
 	dup := column{head: "dup", value: func(r results.Result) string { return strconv.FormatInt(r.Duplicates, 10) }}
+	corrupt := column{head: "corrupt", value: func(r results.Result) string { return strconv.FormatInt(r.Corrupt, 10) }}
 	link := column{head: "link drops up/down", value: linkText}
 	retx := column{head: "tcp retx", value: func(r results.Result) string {
 		if r.Path == nil {
@@ -56,7 +57,7 @@ func columns(workload string) []column {
 	}}
 	switch workload {
 	case catalog.Echo:
-		return []column{sent, deliv, lost, p50, p90, p99, p999, mx, link}
+		return []column{sent, deliv, lost, corrupt, p50, p90, p99, p999, mx, link}
 	case catalog.Stream:
 		jit := column{head: "jitter", value: func(r results.Result) string { return opt(r.JitterMs, fmtMs) }}
 		hol := column{head: "hol p99", value: func(r results.Result) string {
@@ -65,7 +66,7 @@ func columns(workload string) []column {
 			}
 			return fmtMs(r.HOLMs.P99)
 		}}
-		return []column{sent, deliv, lost, reord, dup, p50, p99, mx, jit, hol, link, retx}
+		return []column{sent, deliv, lost, corrupt, reord, dup, p50, p99, mx, jit, hol, link, retx}
 	case catalog.Bulk:
 		gp := column{head: "goodput Mbit/s", value: func(r results.Result) string { return opt(r.GoodputMbitS, fmtRate) }}
 		el := column{head: "time", value: func(r results.Result) string { return fmtDur(r.Elapsed) }}
@@ -166,6 +167,10 @@ func workloadTable(workload string, rows []row) Table {
 		t.Rows = append(t.Rows, line)
 		if rw.r.Error != "" {
 			t.Errors = append(t.Errors, fmt.Sprintf("%s/%s: %s", rw.scenario, rw.r.Transport, rw.r.Error))
+		}
+		if rw.r.Interrupted {
+			t.Errors = append(t.Errors, fmt.Sprintf("%s/%s: interrupted after %s; its figures cover only what ran until then",
+				rw.scenario, rw.r.Transport, fmtDur(rw.r.StoppedAt)))
 		}
 	}
 	rs := make([]results.Result, len(rows))
