@@ -6,6 +6,8 @@ package harness
 import (
 	"context"
 	"net"
+	"runtime"
+	"sync"
 	"testing"
 	"time"
 
@@ -176,4 +178,37 @@ func TestHeadOfLineOnlyForOrderedTransports(t *testing.T) {
 		assert.Zero(t, r.HOLMs.Max, "%s: nothing was lost, nothing waited", r.Transport)
 		assert.EqualValues(t, 60, r.HOLMs.N, "%s: a figure for every message", r.Transport)
 	}
+}
+
+// Every emulated row carries the relay's lateness; with the CPUs taken by
+// busy loops the relay hands packets over late, and the rows say their
+// figures are the machine's, not the transport's.
+func TestStarvedRelayFlagsRows(t *testing.T) {
+	spec := link.Symmetric(link.Config{Delay: time.Millisecond}, 1)
+	stop := make(chan struct{})
+	var spinning sync.WaitGroup
+	for range 4 * runtime.GOMAXPROCS(0) {
+		spinning.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				for i := 0; i < 1e6; i++ {
+				}
+			}
+		})
+	}
+	r := runOne(t, spec, catalog.Stream, catalog.UDP, Config{Count: 200, Interval: time.Millisecond})
+	close(stop)
+	spinning.Wait()
+	require.Empty(t, r.Error)
+	require.NotNil(t, r.Path)
+	require.NotNil(t, r.Path.RelayLateness, "every emulated row carries the relay's lateness")
+	late := r.Path.RelayLateness
+	t.Logf("relay lateness p50 %.3f p99 %.3f max %.3f ms over %d packets; one-way delay p50 %.3f ms",
+		late.P50, late.P99, late.Max, late.N, r.LatencyMs.P50)
+	assert.Positive(t, late.N)
+	assert.True(t, r.EmulatorBound, "a starved relay bounds the row")
 }

@@ -91,6 +91,25 @@ func Run(ctx context.Context, scenarios []Scenario, cfg Config, progress Progres
 	return records, nil
 }
 
+// emulatorBound reports whether the path's relay, late in handing packets
+// over, rather than the transport set r's figures: by more than a tenth of
+// the row's median latency, or for a flow with no latency figure (bulk) by
+// more than a tenth of the link's round trip and at least a millisecond.
+func emulatorBound(r *results.Result, sc results.Scenario) bool {
+	late := r.Path.RelayLateness
+	if late == nil || late.N == 0 {
+		return false
+	}
+	if r.LatencyMs != nil {
+		return late.P99 > r.LatencyMs.P50/10
+	}
+	var rtt time.Duration
+	if sc.Up != nil && sc.Down != nil {
+		rtt = sc.Up.Delay.D() + sc.Down.Delay.D()
+	}
+	return late.P99 > max(ms(rtt)/10, 1)
+}
+
 // markEnd notes how a run ended: its error, or that it was cut short
 // (its counts then cover what happened until StoppedAt, not the run it
 // was meant to be).
@@ -194,6 +213,7 @@ func runJob(ctx context.Context, j Job, cfg *Config, progress Progress) (r resul
 	defer func() {
 		if st, ok := p.Stats(); ok {
 			r.Path = &st
+			r.EmulatorBound = emulatorBound(&r, j.Scenario.Record)
 		}
 		err = errors.Join(err, p.Close())
 	}()

@@ -160,6 +160,13 @@ type Result struct {
 	// packets, TCP_INFO), keyed by name with their unit as a suffix.
 	TransportStats map[string]uint64 `json:"transport_stats,omitempty"`
 
+	// EmulatorBound says the emulator or the CPU, not the transport, set
+	// this row's figures: the relay handed packets over late by more than
+	// a tenth of the row's median latency, or (bulk) by more than a tenth
+	// of the link's round trip (and at least a millisecond). See
+	// Path.RelayLateness.
+	EmulatorBound bool `json:"emulator_bound,omitempty"`
+
 	// Interrupted says the run was cut short (Ctrl-C, SIGTERM) StoppedAt
 	// into it: its counts cover what happened until then.
 	Interrupted bool `json:"interrupted,omitempty"`
@@ -202,6 +209,10 @@ type PathStats struct {
 	// StackDrops counts packets a host's stack dropped itself (a full
 	// receive buffer, say), apart from what the link dropped.
 	StackDrops uint64 `json:"stack_drops"`
+	// RelayLateness is how late the link's relay handed packets over,
+	// beyond the delay the link was set to: the emulator's own lateness,
+	// zero when it kept up.
+	RelayLateness *link.LatenessSummary `json:"relay_lateness_ms,omitempty"`
 }
 
 // LinkOf records the impairment c, its defaults filled in, so a record

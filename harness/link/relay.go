@@ -40,6 +40,7 @@ type lane struct {
 	decided Counters // what the model did; Forwarded and Bytes stay zero
 
 	forwarded, bytes atomic.Uint64
+	late             Lateness // how late the writer handed packets over
 
 	tap atomic.Pointer[laneTap] // see SetTap; nil when none
 }
@@ -129,6 +130,17 @@ func (r *Relay) Counters(d Dir) Counters {
 	return c
 }
 
+// Lateness is how late the relay handed packets over, both directions
+// together: the emulator's own delay on top of the link's, which a
+// figure measured through it cannot tell from the transport's.
+func (r *Relay) Lateness() LatenessSummary {
+	var l Lateness
+	for d := range r.lanes {
+		l.Merge(&r.lanes[d].late)
+	}
+	return l.Summary()
+}
+
 // Close stops the relay and waits for its goroutines. Packets still held
 // are released, not delivered: the link goes down with them in flight.
 func (r *Relay) Close() error {
@@ -174,6 +186,7 @@ func (l *lane) run(ctx context.Context, now func() time.Duration) {
 		}
 		l.mu.Unlock()
 		for i := range batch {
+			l.late.record(now() - batch[i].at)
 			l.deliver(batch[i].p)
 			batch[i] = held{}
 		}

@@ -73,12 +73,33 @@ func explainScenario(workload string, rs []results.Result) string {
 	if c := compareTail(workload, rs); c != "" {
 		clauses = append(clauses, c)
 	}
+	if c := emulatorClause(rs); c != "" {
+		clauses = append(clauses, c)
+	}
 	if workload == catalog.Stream {
 		if c := holClause(rs); c != "" {
 			clauses = append(clauses, c)
 		}
 	}
 	return strings.Join(clauses, "; ")
+}
+
+// emulatorClause names the rows (marked * in the table) whose figures the
+// emulator or the CPU bounded, not the transport.
+func emulatorClause(rs []results.Result) string {
+	var names []string
+	var late float64
+	for _, r := range rs {
+		if r.EmulatorBound && r.Path != nil && r.Path.RelayLateness != nil {
+			names = append(names, r.Transport)
+			late = max(late, r.Path.RelayLateness.P99)
+		}
+	}
+	if len(names) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%s* describe this machine more than the transport: the link's relay handed packets over up to %s ms late (p99), so the emulator or the CPU bounded them",
+		joinNames(names), fmtMs(late))
 }
 
 // explainBulk says how fast each transport moved intact data and what it
@@ -102,6 +123,9 @@ func explainBulk(rs []results.Result) string {
 				c += fmt.Sprintf(" (%s still queued behind it at the end)", fmtBytes(r.InFlight))
 			}
 		}
+		clauses = append(clauses, c)
+	}
+	if c := emulatorClause(rs); c != "" {
 		clauses = append(clauses, c)
 	}
 	return strings.Join(clauses, "; ")

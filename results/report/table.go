@@ -160,7 +160,7 @@ func workloadTable(workload string, rows []row) Table {
 		t.Left = append(t.Left, c.left)
 	}
 	for _, rw := range rows {
-		line := []string{rw.scenario, rw.r.Transport}
+		line := []string{rw.scenario, transportCell(rw.r)}
 		for _, c := range cols {
 			line = append(line, c.value(rw.r))
 		}
@@ -265,6 +265,15 @@ func linkText(r results.Result) string {
 		return "-"
 	}
 	return fmt.Sprintf("%d/%d", r.Path.Up.Dropped(), r.Path.Down.Dropped())
+}
+
+// transportCell names a row's transport, marked with a * where the
+// emulator or the CPU bounded its figures (the sentence says so).
+func transportCell(r results.Result) string {
+	if r.EmulatorBound {
+		return r.Transport + "*"
+	}
+	return r.Transport
 }
 
 // opt formats an optional figure, "-" where the row has none.

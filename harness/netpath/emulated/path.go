@@ -102,6 +102,8 @@ func (p *Path) Stats() (results.PathStats, bool) {
 		Up:   p.relay.Counters(link.Up),
 		Down: p.relay.Counters(link.Down),
 	}
+	late := p.relay.Lateness()
+	st.RelayLateness = &late
 	for _, h := range []*host{p.client, p.server} {
 		s := h.stack.Stats()
 		st.TCPRetransmits += s.TCP.Retransmits.Value()

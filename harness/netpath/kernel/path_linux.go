@@ -212,6 +212,8 @@ func (p *Path) Stats() (results.PathStats, bool) {
 		Up:   p.relay.Counters(link.Up),
 		Down: p.relay.Counters(link.Down),
 	}
+	late := p.relay.Lateness()
+	st.RelayLateness = &late
 	for _, h := range []*Host{p.client, p.server} {
 		k := h.counters()
 		st.TCPRetransmits += k.retransmits
