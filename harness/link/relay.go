@@ -29,8 +29,12 @@ type Relay struct {
 
 // lane is one direction of the relay.
 type lane struct {
-	out  Endpoint
-	wake chan struct{} // a new head of queue for the writer
+	out Endpoint
+	// The writer sleeps on wake while the queue is empty (a packet
+	// arriving wakes it at once, cheaply) and on alarm while the head is
+	// not yet due (the alarm rings at its time).
+	wake  chan struct{}
+	alarm alarm
 
 	mu      sync.Mutex
 	model   *Model
@@ -38,6 +42,7 @@ type lane struct {
 	seq     uint64
 	closed  bool
 	decided Counters // what the model did; Forwarded and Bytes stay zero
+	asleep  sleep    // how the writer sleeps, if it does
 
 	forwarded, bytes atomic.Uint64
 	late             Lateness // how late the writer handed packets over
@@ -59,6 +64,7 @@ func NewRelay(ctx context.Context, spec Spec, client, server Endpoint) (*Relay, 
 		l.out = out
 		l.model = spec.Model(Dir(d))
 		l.wake = make(chan struct{}, 1)
+		l.alarm = newAlarm()
 		r.wg.Go(func() { l.run(ctx, r.now) })
 	}
 	return r, nil
@@ -87,7 +93,19 @@ func (r *Relay) Send(d Dir, p Packet) {
 		p.Release()
 		return
 	}
-	head := l.q.empty() || f.Release < l.q.peek().at
+	switch {
+	case l.asleep == onEmpty:
+		l.asleep = awake
+		select {
+		case l.wake <- struct{}{}:
+		default: // a wake-up is pending already
+		}
+	case l.asleep == onHead && f.Release < l.q.peek().at:
+		// A new head, earlier than the one the alarm is set for. Set
+		// under the lock, so that it replaces the writer's setting,
+		// never the reverse.
+		l.alarm.set(f.Release - t)
+	}
 	for range f.Copies {
 		l.seq++
 		l.q.push(held{at: f.Release, seq: l.seq, p: p.Clone()})
@@ -95,12 +113,6 @@ func (r *Relay) Send(d Dir, p Packet) {
 	l.seq++
 	l.q.push(held{at: f.Release, seq: l.seq, p: p})
 	l.mu.Unlock()
-	if head {
-		select {
-		case l.wake <- struct{}{}:
-		default: // the writer has a wake-up pending already
-		}
-	}
 }
 
 // Pump reads packets from src and sends them in direction d until ctx
@@ -159,27 +171,45 @@ func (l *lane) deliver(p Packet) {
 	}
 }
 
+// sleep is how a lane's writer sleeps.
+type sleep int
+
+const (
+	awake   sleep = iota
+	onEmpty       // on wake, for a packet
+	onHead        // on the alarm, for the head's time
+)
+
 // run is the lane's writer: it delivers held packets when they are due.
 func (l *lane) run(ctx context.Context, now func() time.Duration) {
-	timer := time.NewTimer(time.Hour)
-	timer.Stop()
 	defer l.shut()
 	var batch []held
 	for {
 		l.mu.Lock()
 		t := now()
-		if l.q.empty() || l.q.peek().at > t {
-			// Nothing due: sleep until the head is, or a new head.
-			var wait time.Duration = -1
-			if !l.q.empty() {
-				wait = l.q.peek().at - t
-			}
+		if l.q.empty() {
+			// Nothing held: sleep until Send wakes us.
+			l.asleep = onEmpty
 			l.mu.Unlock()
-			if !l.sleep(ctx, timer, wait) {
+			select {
+			case <-l.wake:
+			case <-ctx.Done():
 				return
 			}
 			continue
 		}
+		if l.q.peek().at > t {
+			// Nothing due: sleep until the head is, or an earlier one
+			// comes (Send sets the alarm for it).
+			l.asleep = onHead
+			l.alarm.set(l.q.peek().at - t)
+			l.mu.Unlock()
+			if !l.alarm.wait(ctx) {
+				return
+			}
+			continue
+		}
+		l.asleep = awake
 		// Take everything due in one go, so a burst costs one wake-up.
 		for !l.q.empty() && l.q.peek().at <= t {
 			batch = append(batch, l.q.pop())
@@ -194,29 +224,12 @@ func (l *lane) run(ctx context.Context, now func() time.Duration) {
 	}
 }
 
-// sleep waits for wait (forever if negative), a new head of queue or the
-// end of ctx, and reports whether to go on.
-func (l *lane) sleep(ctx context.Context, timer *time.Timer, wait time.Duration) bool {
-	var fire <-chan time.Time
-	if wait >= 0 {
-		timer.Reset(wait)
-		fire = timer.C
-		defer timer.Stop()
-	}
-	select {
-	case <-fire:
-	case <-l.wake:
-	case <-ctx.Done():
-		return false
-	}
-	return true
-}
-
 // shut closes the lane and releases what it still holds.
 func (l *lane) shut() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.closed = true
+	l.alarm.close()
 	for !l.q.empty() {
 		l.q.pop().p.Release()
 	}
