@@ -37,6 +37,20 @@ func csvLatency(r *results.Result, f func(l *results.Latency) float64) string {
 	return csvFloat(f(r.LatencyMs))
 }
 
+// modelColumn is m's prediction for a TCP bulk row: the models describe a
+// TCP flow's bulk transfer, nothing else.
+func modelColumn(m tcpModel) func(*results.Record, *results.Result) string {
+	return func(rec *results.Record, r *results.Result) string {
+		if r.Transport != catalog.TCP || r.Workload != catalog.Bulk {
+			return ""
+		}
+		if pr, ok := m.predictFor(rec.Scenario); ok {
+			return csvFloat(pr.Mbps)
+		}
+		return ""
+	}
+}
+
 // pathCounter reads one link counter; blank where the path had none.
 func pathCounter(f func(p *results.PathStats) uint64) func(*results.Record, *results.Result) string {
 	return func(_ *results.Record, r *results.Result) string {
@@ -117,16 +131,8 @@ var csvColumns = []csvColumn{
 	{"queue_drops_down", pathCounter(func(p *results.PathStats) uint64 { return p.Down.QueueDrops })},
 	{"tcp_retransmits", pathCounter(func(p *results.PathStats) uint64 { return p.TCPRetransmits })},
 	{"stack_drops", pathCounter(func(p *results.PathStats) uint64 { return p.StackDrops })},
-	{"mathis_mbps", func(rec *results.Record, r *results.Result) string {
-		// The model describes a TCP flow's bulk transfer, nothing else.
-		if r.Transport != catalog.TCP || r.Workload != catalog.Bulk {
-			return ""
-		}
-		if m, ok := Mathis(rec.Scenario); ok {
-			return csvFloat(m.Mbps)
-		}
-		return ""
-	}},
+	{"mathis_mbps", modelColumn(mathis)},
+	{"padhye_mbps", modelColumn(padhye)},
 	{"error", func(_ *results.Record, r *results.Result) string { return r.Error }},
 }
 

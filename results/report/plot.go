@@ -7,6 +7,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 
 	"netmatrix/harness/catalog"
 	"netmatrix/results"
@@ -39,7 +40,7 @@ const (
 // Plots draws the figures of a run: the latency CDF of each workload
 // that measures latency (a figure per scenario, a curve per transport),
 // and for a sweep, p99 one-way delay, delivered share and goodput
-// against the swept setting, with the Mathis et al. line on the goodput
+// against the swept setting, with the models' lines on the goodput
 // figure wherever the model has a prediction.
 func Plots(records []results.Record) ([]Plot, error) {
 	var out []Plot
@@ -185,7 +186,7 @@ func drawCDF(name, title string, cs []curve) (*Plot, error) {
 }
 
 // sweepPlot draws one sweep metric against the swept setting, a line per
-// transport; on the goodput figure, the Mathis et al. prediction too.
+// transport; on the goodput figure, the models' predictions too.
 func sweepPlot(records []results.Record, m sweepMetric) (Plot, error) {
 	param := sweepParam(records)
 	p := newPlot(m.title+" as "+param+" changes", axisLabel(param), m.ylabel)
@@ -204,11 +205,14 @@ func sweepPlot(records []results.Record, m sweepMetric) (Plot, error) {
 			cs = append(cs, curve{tr, xys, i})
 		}
 	}
-	var model plotter.XYs
+	var models []plotter.XYs
 	if m.workload == catalog.Bulk {
-		model = mathisCurve(records)
-		for _, pt := range model {
-			all = append(all, pt.Y)
+		for _, tm := range tcpModels {
+			curve := modelCurve(records, tm)
+			models = append(models, curve)
+			for _, pt := range curve {
+				all = append(all, pt.Y)
+			}
 		}
 	}
 	logY := useLog(all)
@@ -238,14 +242,22 @@ func sweepPlot(records []results.Record, m sweepMetric) (Plot, error) {
 		p.Add(l, s)
 		p.Legend.Add(c.label, l, s)
 	}
-	if model = keep(model); len(model) > 1 {
+	for k, model := range models {
+		if model = keep(model); len(model) < 2 {
+			continue
+		}
 		l, err := plotter.NewLine(model)
 		if err != nil {
 			return Plot{}, fmt.Errorf("results: plot %s: %w", m.name, err)
 		}
-		l.LineStyle = draw.LineStyle{Color: color.Gray{Y: 0x40}, Width: vg.Points(1.5), Dashes: []vg.Length{vg.Points(6), vg.Points(3)}}
+		// Grey dashes for the models, told apart by their pattern.
+		dash := []vg.Length{vg.Points(6), vg.Points(3)}
+		if k > 0 {
+			dash = []vg.Length{vg.Points(2), vg.Points(2)}
+		}
+		l.LineStyle = draw.LineStyle{Color: color.Gray{Y: 0x40}, Width: vg.Points(1.5), Dashes: dash}
 		p.Add(l)
-		p.Legend.Add("Mathis (Reno)", l)
+		p.Legend.Add(strings.Fields(tcpModels[k].name)[0]+" (Reno)", l)
 	}
 	out, err := render(p, m.name, p.Title.Text)
 	if err != nil {
@@ -254,31 +266,31 @@ func sweepPlot(records []results.Record, m sweepMetric) (Plot, error) {
 	return *out, nil
 }
 
-// mathisCurve is the model's prediction along the sweep. Over a loss
-// sweep it is drawn as the smooth curve it is, from the first lossy
-// point on; over other sweeps, through the points that have one.
-func mathisCurve(records []results.Record) plotter.XYs {
+// modelCurve is model m's prediction along the sweep. Over a loss sweep
+// it is drawn as the smooth curve it is, from the first lossy point on,
+// at that point's round trip and MSS; over other sweeps, through the
+// points that have one.
+func modelCurve(records []results.Record, m tcpModel) plotter.XYs {
 	var pts plotter.XYs
-	var first *results.Record
+	var first *MathisModel
 	for i := range records {
-		if m, ok := Mathis(records[i].Scenario); ok {
+		if pr, ok := m.predictFor(records[i].Scenario); ok {
 			if first == nil {
-				first = &records[i]
+				first = &pr
 			}
-			pts = append(pts, plotter.XY{X: axisValue(records[i].Scenario.Sweep), Y: m.Mbps})
+			pts = append(pts, plotter.XY{X: axisValue(records[i].Scenario.Sweep), Y: pr.Mbps})
 		}
 	}
 	if sweepParam(records) != "loss" || len(pts) < 2 {
 		return pts
 	}
-	m0, _ := Mathis(first.Scenario)
 	lo, hi := pts[0].X, pts[len(pts)-1].X
 	const samples = 60
 	curve := make(plotter.XYs, 0, samples)
 	for i := range samples {
-		// Evenly spaced in log(p), where the curve bends.
+		// Evenly spaced in log(p), where the curve bends; x is in %.
 		x := lo * math.Pow(hi/lo, float64(i)/(samples-1))
-		curve = append(curve, plotter.XY{X: x, Y: m0.Mbps * math.Sqrt(m0.Loss*100/x)})
+		curve = append(curve, plotter.XY{X: x, Y: m.predict(first.MSS, first.RTT, x/100)})
 	}
 	return curve
 }

@@ -130,7 +130,7 @@ func Tables(records []results.Record) []Table {
 	}
 	if isSweep(records) {
 		out = append(out, sweepTable(records))
-		if t, ok := mathisTable(records); ok {
+		if t, ok := modelTable(records); ok {
 			out = append(out, t)
 		}
 	}
