@@ -1,0 +1,210 @@
+// Command fidelity turns the fidelity grid's records (bench/fidelity.sh:
+// compare -format json, one sweep per path, congestion control, round
+// trip and seed) into docs/fidelity.md: the emulated path's TCP beside
+// Linux's own on the same seeded links, beside the Mathis et al. and
+// Padhye et al. models, and where the two paths agree.
+package main
+
+import (
+	"cmp"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"netmatrix/harness/catalog"
+	"netmatrix/results"
+	"netmatrix/results/report"
+)
+
+// cell is one link setting: congestion control, round trip and loss.
+type cell struct {
+	cc   string
+	rtt  time.Duration
+	loss float64
+}
+
+// figures are one path's runs at a cell, a value per seed.
+type figures struct {
+	goodput, echoP99, streamP99, late []float64
+	retx, lost                        []float64
+}
+
+// agreement bounds the ratio of emulated to kernel at which the emulated
+// TCP is said to stand in for Linux's.
+const agreeLo, agreeHi = 0.75, 1.33
+
+func main() {
+	command := flag.String("command", "bench/fidelity.sh", "the command that made the records, for the report")
+	flag.Parse()
+	recs, err := results.ReadJSON(os.Stdin)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "fidelity: %v\n", err)
+		os.Exit(1)
+	}
+	grid := map[cell]map[string]*figures{}
+	for _, rec := range recs {
+		sc := rec.Scenario
+		if sc.Up == nil || sc.Sweep == nil {
+			continue
+		}
+		c := cell{sc.CongestionControl, sc.Up.Delay.D() + sc.Down.Delay.D(), sc.Up.Loss}
+		if grid[c] == nil {
+			grid[c] = map[string]*figures{}
+		}
+		f := grid[c][sc.Link]
+		if f == nil {
+			f = &figures{}
+			grid[c][sc.Link] = f
+		}
+		for _, r := range rec.Results {
+			if r.Transport != catalog.TCP || r.Error != "" || r.Interrupted {
+				continue
+			}
+			switch r.Workload {
+			case catalog.Bulk:
+				if r.GoodputMbitS != nil {
+					f.goodput = append(f.goodput, *r.GoodputMbitS)
+				}
+				if r.Path != nil {
+					f.retx = append(f.retx, float64(r.Path.TCPRetransmits))
+					f.lost = append(f.lost, float64(r.Path.Up.Dropped()+r.Path.Down.Dropped()))
+					if l := r.Path.RelayLateness; l != nil {
+						f.late = append(f.late, l.P99)
+					}
+				}
+			case catalog.Echo:
+				if r.LatencyMs != nil {
+					f.echoP99 = append(f.echoP99, r.LatencyMs.P99)
+				}
+			case catalog.Stream:
+				if r.LatencyMs != nil {
+					f.streamP99 = append(f.streamP99, r.LatencyMs.P99)
+				}
+			}
+		}
+	}
+	write(os.Stdout, grid, recs, *command)
+}
+
+func mean(v []float64) float64 {
+	if len(v) == 0 {
+		return math.NaN()
+	}
+	var s float64
+	for _, x := range v {
+		s += x
+	}
+	return s / float64(len(v))
+}
+
+func median(v []float64) float64 {
+	if len(v) == 0 {
+		return math.NaN()
+	}
+	s := slices.Clone(v)
+	sort.Float64s(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+func num(x float64) string {
+	switch {
+	case math.IsNaN(x):
+		return "-"
+	case x >= 100:
+		return fmt.Sprintf("%.0f", x)
+	case x >= 10:
+		return fmt.Sprintf("%.1f", x)
+	default:
+		return fmt.Sprintf("%.2f", x)
+	}
+}
+
+// ratio is a/b, with a mark where it falls outside the agreement band.
+func ratio(a, b float64) string {
+	if math.IsNaN(a) || math.IsNaN(b) || b == 0 {
+		return "-"
+	}
+	r := a / b
+	s := fmt.Sprintf("%.2f", r)
+	if r < agreeLo || r > agreeHi {
+		s = "**" + s + "**"
+	}
+	return s
+}
+
+func write(w io.Writer, grid map[cell]map[string]*figures, recs []results.Record, command string) {
+	var cells []cell
+	for c := range grid {
+		cells = append(cells, c)
+	}
+	slices.SortFunc(cells, func(a, b cell) int {
+		return cmp.Or(cmp.Compare(a.cc, b.cc), cmp.Compare(a.rtt, b.rtt), cmp.Compare(a.loss, b.loss))
+	})
+	hasKernel := false
+	for _, c := range cells {
+		if grid[c]["kernel"] != nil {
+			hasKernel = true
+		}
+	}
+	fmt.Fprintf(w, "# Fidelity: the emulated TCP against Linux's and the models\n\n")
+	fmt.Fprintf(w, "Made with `%s`", command)
+	if len(recs) > 0 {
+		env := recs[0].Environment
+		fmt.Fprintf(w, " on %s, %s/%s with %d CPUs, %s", recs[0].Scenario.Started.Format("2006-01-02"), env.OS, env.Arch, env.CPUs, env.GoVersion)
+	}
+	fmt.Fprintf(w, ". Each cell is the same seeded link on both paths, TCP alone; figures are the mean (goodput) or the median (p99s) over the seeds. ")
+	fmt.Fprintf(w, "A ratio outside %.2f..%.2f is in bold. The models: Mathis et al. (1997), congestion avoidance alone; Padhye et al. (1998), with timeouts (b = 2, T0 = max(200 ms, 2 RTT)).\n\n", agreeLo, agreeHi)
+	if !hasKernel {
+		fmt.Fprintf(w, "**No kernel path ran here** (it needs root, or a user namespace and a TUN device): the emulated path stands against the models alone.\n\n")
+	}
+	var agree, all int
+	for _, cc := range []string{"reno", "cubic"} {
+		fmt.Fprintf(w, "## %s\n\n", cc)
+		fmt.Fprintf(w, "| RTT | loss | goodput emulated | kernel | emu/kernel | Mathis | Padhye | kernel/Padhye | echo p99 emu | kernel | ratio | stream p99 emu | kernel | ratio | retx emu / kernel | relay late p99 ms |\n")
+		fmt.Fprintf(w, "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+		for _, c := range cells {
+			if c.cc != cc {
+				continue
+			}
+			e, k := grid[c]["emulated"], grid[c]["kernel"]
+			if e == nil {
+				e = &figures{}
+			}
+			if k == nil {
+				k = &figures{}
+			}
+			sc := results.Scenario{Up: &results.Link{Loss: c.loss, Delay: results.Ms(c.rtt / 2)}, Down: &results.Link{Loss: c.loss, Delay: results.Ms(c.rtt / 2)}}
+			m, _ := report.Mathis(sc)
+			p, _ := report.Padhye(sc)
+			eg, kg := mean(e.goodput), mean(k.goodput)
+			if !math.IsNaN(eg) && !math.IsNaN(kg) && kg > 0 {
+				all++
+				if r := eg / kg; r >= agreeLo && r <= agreeHi {
+					agree++
+				}
+			}
+			fmt.Fprintf(w, "| %v | %g%% | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s / %s | %s |\n",
+				c.rtt, 100*c.loss, num(eg), num(kg), ratio(eg, kg), num(m.Mbps), num(p.Mbps), ratio(kg, p.Mbps),
+				num(median(e.echoP99)), num(median(k.echoP99)), ratio(median(e.echoP99), median(k.echoP99)),
+				num(median(e.streamP99)), num(median(k.streamP99)), ratio(median(e.streamP99), median(k.streamP99)),
+				num(mean(e.retx)), num(mean(k.retx)), num(max(median(e.late), median(k.late))))
+		}
+		fmt.Fprintln(w)
+	}
+	if hasKernel {
+		fmt.Fprintf(w, "Bulk goodput of the emulated TCP was within %.2f..%.2f of Linux's in %d of %d cells.\n", agreeLo, agreeHi, agree, all)
+	}
+	fmt.Fprintln(w, strings.TrimSpace(`
+Goodput is in Mbit/s, latencies in ms. "retx" counts the segments both
+stacks retransmitted; "relay late" is how late the link's relay handed
+packets over (p99), the emulator's own share of every figure.`))
+}
