@@ -107,7 +107,7 @@ func parseCompare(args []string, stderr io.Writer) (*compareCmd, error) {
 	fs.IntVar(&c.cfg.DatagramSize, "dgram-size", 1400, "UDP bulk datagram size in bytes")
 	c.link.register(fs)
 	fs.StringVar(&c.target.URL, "target", "", "measure echo against a running echo server: tcp://HOST:PORT, udp://HOST:PORT or quic://HOST:PORT")
-	fs.StringVar(&c.target.Fingerprint, "fingerprint", "", "with a quic:// -target: the server certificate's SHA-256, as `compare serve` prints it")
+	fs.StringVar(&c.target.Fingerprint, "fingerprint", "", "with a quic:// -target: the server certificate's SHA-256 as `HEX`, which compare serve prints")
 	fs.StringVar(&c.format, "format", "table", "output: table, markdown, csv or json (one record per line)")
 	fs.StringVar(&c.out, "o", "", "write the output to this file instead of standard output")
 	fs.StringVar(&c.sweep, "sweep", "", "run one emulated path per value of a link setting, every transport on each: loss=0,0.5,1,2,5,10% or delay=0,20,80ms, jitter=..., bandwidth=1,10,100mbit")

@@ -343,3 +343,26 @@ func TestInterruptedRunSaysSo(t *testing.T) {
 	cancel()
 	<-done
 }
+
+// The flag package takes a back-quoted word in a flag's usage as the
+// name of its value: each -h line names the value with a type or a
+// word in capitals (-exec CMD), never a phrase lifted from the text.
+func TestHelpNamesEachValue(t *testing.T) {
+	for _, args := range [][]string{{"-h"}, {"serve", "-h"}} {
+		code, _, errs := run(t, t.Context(), args...)
+		require.Equal(t, exitOK, code)
+		var flags int
+		for line := range strings.SplitSeq(errs, "\n") {
+			if !strings.HasPrefix(line, "  -") {
+				continue
+			}
+			flags++
+			name, value, _ := strings.Cut(strings.TrimPrefix(line, "  -"), " ")
+			assert.Regexp(t, `^([a-z0-9]+|[A-Z]+)?$`, value, "-%s's value is named %q", name, value)
+		}
+		assert.Positive(t, flags, "%v lists flags", args)
+	}
+	_, _, errs := run(t, t.Context(), "-h")
+	assert.Contains(t, errs, "  -exec CMD\n")
+	assert.Contains(t, errs, "  -fingerprint HEX\n")
+}

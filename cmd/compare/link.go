@@ -46,7 +46,7 @@ func (lf *linkFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&lf.bandwidth, "bandwidth", "", "rate limit in each direction (10mbit, 1gbit)")
 	fs.StringVar(&lf.queue, "queue", "", "packets the rate limit queues before it drops (default 1000)")
 	fs.StringVar(&lf.mtu, "mtu", "", "largest IP packet on the link (default 1500)")
-	fs.StringVar(&lf.exec, "exec", "", "with -link kernel: run this shell command in the client's namespace, over the impaired link, instead of the workloads; $"+kernel.ServerEnv+" is the server's address, where compare's echo servers and sinks listen (as `compare serve`)")
+	fs.StringVar(&lf.exec, "exec", "", "with -link kernel: run `CMD`, a shell command, in the client's namespace, over the impaired link, instead of the workloads; $"+kernel.ServerEnv+" is the server's address, where compare's echo servers and sinks listen (as with compare serve)")
 	fs.StringVar(&lf.execServer, "exec-server", "", "with -exec: also run this shell command in the server's namespace (iperf3 -s, say), and start -exec once it listens")
 }
 
