@@ -86,6 +86,8 @@ func TestRootShowsRawRequestEscaped(t *testing.T) {
 	assert.Contains(t, body, "GET / HTTP/1.1")
 	assert.Contains(t, body, "X-Probe: &lt;script&gt;alert(1)&lt;/script&gt;")
 	assert.NotContains(t, body, "<script>", "request text is escaped, never markup")
+	assert.Contains(t, body, "curl -v http://"+addr+"/echo")
+	assert.Contains(t, body, "| nc 127.0.0.1 ")
 	assert.Contains(t, stdout.String(), "X-Probe: <script>alert(1)</script>\r\n", "-dump prints the raw request")
 	assert.Contains(t, stderr.String(), `"GET / HTTP/1.1" 200`, "access log line")
 }
@@ -122,6 +124,14 @@ func TestTLSAndRawGet(t *testing.T) {
 	assert.Contains(t, out.String(), "HTTP/1.1 200 OK\r\n")
 	assert.Contains(t, out.String(), "\r\n\r\nHello, World!")
 	assert.Contains(t, errb.String(), "tls ")
+
+	// The page of a TLS server suggests a request over TLS.
+	out.Reset()
+	code = p.run(context.Background(), []string{"get", "-insecure", "https://" + addr + "/"})
+	require.Equal(t, exitOK, code, errb.String())
+	assert.Contains(t, out.String(), "curl -v https://"+addr+"/echo")
+	assert.Contains(t, out.String(), "openssl s_client -quiet -connect "+addr)
+	assert.NotContains(t, out.String(), "http://")
 
 	// Without -insecure the self-signed certificate is refused.
 	code = (&program{stdout: io.Discard, stderr: io.Discard}).run(context.Background(), []string{"get", "https://" + addr + "/hello"})
