@@ -225,15 +225,15 @@ func svgElement(svg []byte) string {
 
 func writeTable(b *strings.Builder, t report.Table) {
 	fmt.Fprintf(b, "<h3>%s</h3>\n<table>\n<thead><tr>", esc(t.Title))
-	for _, h := range t.Head {
-		fmt.Fprintf(b, "<th>%s</th>", esc(h))
+	for _, c := range t.Cols {
+		fmt.Fprintf(b, "<th>%s</th>", esc(c.Head))
 	}
 	b.WriteString("</tr></thead>\n<tbody>\n")
 	for _, row := range t.Rows {
 		b.WriteString("<tr>")
 		for i, c := range row {
 			class := "num"
-			if i < len(t.Left) && t.Left[i] {
+			if i < len(t.Cols) && t.Cols[i].Left {
 				class = "text"
 			}
 			fmt.Fprintf(b, "<td class=\"%s\">%s</td>", class, esc(c))
