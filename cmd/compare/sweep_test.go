@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -108,13 +110,13 @@ func TestSweepMakesARecordPerValueAndSaves(t *testing.T) {
 	// The saved folder replays as it is.
 	code, replayed, errs := run(t, t.Context(), "-replay", runs[0])
 	require.Equal(t, exitOK, code, errs)
-	assert.Contains(t, replayed, "│ loss=5% │ udp")
+	assert.Contains(t, replayed, "\nloss=5%  tcp ")
 }
 
 func TestReplayRendersEveryFormat(t *testing.T) {
 	fixture := filepath.Join("..", "..", "results", "report", "testdata", "sweep.json")
 	for format, marker := range map[string]string{
-		"table":    "│ loss=5% │ tcp",
+		"table":    "\nloss=5%  tcp ",
 		"markdown": "| loss=5% | tcp |",
 		"csv":      "scenario,link,sweep_param,sweep_value,transport",
 		"json":     `"sweep":{"param":"loss"`,
@@ -217,4 +219,31 @@ func TestPlanFollowsTheHarnessSchedule(t *testing.T) {
 func TestCommandLineLeavesOutWhereOutputWent(t *testing.T) {
 	got := commandLine([]string{"-sweep", "loss=0,1%", "-o", "/somewhere/out.txt", "-save", "-save-dir=/x/y", "-delay", "20ms", "-transports", "tcp udp"})
 	assert.Equal(t, "go run ./cmd/compare -sweep loss=0,1% -save -delay 20ms -transports 'tcp udp'", got)
+}
+
+// The table format fits $COLUMNS when its output is not a terminal, and
+// -wide prints every column whatever the width.
+func TestTableFitsColumns(t *testing.T) {
+	fixture := filepath.Join("..", "..", "results", "report", "testdata", "single.json")
+	widest := func(out string) int {
+		n := 0
+		for line := range strings.SplitSeq(out, "\n") {
+			n = max(n, utf8.RuneCountInString(line))
+		}
+		return n
+	}
+	for _, cols := range []int{80, 120} {
+		t.Setenv("COLUMNS", strconv.Itoa(cols))
+		code, out, errs := run(t, t.Context(), "-replay", fixture)
+		require.Equal(t, exitOK, code, errs)
+		assert.LessOrEqual(t, widest(out), cols)
+		assert.Contains(t, out, "In short")
+		assert.NotContains(t, out, "\x1b[", "no colour off a terminal")
+	}
+	t.Setenv("COLUMNS", "80")
+	code, out, errs := run(t, t.Context(), "-replay", fixture, "-wide")
+	require.Equal(t, exitOK, code, errs)
+	assert.Greater(t, widest(out), 120)
+	assert.Contains(t, out, "link drops up/down")
+	assert.Contains(t, out, "goodput Mbit/s")
 }
