@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"netmatrix/cmd/internal/linkspec"
 	"netmatrix/harness"
 	"netmatrix/harness/catalog"
 	"netmatrix/results"
@@ -177,7 +178,7 @@ func parseCompare(args []string, stderr io.Writer) (*compareCmd, error) {
 		return &c, nil
 	}
 	if c.sweep != "" {
-		param, points, err := parseSweep(c.sweep)
+		param, points, err := linkspec.ParseSweep(c.sweep)
 		if err != nil {
 			return fail("%v", err)
 		}

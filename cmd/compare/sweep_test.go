@@ -13,57 +13,11 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"netmatrix/cmd/internal/linkspec"
 	"netmatrix/harness"
 	"netmatrix/results"
 	"netmatrix/results/report"
 )
-
-func TestParseSweep(t *testing.T) {
-	for _, tc := range []struct {
-		in    string
-		param string
-		texts []string
-		vals  []float64
-	}{
-		// The issue's own example: the unit on the last value is every value's.
-		{"loss=0,0.5,1,2,5,10%", "loss", []string{"0%", "0.5%", "1%", "2%", "5%", "10%"}, []float64{0, 0.005, 0.01, 0.02, 0.05, 0.1}},
-		// Fractions, as -loss takes them.
-		{"loss=0.02,0", "loss", []string{"0", "0.02"}, []float64{0, 0.02}},
-		// Mixed units; run in increasing order whatever the order typed.
-		{"delay=1s,0,20ms", "delay", []string{"0ms", "20ms", "1s"}, []float64{0, 0.02, 1}},
-		{"jitter=1,5ms", "jitter", []string{"1ms", "5ms"}, []float64{0.001, 0.005}},
-		// 0 is an unlimited rate, not 0 mbit/s, and sorts first.
-		{"bandwidth=10,0,1mbit", "bandwidth", []string{"unlimited", "1mbit", "10mbit"}, []float64{0, 1e6, 10e6}},
-	} {
-		t.Run(tc.in, func(t *testing.T) {
-			param, pts, err := parseSweep(tc.in)
-			require.NoError(t, err)
-			assert.Equal(t, tc.param, param)
-			var texts []string
-			var vals []float64
-			for _, p := range pts {
-				texts = append(texts, p.text)
-				vals = append(vals, p.value)
-			}
-			assert.Equal(t, tc.texts, texts)
-			assert.InDeltaSlice(t, tc.vals, vals, 1e-12)
-		})
-	}
-	for _, bad := range []string{
-		"loss",            // no values
-		"speed=1,2",       // not a link setting
-		"loss=2%",         // one value is not a sweep
-		"loss=1,1%",       // the same point twice
-		"loss=0,200%",     // not a share
-		"loss=0,100%",     // nothing to measure
-		"loss=0,,2%",      // an empty value
-		"delay=0,-5ms",    // negative
-		"bandwidth=1,2MB", // bytes are ambiguous
-	} {
-		_, _, err := parseSweep(bad)
-		assert.Error(t, err, bad)
-	}
-}
 
 // A sweep over three values makes three records, every transport on
 // each, and -save writes them with the report and the plots.
@@ -163,7 +117,7 @@ func TestReplayUnreadableFiles(t *testing.T) {
 // sweepOf is the scenarios of -sweep sweep over the link lf describes.
 func sweepOf(t *testing.T, sweep string, lf linkFlags) []harness.Scenario {
 	t.Helper()
-	param, pts, err := parseSweep(sweep)
+	param, pts, err := linkspec.ParseSweep(sweep)
 	require.NoError(t, err)
 	scs, err := lf.sweepScenarios(param, pts)
 	require.NoError(t, err)
@@ -171,7 +125,7 @@ func sweepOf(t *testing.T, sweep string, lf linkFlags) []harness.Scenario {
 }
 
 func TestProgressBarShowsScenarioAndTimeLeft(t *testing.T) {
-	scs := sweepOf(t, "loss=0,2%", linkFlags{kind: "emulated", cc: "reno", delay: "20ms", seed: 1})
+	scs := sweepOf(t, "loss=0,2%", linkFlags{kind: "emulated", Settings: linkspec.Settings{CC: "reno", Delay: "20ms", Seed: 1}})
 	cfg := harness.Config{Transports: []string{"tcp"}, Workloads: []string{"bulk"}, Duration: 2 * time.Second}
 	pl := newPlan(scs, cfg)
 	assert.InDelta(t, (4*time.Second + 2*perRunSetup).Seconds(), pl.total().Seconds(), 0.01, "two bulk runs one after the other")
@@ -189,7 +143,7 @@ func TestProgressBarShowsScenarioAndTimeLeft(t *testing.T) {
 }
 
 func TestPlanFollowsTheHarnessSchedule(t *testing.T) {
-	scs := sweepOf(t, "loss=0,5%", linkFlags{kind: "emulated", cc: "cubic", delay: "10ms", seed: 1})
+	scs := sweepOf(t, "loss=0,5%", linkFlags{kind: "emulated", Settings: linkspec.Settings{CC: "cubic", Delay: "10ms", Seed: 1}})
 	cfg := harness.Config{Transports: []string{"tcp", "udp"}, Workloads: []string{"stream"}, Count: 100, Interval: 10 * time.Millisecond}
 	pl := newPlan(scs, cfg)
 	// Streams run side by side: the run takes as long as the slowest,
