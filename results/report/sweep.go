@@ -156,8 +156,9 @@ func sweepTable(records []results.Record) Table {
 	param := sweepParam(records)
 	ms := metricsOf(records)
 	t := Table{
-		Title: fmt.Sprintf("sweep: what each transport gave as %s changed", param),
-		Cols:  []Col{transportCol, {Head: param, Left: true}},
+		Title:   fmt.Sprintf("sweep: what each transport gave as %s changed", param),
+		Section: SweepSection,
+		Cols:    []Col{transportCol, {Head: param, Left: true}},
 	}
 	for _, m := range ms {
 		t.Cols = append(t.Cols, m.col)
@@ -289,7 +290,8 @@ func mathisTable(records []results.Record) (Table, bool) {
 		return Table{}, false
 	}
 	t := Table{
-		Title: "tcp bulk against the Mathis et al. (1997) model: MSS/RTT x sqrt(3/2)/sqrt(p)",
+		Title:   "tcp bulk against the Mathis et al. (1997) model: MSS/RTT x sqrt(3/2)/sqrt(p)",
+		Section: SweepSection,
 		Cols: []Col{pathCol, {Head: "loss p", Rank: 1}, {Head: "RTT ms", Rank: 2}, {Head: "MSS", Rank: 4},
 			{Head: "tcp Mbit/s", Rank: 1}, {Head: "model Mbit/s", Short: "model", About: "the model's Mbit/s", Rank: 1},
 			{Head: "ratio", Rank: 1}, {Head: "tcp retx", Short: "retx", About: "TCP segments retransmitted", Rank: 3}},

@@ -150,11 +150,14 @@ var (
 // runs and the plain sentence that reads it. The terminal, Markdown and
 // HTML renderers all draw these, so they show the same numbers.
 type Table struct {
-	Title  string
-	Cols   []Col
-	Rows   [][]string
-	Errors []string // "scenario/transport: what went wrong"
-	Note   string   // the sentence after the table; may be empty
+	Title string
+	// Section is the part of the run the table shows: its workload's
+	// name, or SweepSection for a sweep's tables across workloads.
+	Section string
+	Cols    []Col
+	Rows    [][]string
+	Errors  []string // "scenario/transport: what went wrong"
+	Note    string   // the sentence after the table; may be empty
 }
 
 // Tables lays records out as tables: one per workload, with every
@@ -184,6 +187,10 @@ func Tables(records []results.Record) []Table {
 	return out
 }
 
+// SweepSection is the Section of a sweep's tables and plots: the trend
+// of every workload as the swept setting changes.
+const SweepSection = "sweep"
+
 // row is one line of a table: a result and the scenario it ran in.
 type row struct {
 	scenario string
@@ -195,7 +202,7 @@ func workloadTable(workload string, rows []row) Table {
 	if w, ok := catalog.LookupWorkload(workload); ok {
 		title = w.Title
 	}
-	t := Table{Title: title, Cols: []Col{pathCol, transportCol}}
+	t := Table{Title: title, Section: workload, Cols: []Col{pathCol, transportCol}}
 	cols := columns(workload)
 	for _, c := range cols {
 		t.Cols = append(t.Cols, c.Col)

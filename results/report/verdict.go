@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 
@@ -11,6 +12,15 @@ import (
 
 // verdictHead introduces the verdict: what its figures are.
 const verdictHead = "In short (per transport: share delivered and p99 latency in ms; bulk: goodput)"
+
+// WriteVerdict writes the verdict alone: the lines Write puts before
+// the tables.
+func (t Terminal) WriteVerdict(w io.Writer, records []results.Record) error {
+	var b strings.Builder
+	t.writeVerdict(&b, records)
+	_, err := io.WriteString(w, b.String())
+	return err
+}
 
 // writeVerdict writes what a person reads first, before any table: for
 // each workload and path, what each transport gave (its delivered share
