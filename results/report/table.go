@@ -229,6 +229,12 @@ func workloadTable(workload string, rows []row) Table {
 	return t
 }
 
+// Workloads lists the workloads that ran in records, in table order.
+func Workloads(records []results.Record) []string { return workloadsOf(records) }
+
+// Transports lists the transports that ran in records, in table order.
+func Transports(records []results.Record) []string { return transportsOf(records) }
+
 // workloadsOf lists the workloads in records in the order they first appear.
 func workloadsOf(records []results.Record) []string {
 	return firstSeen(records, func(r *results.Result) string { return r.Workload })
