@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"html"
 	"io"
@@ -12,14 +13,14 @@ import (
 )
 
 // newSite is httpserve's handler: the pages, wrapped in the -dump printer.
-func newSite(stdout io.Writer, dump bool) http.Handler {
+func newSite(ctx context.Context, stdout io.Writer, dump bool) http.Handler {
 	mux := http.NewServeMux()
 	mux.NotFound = http.HandlerFunc(notFound)
 	mux.HandleFunc("GET /", rawRequestPage)
 	mux.HandleFunc("/echo", echo)
 	mux.HandleFunc("GET /hello", hello)
 	for _, add := range extraRoutes {
-		add(mux)
+		add(ctx, mux)
 	}
 	if !dump {
 		return mux
