@@ -38,7 +38,8 @@ const readLab = `(() => ({
 // but httpserve's own URLs. A screenshot of the finished page is kept
 // where NETMATRIX_SCREENSHOT_DIR says (docs/lab.png in the repository).
 func TestChromiumDrivesTheLab(t *testing.T) {
-	t.Setenv("NETMATRIX_RESULTS", t.TempDir())
+	root, good := savedRuns(t)
+	t.Setenv("NETMATRIX_RESULTS", root)
 	b := startBrowser(t, 1280, 900)
 	addr, _, stderr := startServe(t)
 	b.open("http://" + addr + "/lab")
@@ -94,5 +95,20 @@ func TestChromiumDrivesTheLab(t *testing.T) {
 	if dir := os.Getenv("NETMATRIX_SCREENSHOT_DIR"); dir != "" {
 		// Kept for a person to look at: docs/lab.png.
 		require.NoError(t, os.WriteFile(filepath.Join(dir, "lab.png"), png, 0o644))
+	}
+
+	// Saved, then laid beside a run saved before.
+	b.eval(`document.getElementById("save-button").click()`, nil)
+	b.waitFor(10*time.Second, `document.querySelector("#save-status a")`)
+	var name string
+	b.eval(`document.querySelector("#save-status a").textContent`, &name)
+	assert.FileExists(t, filepath.Join(root, name, "run.json"))
+	b.eval(`(() => { const pick = document.getElementById("beside-b"); pick.value = "`+good[0]+`"; document.getElementById("beside").submit(); })()`, nil)
+	b.waitFor(10*time.Second, `location.pathname === "/results" && document.readyState === "complete" && document.querySelectorAll(".side").length === 2`)
+	var sides []string
+	b.eval(`[...document.querySelectorAll(".side h2")].map(h => h.textContent)`, &sides)
+	assert.Equal(t, []string{"netmatrix: lossy+custom", "netmatrix: clean, lossy"}, sides)
+	for _, u := range b.urls() {
+		assert.True(t, strings.HasPrefix(u, "http://"+addr+"/") || u == "about:blank", "the page asked for %s", u)
 	}
 }

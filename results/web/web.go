@@ -131,11 +131,11 @@ func writeRunList(b *strings.Builder, runs []Run) {
 	}
 	if len(good) > 0 {
 		fmt.Fprintf(b, "<form method=\"get\" action=\"%s\" id=\"pick\">\n<table id=\"runs\">\n", Prefix)
-		b.WriteString("<thead><tr><th>date</th><th>run</th><th>transports</th><th>workloads</th><th>A</th><th>B</th></tr></thead>\n<tbody>\n")
+		b.WriteString("<thead><tr><th>date</th><th>run</th><th>path</th><th>transports</th><th>workloads</th><th>A</th><th>B</th></tr></thead>\n<tbody>\n")
 		for i, rn := range good {
-			fmt.Fprintf(b, "<tr><td class=\"text\">%s</td><td class=\"text\"><a href=\"%s/%s/\">%s</a></td><td class=\"text\">%s</td><td class=\"text\">%s</td>",
-				esc(runDate(rn)), Prefix, esc(rn.Name), esc(report.Title(rn.Records)), esc(strings.Join(report.Transports(rn.Records), ", ")),
-				esc(strings.Join(report.Workloads(rn.Records), ", ")))
+			fmt.Fprintf(b, "<tr><td class=\"text\">%s</td><td class=\"text\"><a href=\"%s/%s/\">%s</a></td><td class=\"text path\">%s</td><td class=\"text\">%s</td><td class=\"text\">%s</td>",
+				esc(runDate(rn)), Prefix, esc(rn.Name), esc(report.Title(rn.Records)), esc(pathSummary(rn.Records)),
+				esc(strings.Join(report.Transports(rn.Records), ", ")), esc(strings.Join(report.Workloads(rn.Records), ", ")))
 			for j, side := range []string{"a", "b"} {
 				checked := ""
 				if i == j {
@@ -158,6 +158,15 @@ func writeRunList(b *strings.Builder, runs []Run) {
 		}
 		b.WriteString("</ul>\n")
 	}
+}
+
+// pathSummary tells runs of one name apart: the path of a run of one,
+// how many paths a run of several had (their names are its title).
+func pathSummary(recs []results.Record) string {
+	if len(recs) == 1 {
+		return report.DescribePath(recs[0].Scenario)
+	}
+	return fmt.Sprintf("%d paths", len(recs))
 }
 
 // runDate is when a run started, to the minute, or the date its name
@@ -415,7 +424,8 @@ pre.verdict{background:#f8f8f4;border-left:4px solid #888;padding:.6em 1em;overf
 .good{color:#176f2c}.warn{color:#9a6200}.bad{color:#b00020;font-weight:bold}.dim{color:#666}.b{font-weight:bold}
 .beside{display:grid;grid-template-columns:1fr 1fr;gap:1.5em}.beside .side{min-width:0;overflow-x:auto}
 .beside figure.plot svg{width:100%}
-#runs td,#runs th{text-align:left}`
+#runs td,#runs th{text-align:left}#runs td.path{white-space:normal;max-width:28em}
+td{white-space:nowrap}`
 
 func pageStart(b *strings.Builder, title string) {
 	fmt.Fprintf(b, "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>%s</title>\n<style>%s</style>\n</head><body>\n", esc(title), style)

@@ -323,3 +323,29 @@ func TestPageOffersTheCatalog(t *testing.T) {
 	_, err = os.Stat(filepath.Join("static", "lab.js"))
 	assert.NoError(t, err)
 }
+
+// A sweep runs from the page: a path per value, and a sweep section of
+// its trend and curves, drawn again as each point's rows end.
+func TestSweepFromThePage(t *testing.T) {
+	base, _, _ := serveLab(t, Limits{})
+	form := "delay=1ms&sweep=loss%3D0,10%25&transport=tcp&transport=udp&workload=stream&count=20"
+	var plan event
+	sweeps := 0
+	var last string
+	events(t, post(t, base+"/lab/run", form).Body, func(ev event) bool {
+		switch {
+		case ev.name == "plan":
+			plan = ev
+		case ev.name == "section" && ev.data["id"] == "sweep":
+			sweeps++
+			last = ev.data["html"].(string)
+		}
+		return true
+	})
+	assert.Equal(t, []any{"stream", "sweep"}, plan.data["sections"])
+	assert.EqualValues(t, 4, plan.data["rows"], "two transports at two points")
+	assert.Equal(t, 4+1, sweeps, "after each row, and at the end")
+	assert.Contains(t, last, "sweep: what each transport gave as loss changed")
+	assert.Contains(t, last, "Stream messages delivered as loss changes", "the delivered curve")
+	assert.Contains(t, last, "<td class=\"text\">10%</td>")
+}
