@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -183,6 +184,34 @@ func TestFanoutCommand(t *testing.T) {
 	code = (&program{stdout: &out, stderr: &errb}).run(context.Background(), []string{"fanout", "-n", "2", "http://" + addr + "/hello\x7f"})
 	assert.Equal(t, exitError, code)
 	assert.Equal(t, 4, strings.Count(out.String(), "error: "), out.String())
+}
+
+// Over an emulated path with a delay, n requests one after another take
+// about n round trips, n at once about one (with TCP's handshake, two).
+func TestFanoutOverAnEmulatedPath(t *testing.T) {
+	var out, errb bytes.Buffer
+	code := (&program{stdout: &out, stderr: &errb}).run(context.Background(), []string{"fanout", "-n", "4", "-delay", "25ms"})
+	require.Equal(t, exitOK, code, errb.String())
+	assert.Contains(t, out.String(), "over an emulated path (custom: no loss, 25ms delay")
+	assert.Contains(t, out.String(), "round trip of 50ms")
+	seq := regexp.MustCompile(`one after another: 4 requests in ([0-9.]+m?s)`).FindStringSubmatch(out.String())
+	par := regexp.MustCompile(`all at once: 4 requests in ([0-9.]+m?s)`).FindStringSubmatch(out.String())
+	require.Len(t, seq, 2, out.String())
+	require.Len(t, par, 2, out.String())
+	s, err := time.ParseDuration(seq[1])
+	require.NoError(t, err)
+	p, err := time.ParseDuration(par[1])
+	require.NoError(t, err)
+	assert.GreaterOrEqual(t, s, 5*50*time.Millisecond, "a handshake and four requests, a round trip each")
+	assert.GreaterOrEqual(t, p, 2*50*time.Millisecond)
+	assert.Less(t, p, s/2, "at once, they overlap")
+
+	for _, args := range [][]string{{"fanout", "-delay", "25ms", "http://127.0.0.1:1/hello"}, {"fanout", "-loss", "lots"}} {
+		errb.Reset()
+		code = (&program{stdout: io.Discard, stderr: &errb}).run(context.Background(), args)
+		assert.Equal(t, exitUsage, code, "%v", args)
+		assert.Contains(t, errb.String(), "Usage", "%v", args)
+	}
 }
 
 func TestBadFlagsExit2(t *testing.T) {
