@@ -192,6 +192,7 @@ func (l *Lab) finish(out *sse, id string, req *request, recs []results.Record, e
 	}
 	for i := range recs {
 		recs[i].Command = req.command
+		sortResults(recs[i].Results)
 	}
 	failed := 0
 	for _, rec := range recs {
@@ -336,14 +337,20 @@ func (l *liveRecords) add(scenario string, r results.Result) {
 	if !ok {
 		return
 	}
-	rs := append(l.records[i].Results, r)
+	l.records[i].Results = append(l.records[i].Results, r)
+	sortResults(l.records[i].Results)
+}
+
+// sortResults puts a record's results in table order, as the engine
+// does for a run that ends whole: the rows of a run cut short, and of
+// one still going, come in the order they ended.
+func sortResults(rs []results.Result) {
 	slices.SortStableFunc(rs, func(a, b results.Result) int {
 		if d := catalog.WorkloadIndex(a.Workload) - catalog.WorkloadIndex(b.Workload); d != 0 {
 			return d
 		}
 		return catalog.TransportIndex(a.Transport) - catalog.TransportIndex(b.Transport)
 	})
-	l.records[i].Results = rs
 }
 
 // sections lists the sections the rows so far have a part in.
