@@ -309,7 +309,7 @@ const (
 )
 
 func (t Terminal) style(code, s string) string {
-	if !t.Color || s == "" {
+	if !t.Color || s == "" || code == "" {
 		return s
 	}
 	return code + s + ansiReset

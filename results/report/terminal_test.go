@@ -158,6 +158,7 @@ func TestVerdictColour(t *testing.T) {
 	assert.Contains(t, colour, ansiYellow+"98.0%"+ansiReset)
 	assert.Contains(t, colour, ansiRed+"failed"+ansiReset)
 	assert.Equal(t, plain, stripANSI(colour))
+	assert.Contains(t, colour, "\nlossy  echo  tcp "+ansiGreen, "plain text carries no escapes")
 	for line := range strings.SplitSeq(plain, "\n") {
 		assert.LessOrEqual(t, utf8.RuneCountInString(line), 80, "%q", line)
 	}
