@@ -10,6 +10,7 @@
   let controller = null;
   let timer = null;
   let runID = "";
+  let ended = false;
 
   // A slider writes its field; typing in the field moves the slider.
   for (const slider of document.querySelectorAll("input[type=range][data-for]")) {
@@ -88,7 +89,9 @@
         status(await resp.text(), "bad");
         return;
       }
+      ended = false;
       await readEvents(resp.body, handle);
+      if (!ended) status("the run's stream ended before its last word: the server may have stopped", "bad");
     } catch (err) {
       status(err.name === "AbortError" ? "stopped: the run was told to stop" : `lost the run: ${err.message}`, "bad");
     } finally {
@@ -180,6 +183,7 @@
         $("verdict").innerHTML = ev.html;
         break;
       case "end":
+        ended = true;
         status(ev.message + ` (${ev.seconds.toFixed(1)} s)`, ev.ok ? "ok" : "bad");
         document.title = `netmatrix lab: ${ev.ok ? "done" : "stopped"}`;
         $("save").hidden = !ev.savable;
