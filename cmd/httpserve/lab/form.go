@@ -57,8 +57,18 @@ const (
 )
 
 // linkFields are the link settings the page offers, as the form and
-// compare's flags name them.
-var linkFields = []string{"loss", "burst", "delay", "jitter", "bandwidth", "queue"}
+// compare's flags name them, and where each goes in the settings.
+var linkFields = []struct {
+	name  string
+	field func(s *linkspec.Settings) *string
+}{
+	{"loss", func(s *linkspec.Settings) *string { return &s.Loss }},
+	{"burst", func(s *linkspec.Settings) *string { return &s.Burst }},
+	{"delay", func(s *linkspec.Settings) *string { return &s.Delay }},
+	{"jitter", func(s *linkspec.Settings) *string { return &s.Jitter }},
+	{"bandwidth", func(s *linkspec.Settings) *string { return &s.Bandwidth }},
+	{"queue", func(s *linkspec.Settings) *string { return &s.Queue }},
+}
 
 // Defaults of the form, as the page first shows it.
 const (
@@ -86,8 +96,8 @@ type request struct {
 func (lim Limits) parse(form url.Values) (*request, error) {
 	lim = lim.withDefaults()
 	s := linkspec.Settings{Profile: strings.TrimSpace(form.Get(fieldProfile)), CC: "reno", Seed: link.DefaultSeed}
-	for i, v := range []*string{&s.Loss, &s.Burst, &s.Delay, &s.Jitter, &s.Bandwidth, &s.Queue} {
-		*v = strings.TrimSpace(form.Get(linkFields[i]))
+	for _, f := range linkFields {
+		*f.field(&s) = strings.TrimSpace(form.Get(f.name))
 	}
 	req := &request{cfg: harness.Config{Count: defaultCount, Duration: defaultDuration, Stall: stall}}
 	var err error
@@ -161,7 +171,7 @@ func commandLine(form url.Values, req *request) string {
 	}
 	add("profile", form.Get(fieldProfile))
 	for _, f := range linkFields {
-		add(f, form.Get(f))
+		add(f.name, form.Get(f.name))
 	}
 	add("sweep", form.Get(fieldSweep))
 	add("transports", strings.Join(req.cfg.Transports, ","))
