@@ -41,6 +41,13 @@ type Progress interface {
 	Done(scenario, workload, transport string, err error)
 }
 
+// A RowReporter is a Progress that also takes each run's result the
+// moment the run ends, after Done: a page that fills its tables in as
+// rows finish. Run finds it by type assertion.
+type RowReporter interface {
+	RowDone(scenario string, r results.Result)
+}
+
 // Run runs every workload of cfg over every scenario, for every
 // transport, and returns one record per scenario. Runs go in the
 // catalog's phases: every paced run (a stream) side by side, then the
@@ -202,6 +209,9 @@ func runJob(ctx context.Context, j Job, cfg *Config, progress Progress) (r resul
 		markEnd(ctx, &r, err, start)
 		if progress != nil {
 			progress.Done(name, j.Workload, j.Transport, err)
+		}
+		if rr, ok := progress.(RowReporter); ok {
+			rr.RowDone(name, r)
 		}
 	}()
 

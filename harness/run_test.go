@@ -2,6 +2,7 @@ package harness
 
 import (
 	"context"
+	"sync"
 	"testing"
 	"time"
 
@@ -194,4 +195,32 @@ func TestKernelQUICOverLoss(t *testing.T) {
 	st, _ := p.Stats()
 	assert.Positive(t, st.Up.Lost)
 	assert.Positive(t, r.TransportStats["packets_lost"], "quic-go saw the loss")
+}
+
+// rows is a Progress that keeps every result RowDone hands it.
+type rows struct {
+	mu  sync.Mutex
+	got map[string]results.Result
+}
+
+func (*rows) Start(scenario, workload, transport string)           {}
+func (*rows) Done(scenario, workload, transport string, err error) {}
+func (p *rows) RowDone(scenario string, r results.Result) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.got[scenario+"/"+r.Workload+"/"+r.Transport] = r
+}
+
+// A RowReporter gets each result as its run ends, the same as the record.
+func TestRowDoneHandsOverEachResult(t *testing.T) {
+	p := &rows{got: map[string]results.Result{}}
+	recs, err := Run(t.Context(), []Scenario{{
+		Record:  results.Scenario{Name: "loopback", Link: "loopback"},
+		NewPath: func(context.Context) (netpath.Path, error) { return loopback.New(), nil },
+	}}, Config{Transports: []string{"tcp", "udp"}, Workloads: []string{"echo", "stream"}, Count: 10, Interval: time.Millisecond}, p)
+	require.NoError(t, err)
+	require.Len(t, p.got, len(recs[0].Results))
+	for _, r := range recs[0].Results {
+		assert.Equal(t, r, p.got["loopback/"+r.Workload+"/"+r.Transport])
+	}
 }

@@ -23,7 +23,10 @@ type ResponseWriter interface {
 	// WriteString is Write for a string, without a conversion.
 	WriteString(s string) (int, error)
 	// Flush sends what is buffered now; the body then goes out chunked
-	// unless the handler set a Content-Length.
+	// unless the handler set a Content-Length. It fails once the client
+	// has gone (the write after its close is refused), so a handler that
+	// streams (server-sent events) and flushes now and then learns of it
+	// within a write or two and can stop.
 	Flush() error
 }
 

@@ -507,3 +507,39 @@ func TestFlushStreams(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "second\n", string(rest))
 }
+
+// TestFlushFailsWhenTheClientLeaves: a handler that streams (server-sent
+// events, say) learns from Flush that its client went away, so it can
+// stop the work it streams rather than run on for no one.
+func TestFlushFailsWhenTheClientLeaves(t *testing.T) {
+	gone := make(chan error, 1)
+	mux := NewServeMux()
+	mux.HandleFunc("/events", func(w ResponseWriter, r *Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		for {
+			w.WriteString(": tick\n\n")
+			if err := w.Flush(); err != nil {
+				gone <- err
+				return
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	})
+	addr, _ := startServer(t, mux, Config{})
+	c := dial(t, addr)
+	io.WriteString(c, "GET /events HTTP/1.1\r\nHost: a\r\n\r\n")
+	br := bufio.NewReader(c)
+	resp, err := nethttp.ReadResponse(br, nil)
+	require.NoError(t, err)
+	assert.Equal(t, "text/event-stream", resp.Header.Get("Content-Type"))
+	line, err := bufio.NewReader(resp.Body).ReadString('\n')
+	require.NoError(t, err)
+	assert.Equal(t, ": tick\n", line)
+	c.Close()
+	select {
+	case err := <-gone:
+		assert.Error(t, err)
+	case <-time.After(5 * time.Second):
+		t.Fatal("the handler's Flush went on succeeding after its client left")
+	}
+}

@@ -23,10 +23,12 @@ const (
 	StatusNotFound                    = 404
 	StatusMethodNotAllowed            = 405
 	StatusRequestTimeout              = 408
+	StatusConflict                    = 409
 	StatusLengthRequired              = 411
 	StatusContentTooLarge             = 413
 	StatusURITooLong                  = 414
 	StatusExpectationFailed           = 417
+	StatusTooManyRequests             = 429
 	StatusRequestHeaderFieldsTooLarge = 431
 	StatusInternalServerError         = 500
 	StatusNotImplemented              = 501

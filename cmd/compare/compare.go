@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"netmatrix/cmd/internal/linkspec"
 	"netmatrix/harness"
 	"netmatrix/harness/catalog"
 	"netmatrix/results"
@@ -72,6 +73,9 @@ type compareCmd struct {
 	// forceTTY draws the progress bar on a stderr that is not a
 	// terminal, for tests.
 	forceTTY bool
+	// wide prints every column of the table format, whatever the
+	// terminal's width.
+	wide bool
 }
 
 // formats are the renderings of -format.
@@ -84,7 +88,7 @@ var formats = map[string]func(io.Writer, []results.Record) error{
 
 // replayFlags are the flags that still mean something with -replay:
 // how to render and where to put it.
-var replayFlags = []string{"replay", "format", "o", "save", "save-dir"}
+var replayFlags = []string{"replay", "format", "o", "save", "save-dir", "wide"}
 
 func parseCompare(args []string, stderr io.Writer) (*compareCmd, error) {
 	fs := flag.NewFlagSet("compare", flag.ContinueOnError)
@@ -107,8 +111,9 @@ func parseCompare(args []string, stderr io.Writer) (*compareCmd, error) {
 	fs.IntVar(&c.cfg.DatagramSize, "dgram-size", 1400, "UDP bulk datagram size in bytes")
 	c.link.register(fs)
 	fs.StringVar(&c.target.URL, "target", "", "measure echo against a running echo server: tcp://HOST:PORT, udp://HOST:PORT or quic://HOST:PORT")
-	fs.StringVar(&c.target.Fingerprint, "fingerprint", "", "with a quic:// -target: the server certificate's SHA-256, as `compare serve` prints it")
+	fs.StringVar(&c.target.Fingerprint, "fingerprint", "", "with a quic:// -target: the server certificate's SHA-256 as `HEX`, which compare serve prints")
 	fs.StringVar(&c.format, "format", "table", "output: table, markdown, csv or json (one record per line)")
+	fs.BoolVar(&c.wide, "wide", false, "table format: print every column under its full heading, however wide the terminal (by default the columns that matter most are chosen to fit it)")
 	fs.StringVar(&c.out, "o", "", "write the output to this file instead of standard output")
 	fs.StringVar(&c.sweep, "sweep", "", "run one emulated path per value of a link setting, every transport on each: loss=0,0.5,1,2,5,10% or delay=0,20,80ms, jitter=..., bandwidth=1,10,100mbit")
 	fs.BoolVar(&c.save, "save", false, "also write the run's JSON, Markdown report and SVG plots to a new folder <date>-<scenario> under -save-dir")
@@ -173,7 +178,7 @@ func parseCompare(args []string, stderr io.Writer) (*compareCmd, error) {
 		return &c, nil
 	}
 	if c.sweep != "" {
-		param, points, err := parseSweep(c.sweep)
+		param, points, err := linkspec.ParseSweep(c.sweep)
 		if err != nil {
 			return fail("%v", err)
 		}
@@ -287,7 +292,11 @@ func (c *compareCmd) output(stdout, stderr io.Writer, records []results.Record, 
 		defer f.Close()
 		w = f
 	}
-	if err := formats[c.format](w, records); err != nil {
+	write := formats[c.format]
+	if c.format == "table" {
+		write = terminal(w, c.wide).Write
+	}
+	if err := write(w, records); err != nil {
 		return err
 	}
 	if !save {

@@ -148,10 +148,11 @@ func TestTableEndsInASentence(t *testing.T) {
 	b, err := os.ReadFile(file)
 	require.NoError(t, err)
 	table := string(b)
-	assert.Contains(t, table, "goodput Mbit/s")
-	lines := strings.Split(strings.TrimSpace(table), "\n")
-	last := lines[len(lines)-1]
-	assert.True(t, strings.HasPrefix(last, "On loopback: "), "last line: %q", last)
+	assert.Contains(t, table, "Mbit/s: goodput")
+	assert.NotContains(t, table, "\x1b[", "no colour in a file")
+	_, last, ok := strings.Cut(table, "\nOn loopback: ")
+	require.True(t, ok, "the table ends in its sentence: %s", table)
+	last = strings.ReplaceAll(strings.TrimSpace(last), "\n", " ")
 	assert.Contains(t, last, "with nothing lost")
 	assert.Regexp(t, `tcp carried [0-9]+ Mbit/s`, last)
 }
@@ -342,4 +343,27 @@ func TestInterruptedRunSaysSo(t *testing.T) {
 	assert.Empty(t, entries, "an interrupted run is not saved")
 	cancel()
 	<-done
+}
+
+// The flag package takes a back-quoted word in a flag's usage as the
+// name of its value: each -h line names the value with a type or a
+// word in capitals (-exec CMD), never a phrase lifted from the text.
+func TestHelpNamesEachValue(t *testing.T) {
+	for _, args := range [][]string{{"-h"}, {"serve", "-h"}} {
+		code, _, errs := run(t, t.Context(), args...)
+		require.Equal(t, exitOK, code)
+		var flags int
+		for line := range strings.SplitSeq(errs, "\n") {
+			if !strings.HasPrefix(line, "  -") {
+				continue
+			}
+			flags++
+			name, value, _ := strings.Cut(strings.TrimPrefix(line, "  -"), " ")
+			assert.Regexp(t, `^([a-z0-9]+|[A-Z]+)?$`, value, "-%s's value is named %q", name, value)
+		}
+		assert.Positive(t, flags, "%v lists flags", args)
+	}
+	_, _, errs := run(t, t.Context(), "-h")
+	assert.Contains(t, errs, "  -exec CMD\n")
+	assert.Contains(t, errs, "  -fingerprint HEX\n")
 }

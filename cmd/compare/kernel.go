@@ -31,11 +31,11 @@ func (lf *linkFlags) checkExec() error {
 // path is a scenario with spec on the path -link names: the emulated
 // one, or the kernel one with the same settings.
 func (lf *linkFlags) path(spec link.Spec) harness.Scenario {
-	sc := lf.emulated(spec)
+	sc := lf.Scenario(spec)
 	if lf.kind != "kernel" {
 		return sc
 	}
-	cc := lf.cc
+	cc := sc.Record.CongestionControl
 	sc.Record.Link = "kernel"
 	sc.NewPath = func(ctx context.Context) (netpath.Path, error) {
 		return kernel.New(ctx, spec, netpath.Options{CongestionControl: cc})

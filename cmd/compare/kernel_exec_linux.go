@@ -34,14 +34,14 @@ func (c *compareCmd) execOnKernel(ctx context.Context, stdout, stderr io.Writer)
 		fmt.Fprintf(stderr, "compare: %v\n", err)
 		return exitFail
 	}
-	spec, err := c.link.spec()
+	spec, err := c.link.Spec()
 	if err == nil {
 		err = spec.Validate()
 	}
 	if err != nil {
 		return fail(err)
 	}
-	p, err := kernel.New(ctx, spec, netpath.Options{CongestionControl: c.link.cc})
+	p, err := kernel.New(ctx, spec, netpath.Options{CongestionControl: c.link.CC})
 	if err != nil {
 		return fail(err)
 	}

@@ -4,64 +4,20 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"netmatrix/cmd/internal/linkspec"
 	"netmatrix/harness"
 	"netmatrix/results"
 	"netmatrix/results/report"
 )
-
-func TestParseSweep(t *testing.T) {
-	for _, tc := range []struct {
-		in    string
-		param string
-		texts []string
-		vals  []float64
-	}{
-		// The issue's own example: the unit on the last value is every value's.
-		{"loss=0,0.5,1,2,5,10%", "loss", []string{"0%", "0.5%", "1%", "2%", "5%", "10%"}, []float64{0, 0.005, 0.01, 0.02, 0.05, 0.1}},
-		// Fractions, as -loss takes them.
-		{"loss=0.02,0", "loss", []string{"0", "0.02"}, []float64{0, 0.02}},
-		// Mixed units; run in increasing order whatever the order typed.
-		{"delay=1s,0,20ms", "delay", []string{"0ms", "20ms", "1s"}, []float64{0, 0.02, 1}},
-		{"jitter=1,5ms", "jitter", []string{"1ms", "5ms"}, []float64{0.001, 0.005}},
-		// 0 is an unlimited rate, not 0 mbit/s, and sorts first.
-		{"bandwidth=10,0,1mbit", "bandwidth", []string{"unlimited", "1mbit", "10mbit"}, []float64{0, 1e6, 10e6}},
-	} {
-		t.Run(tc.in, func(t *testing.T) {
-			param, pts, err := parseSweep(tc.in)
-			require.NoError(t, err)
-			assert.Equal(t, tc.param, param)
-			var texts []string
-			var vals []float64
-			for _, p := range pts {
-				texts = append(texts, p.text)
-				vals = append(vals, p.value)
-			}
-			assert.Equal(t, tc.texts, texts)
-			assert.InDeltaSlice(t, tc.vals, vals, 1e-12)
-		})
-	}
-	for _, bad := range []string{
-		"loss",            // no values
-		"speed=1,2",       // not a link setting
-		"loss=2%",         // one value is not a sweep
-		"loss=1,1%",       // the same point twice
-		"loss=0,200%",     // not a share
-		"loss=0,100%",     // nothing to measure
-		"loss=0,,2%",      // an empty value
-		"delay=0,-5ms",    // negative
-		"bandwidth=1,2MB", // bytes are ambiguous
-	} {
-		_, _, err := parseSweep(bad)
-		assert.Error(t, err, bad)
-	}
-}
 
 // A sweep over three values makes three records, every transport on
 // each, and -save writes them with the report and the plots.
@@ -108,13 +64,13 @@ func TestSweepMakesARecordPerValueAndSaves(t *testing.T) {
 	// The saved folder replays as it is.
 	code, replayed, errs := run(t, t.Context(), "-replay", runs[0])
 	require.Equal(t, exitOK, code, errs)
-	assert.Contains(t, replayed, "│ loss=5% │ udp")
+	assert.Contains(t, replayed, "\nloss=5%  tcp ")
 }
 
 func TestReplayRendersEveryFormat(t *testing.T) {
 	fixture := filepath.Join("..", "..", "results", "report", "testdata", "sweep.json")
 	for format, marker := range map[string]string{
-		"table":    "│ loss=5% │ tcp",
+		"table":    "\nloss=5%  tcp ",
 		"markdown": "| loss=5% | tcp |",
 		"csv":      "scenario,link,sweep_param,sweep_value,transport",
 		"json":     `"sweep":{"param":"loss"`,
@@ -161,7 +117,7 @@ func TestReplayUnreadableFiles(t *testing.T) {
 // sweepOf is the scenarios of -sweep sweep over the link lf describes.
 func sweepOf(t *testing.T, sweep string, lf linkFlags) []harness.Scenario {
 	t.Helper()
-	param, pts, err := parseSweep(sweep)
+	param, pts, err := linkspec.ParseSweep(sweep)
 	require.NoError(t, err)
 	scs, err := lf.sweepScenarios(param, pts)
 	require.NoError(t, err)
@@ -169,7 +125,7 @@ func sweepOf(t *testing.T, sweep string, lf linkFlags) []harness.Scenario {
 }
 
 func TestProgressBarShowsScenarioAndTimeLeft(t *testing.T) {
-	scs := sweepOf(t, "loss=0,2%", linkFlags{kind: "emulated", cc: "reno", delay: "20ms", seed: 1})
+	scs := sweepOf(t, "loss=0,2%", linkFlags{kind: "emulated", Settings: linkspec.Settings{CC: "reno", Delay: "20ms", Seed: 1}})
 	cfg := harness.Config{Transports: []string{"tcp"}, Workloads: []string{"bulk"}, Duration: 2 * time.Second}
 	pl := newPlan(scs, cfg)
 	assert.InDelta(t, (4*time.Second + 2*perRunSetup).Seconds(), pl.total().Seconds(), 0.01, "two bulk runs one after the other")
@@ -187,7 +143,7 @@ func TestProgressBarShowsScenarioAndTimeLeft(t *testing.T) {
 }
 
 func TestPlanFollowsTheHarnessSchedule(t *testing.T) {
-	scs := sweepOf(t, "loss=0,5%", linkFlags{kind: "emulated", cc: "cubic", delay: "10ms", seed: 1})
+	scs := sweepOf(t, "loss=0,5%", linkFlags{kind: "emulated", Settings: linkspec.Settings{CC: "cubic", Delay: "10ms", Seed: 1}})
 	cfg := harness.Config{Transports: []string{"tcp", "udp"}, Workloads: []string{"stream"}, Count: 100, Interval: 10 * time.Millisecond}
 	pl := newPlan(scs, cfg)
 	// Streams run side by side: the run takes as long as the slowest,
@@ -217,4 +173,31 @@ func TestPlanFollowsTheHarnessSchedule(t *testing.T) {
 func TestCommandLineLeavesOutWhereOutputWent(t *testing.T) {
 	got := commandLine([]string{"-sweep", "loss=0,1%", "-o", "/somewhere/out.txt", "-save", "-save-dir=/x/y", "-delay", "20ms", "-transports", "tcp udp"})
 	assert.Equal(t, "go run ./cmd/compare -sweep loss=0,1% -save -delay 20ms -transports 'tcp udp'", got)
+}
+
+// The table format fits $COLUMNS when its output is not a terminal, and
+// -wide prints every column whatever the width.
+func TestTableFitsColumns(t *testing.T) {
+	fixture := filepath.Join("..", "..", "results", "report", "testdata", "single.json")
+	widest := func(out string) int {
+		n := 0
+		for line := range strings.SplitSeq(out, "\n") {
+			n = max(n, utf8.RuneCountInString(line))
+		}
+		return n
+	}
+	for _, cols := range []int{80, 120} {
+		t.Setenv("COLUMNS", strconv.Itoa(cols))
+		code, out, errs := run(t, t.Context(), "-replay", fixture)
+		require.Equal(t, exitOK, code, errs)
+		assert.LessOrEqual(t, widest(out), cols)
+		assert.Contains(t, out, "In short")
+		assert.NotContains(t, out, "\x1b[", "no colour off a terminal")
+	}
+	t.Setenv("COLUMNS", "80")
+	code, out, errs := run(t, t.Context(), "-replay", fixture, "-wide")
+	require.Equal(t, exitOK, code, errs)
+	assert.Greater(t, widest(out), 120)
+	assert.Contains(t, out, "link drops up/down")
+	assert.Contains(t, out, "goodput Mbit/s")
 }

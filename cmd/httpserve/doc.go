@@ -19,4 +19,15 @@
 // Compare n requests one after another with n at once:
 //
 //	httpserve fanout -n 5 http://127.0.0.1:8080/
+//
+// Over loopback a round trip takes microseconds, and the lesson (five
+// slow requests at once take about one round trip, not five) does not
+// show; with a link flag fanout serves its own pages at the far end of
+// an emulated path with that link, and fetches a path from them:
+//
+//	httpserve fanout -n 5 -delay 40ms /hello
+//	httpserve fanout -profile 3g
+//
+// "/lab" runs transports and workloads over the emulated path from a
+// page, and "/results" lists the saved runs (see packages lab and web).
 package main

@@ -4,9 +4,14 @@ import (
 	"context"
 	"crypto/tls"
 	"fmt"
+	"io"
+	"net"
+	"strings"
 	"sync"
 	"time"
 
+	"netmatrix/cmd/internal/linkspec"
+	"netmatrix/harness/link"
 	"netmatrix/http"
 )
 
@@ -15,39 +20,114 @@ func (p *program) fanout(ctx context.Context, args []string) int {
 	n := fs.Int("n", 5, "number of requests")
 	insecure := fs.Bool("insecure", false, "accept any TLS certificate")
 	timeout := fs.Duration("timeout", 30*time.Second, "time limit for both runs")
+	var path linkspec.Settings
+	path.Register(fs)
+	fs.Lookup("profile").Usage += "; with it or any link flag (-delay 40ms, say), fanout serves httpserve's own pages at the far end of an emulated path with that link, and fetches the PATH given (default /hello) over it"
 	if code, stop := parse(fs, args); stop {
 		return code
 	}
-	if fs.NArg() != 1 || *n < 1 {
-		fmt.Fprintln(p.stderr, "httpserve fanout: need one URL and -n >= 1")
+	overLink := path.Profile != "" || path.Impaired()
+	target := fs.Arg(0)
+	switch {
+	case fs.NArg() > 1 || *n < 1 || (!overLink && fs.NArg() != 1):
+		fmt.Fprintln(p.stderr, "httpserve fanout: need one URL (or, with a link flag, a path) and -n >= 1")
+		fs.Usage()
+		return exitUsage
+	case overLink && target == "":
+		target = "/hello"
+	case overLink && !strings.HasPrefix(target, "/"):
+		fmt.Fprintf(p.stderr, "httpserve fanout: with a link flag, fanout fetches from its own server at the far end of the emulated path: give a path such as /hello, not %q\n", target)
 		fs.Usage()
 		return exitUsage
 	}
-	url := fs.Arg(0)
+	var spec link.Spec
+	if overLink {
+		var err error
+		if spec, err = linkSpec(&path); err != nil {
+			fmt.Fprintln(p.stderr, "httpserve fanout:", err)
+			fs.Usage()
+			return exitUsage
+		}
+	}
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
 	var cfg *tls.Config
 	if *insecure {
 		cfg = &tls.Config{InsecureSkipVerify: true}
 	}
+	var dial func(ctx context.Context, network, addr string) (net.Conn, error)
+	if overLink {
+		url, d, stop, err := p.serveOverLink(ctx, &path, spec)
+		if err != nil {
+			fmt.Fprintln(p.stderr, "httpserve fanout:", err)
+			return exitError
+		}
+		defer stop()
+		target, dial = url+target, d
+	}
 	// One client per run, so the concurrent run does not start on the
 	// sequential run's kept-alive connection.
-	seqClient := &http.Client{TLSConfig: cfg}
+	seqClient := &http.Client{TLSConfig: cfg, Dial: dial}
 	defer seqClient.CloseIdle()
-	parClient := &http.Client{TLSConfig: cfg}
+	parClient := &http.Client{TLSConfig: cfg, Dial: dial}
 	defer parClient.CloseIdle()
-
-	seq := sequential(ctx, seqClient, url, *n)
-	par := concurrent(ctx, parClient, url, *n)
+	seq := sequential(ctx, seqClient, target, *n)
+	par := concurrent(ctx, parClient, target, *n)
 	p.printFanout("one after another", seq)
 	p.printFanout("all at once", par)
 	if par.Total > 0 {
 		fmt.Fprintf(p.stdout, "all at once took %.2fx less time\n", float64(seq.Total)/float64(par.Total))
 	}
+	if overLink {
+		fmt.Fprintln(p.stdout, "(a request on a new connection waits a round trip more, for TCP's handshake: the first one after another, and every one at once)")
+	}
 	if seq.Failed()+par.Failed() > 0 {
 		return exitError
 	}
 	return exitOK
+}
+
+// linkSpec is the link the flags describe, checked.
+func linkSpec(s *linkspec.Settings) (link.Spec, error) {
+	if err := s.CheckCC(); err != nil {
+		return link.Spec{}, err
+	}
+	spec, err := s.Spec()
+	if err == nil {
+		err = spec.Validate()
+	}
+	return spec, err
+}
+
+// serveOverLink makes an emulated path with the link settings, serves
+// httpserve's own pages at its far end, and says how to reach them: the
+// lesson of fanout (n slow requests at once take about one round trip,
+// not n) needs a round trip long enough to see, which loopback's
+// microseconds are not.
+func (p *program) serveOverLink(ctx context.Context, s *linkspec.Settings, spec link.Spec) (url string, dial func(context.Context, string, string) (net.Conn, error), stop func(), err error) {
+	path, err := s.Scenario(spec).NewPath(ctx)
+	if err != nil {
+		return "", nil, nil, err
+	}
+	ln, err := path.Server().Listen(ctx, "tcp", net.JoinHostPort(path.ServerHost(), "80"))
+	if err != nil {
+		path.Close()
+		return "", nil, nil, err
+	}
+	sctx, cancel := context.WithCancel(ctx)
+	srv := &http.Server{Handler: newSite(sctx, io.Discard, false)}
+	served := make(chan struct{})
+	go func() {
+		defer close(served)
+		srv.Serve(sctx, ln)
+	}()
+	fmt.Fprintf(p.stdout, "over an emulated path (%s): each request waits at least a round trip of %s\n",
+		spec.Describe(), (spec.Up.Delay + spec.Down.Delay).Round(time.Microsecond))
+	return "http://" + ln.Addr().String(), path.Client().Dial, func() {
+		cancel()
+		<-served
+		path.Close()
+	}, nil
 }
 
 func (p *program) printFanout(title string, r fanoutResult) {

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -86,6 +87,8 @@ func TestRootShowsRawRequestEscaped(t *testing.T) {
 	assert.Contains(t, body, "GET / HTTP/1.1")
 	assert.Contains(t, body, "X-Probe: &lt;script&gt;alert(1)&lt;/script&gt;")
 	assert.NotContains(t, body, "<script>", "request text is escaped, never markup")
+	assert.Contains(t, body, "curl -v http://"+addr+"/echo")
+	assert.Contains(t, body, "| nc 127.0.0.1 ")
 	assert.Contains(t, stdout.String(), "X-Probe: <script>alert(1)</script>\r\n", "-dump prints the raw request")
 	assert.Contains(t, stderr.String(), `"GET / HTTP/1.1" 200`, "access log line")
 }
@@ -122,6 +125,14 @@ func TestTLSAndRawGet(t *testing.T) {
 	assert.Contains(t, out.String(), "HTTP/1.1 200 OK\r\n")
 	assert.Contains(t, out.String(), "\r\n\r\nHello, World!")
 	assert.Contains(t, errb.String(), "tls ")
+
+	// The page of a TLS server suggests a request over TLS.
+	out.Reset()
+	code = p.run(context.Background(), []string{"get", "-insecure", "https://" + addr + "/"})
+	require.Equal(t, exitOK, code, errb.String())
+	assert.Contains(t, out.String(), "curl -v https://"+addr+"/echo")
+	assert.Contains(t, out.String(), "openssl s_client -quiet -connect "+addr)
+	assert.NotContains(t, out.String(), "http://")
 
 	// Without -insecure the self-signed certificate is refused.
 	code = (&program{stdout: io.Discard, stderr: io.Discard}).run(context.Background(), []string{"get", "https://" + addr + "/hello"})
@@ -173,6 +184,34 @@ func TestFanoutCommand(t *testing.T) {
 	code = (&program{stdout: &out, stderr: &errb}).run(context.Background(), []string{"fanout", "-n", "2", "http://" + addr + "/hello\x7f"})
 	assert.Equal(t, exitError, code)
 	assert.Equal(t, 4, strings.Count(out.String(), "error: "), out.String())
+}
+
+// Over an emulated path with a delay, n requests one after another take
+// about n round trips, n at once about one (with TCP's handshake, two).
+func TestFanoutOverAnEmulatedPath(t *testing.T) {
+	var out, errb bytes.Buffer
+	code := (&program{stdout: &out, stderr: &errb}).run(context.Background(), []string{"fanout", "-n", "4", "-delay", "25ms"})
+	require.Equal(t, exitOK, code, errb.String())
+	assert.Contains(t, out.String(), "over an emulated path (custom: no loss, 25ms delay")
+	assert.Contains(t, out.String(), "round trip of 50ms")
+	seq := regexp.MustCompile(`one after another: 4 requests in ([0-9.]+m?s)`).FindStringSubmatch(out.String())
+	par := regexp.MustCompile(`all at once: 4 requests in ([0-9.]+m?s)`).FindStringSubmatch(out.String())
+	require.Len(t, seq, 2, out.String())
+	require.Len(t, par, 2, out.String())
+	s, err := time.ParseDuration(seq[1])
+	require.NoError(t, err)
+	p, err := time.ParseDuration(par[1])
+	require.NoError(t, err)
+	assert.GreaterOrEqual(t, s, 5*50*time.Millisecond, "a handshake and four requests, a round trip each")
+	assert.GreaterOrEqual(t, p, 2*50*time.Millisecond)
+	assert.Less(t, p, s/2, "at once, they overlap")
+
+	for _, args := range [][]string{{"fanout", "-delay", "25ms", "http://127.0.0.1:1/hello"}, {"fanout", "-loss", "lots"}} {
+		errb.Reset()
+		code = (&program{stdout: io.Discard, stderr: &errb}).run(context.Background(), args)
+		assert.Equal(t, exitUsage, code, "%v", args)
+		assert.Contains(t, errb.String(), "Usage", "%v", args)
+	}
 }
 
 func TestBadFlagsExit2(t *testing.T) {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"html"
 	"io"
@@ -12,14 +13,14 @@ import (
 )
 
 // newSite is httpserve's handler: the pages, wrapped in the -dump printer.
-func newSite(stdout io.Writer, dump bool) http.Handler {
+func newSite(ctx context.Context, stdout io.Writer, dump bool) http.Handler {
 	mux := http.NewServeMux()
 	mux.NotFound = http.HandlerFunc(notFound)
 	mux.HandleFunc("GET /", rawRequestPage)
 	mux.HandleFunc("/echo", echo)
 	mux.HandleFunc("GET /hello", hello)
 	for _, add := range extraRoutes {
-		add(mux)
+		add(ctx, mux)
 	}
 	if !dump {
 		return mux
@@ -61,17 +62,27 @@ pre{background:#f4f4f4;padding:1em;white-space:pre-wrap;word-break:break-all}
 			b.WriteString(`<span class="eol">` + eol + "</span>\n")
 		}
 	}
-	b.WriteString(`</pre>
-<p>Try <code>curl -v http://`)
-	b.WriteString(html.EscapeString(r.Host))
-	b.WriteString(`/echo</code>, or <code>printf 'GET / HTTP/1.1\r\nHost: x\r\n\r\n' | nc `)
-	b.WriteString(html.EscapeString(strings.Replace(r.Host, ":", " ", 1)))
-	b.WriteString(`</code>.</p>
-</body></html>
-`)
+	b.WriteString("</pre>\n")
+	writeTryLine(&b, r)
+	b.WriteString("</body></html>\n")
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteString(b.String())
+}
+
+// writeTryLine suggests how to send this server a request by hand, in
+// the scheme the browser used: nc speaks plain text only, so over TLS
+// the raw request goes through openssl s_client, and curl needs -k for
+// the self-signed certificate -tls makes.
+func writeTryLine(b *strings.Builder, r *http.Request) {
+	host := html.EscapeString(r.Host)
+	raw := `printf 'GET / HTTP/1.1\r\nHost: x\r\n\r\n' | `
+	if r.TLS != nil {
+		fmt.Fprintf(b, `<p>Try <code>curl -v https://%s/echo</code> (with <code>-k</code> if the certificate is self-signed, as with <code>-tls</code>), or <code>%sopenssl s_client -quiet -connect %s</code>.</p>`+"\n", host, raw, host)
+		return
+	}
+	fmt.Fprintf(b, `<p>Try <code>curl -v http://%s/echo</code>, or <code>%snc %s</code>.</p>`+"\n",
+		host, raw, html.EscapeString(strings.Replace(r.Host, ":", " ", 1)))
 }
 
 // echo answers with what it was sent, as plain text.

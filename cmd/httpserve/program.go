@@ -45,6 +45,7 @@ func (p *program) usage() {
   httpserve [serve] [-addr host:port] [-tls | -cert FILE -key FILE] [-dump] [-log=false]
   httpserve get [-raw] [-insecure] [-X METHOD] [-d BODY] [-H 'Name: value'] URL
   httpserve fanout [-n N] [-insecure] URL
+  httpserve fanout [-n N] [-profile P] [-delay D] [-loss L] ... [PATH]   over an emulated path
 `)
 }
 

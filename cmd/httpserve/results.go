@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"os"
 
 	"netmatrix/http"
@@ -11,7 +12,7 @@ import (
 // of httpserve does not change for it: GET /results lists the runs that
 // "compare -save" wrote, each as its tables and plots.
 func init() {
-	extraRoutes = append(extraRoutes, func(mux *http.ServeMux) { web.New(resultsRoot()).Register(mux) })
+	extraRoutes = append(extraRoutes, func(_ context.Context, mux *http.ServeMux) { web.New(resultsRoot()).Register(mux) })
 }
 
 // resultsRoot is the folder of saved runs: $NETMATRIX_RESULTS, or

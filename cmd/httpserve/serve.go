@@ -15,8 +15,9 @@ import (
 )
 
 // extraRoutes lets other parts of httpserve add pages without touching
-// this file; the results dashboard registers /results here.
-var extraRoutes []func(mux *http.ServeMux)
+// this file; the results dashboard registers /results here, the lab
+// /lab. ctx ends when the server is told to stop.
+var extraRoutes []func(ctx context.Context, mux *http.ServeMux)
 
 // shutdownGrace is how long Ctrl-C waits for requests in flight.
 const shutdownGrace = 10 * time.Second
@@ -67,7 +68,7 @@ func (p *program) serve(ctx context.Context, args []string) int {
 		return exitError
 	}
 	srv := &http.Server{
-		Handler:   newSite(p.stdout, *dump),
+		Handler:   newSite(ctx, p.stdout, *dump),
 		TLSConfig: tlsCfg,
 		ErrorLog:  func(err error) { fmt.Fprintln(p.stderr, err) },
 	}

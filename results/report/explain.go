@@ -168,6 +168,11 @@ func compareTail(workload string, rs []results.Result) string {
 			rel.Transport, w.Measures, fmtMs(a), fmtMs(b))
 	}
 	ratio := rel.LatencyMs.P99 / udp.LatencyMs.P99
+	if ratio < 1/1.05 {
+		// Said the other way round: "0.0x UDP's" tells nothing.
+		return fmt.Sprintf("UDP's p99 %s was %sx %s's (%s vs %s ms)", w.Measures, fmtRatio(1/ratio), rel.Transport,
+			fmtMs(udp.LatencyMs.P99), fmtMs(rel.LatencyMs.P99))
+	}
 	return fmt.Sprintf("%s's p99 %s was %sx UDP's (%s vs %s ms)", rel.Transport, w.Measures,
 		fmtRatio(ratio), fmtMs(rel.LatencyMs.P99), fmtMs(udp.LatencyMs.P99))
 }

@@ -51,7 +51,6 @@ func TestGoldenFormats(t *testing.T) {
 		ext   string
 		write func(io.Writer, []results.Record) error
 	}{
-		{"table", WriteTable},
 		{"md", WriteMarkdown},
 		{"csv", WriteCSV},
 		{"json", results.WriteJSON},
@@ -104,6 +103,33 @@ func TestSingleRunHasNoSweepTables(t *testing.T) {
 	require.NoError(t, WriteTable(&b, loadFixture(t, "single")))
 	assert.NotContains(t, b.String(), "sweep")
 	assert.NotContains(t, b.String(), "Mathis")
-	lines := strings.Split(strings.TrimSpace(b.String()), "\n")
-	assert.True(t, strings.HasPrefix(lines[len(lines)-1], "On clean: "))
+	paragraphs := strings.Split(strings.TrimSpace(b.String()), "\n\n")
+	last := strings.Split(paragraphs[len(paragraphs)-1], "\n")
+	assert.Equal(t, "bulk: as fast as the path allows", last[0], "the last table")
+	i := slices.IndexFunc(last, func(l string) bool { return strings.HasPrefix(l, "On clean: ") })
+	assert.Positive(t, i, "the last table ends in its sentence")
+}
+
+// A run's plots and tables fall into sections, a workload's or the
+// sweep's, and SectionPlots draws one section alone.
+func TestSections(t *testing.T) {
+	recs := loadFixture(t, "sweep")
+	all, err := Plots(recs)
+	require.NoError(t, err)
+	var n int
+	for _, section := range []string{"echo", "stream", "bulk", SweepSection} {
+		ps, err := SectionPlots(recs, section)
+		require.NoError(t, err)
+		for _, p := range ps {
+			assert.Equal(t, section, p.Section, p.Name)
+			assert.True(t, strings.HasPrefix(p.Name, "cdf-"+section) || section == SweepSection && strings.HasPrefix(p.Name, "sweep-"), p.Name)
+		}
+		n += len(ps)
+	}
+	assert.Equal(t, len(all), n, "every plot is in one section")
+	var sections []string
+	for _, tb := range Tables(recs) {
+		sections = append(sections, tb.Section)
+	}
+	assert.Equal(t, []string{"echo", "stream", "bulk", SweepSection, SweepSection}, sections)
 }

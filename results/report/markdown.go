@@ -110,10 +110,14 @@ func writeMarkdownTable(b *strings.Builder, t Table) {
 		}
 		b.WriteString("\n")
 	}
-	cells(t.Head)
+	head := make([]string, len(t.Cols))
+	for i, c := range t.Cols {
+		head[i] = c.Head
+	}
+	cells(head)
 	b.WriteString("|")
-	for _, left := range t.Left {
-		if left {
+	for _, c := range t.Cols {
+		if c.Left {
 			b.WriteString(" :--- |")
 		} else {
 			b.WriteString(" ---: |")

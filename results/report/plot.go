@@ -24,7 +24,10 @@ import (
 type Plot struct {
 	Name  string // file name without extension: "cdf-stream", "sweep-goodput"
 	Title string
-	SVG   []byte
+	// Section is the part of the run it shows: a workload's name for
+	// its latency CDFs, SweepSection for a sweep's curves.
+	Section string
+	SVG     []byte
 }
 
 // plotW and plotH size every figure: wide enough for a legend of five
@@ -42,16 +45,24 @@ const (
 // and for a sweep, p99 one-way delay, delivered share and goodput
 // against the swept setting, with the models' lines on the goodput
 // figure wherever the model has a prediction.
-func Plots(records []results.Record) ([]Plot, error) {
+func Plots(records []results.Record) ([]Plot, error) { return SectionPlots(records, "") }
+
+// SectionPlots draws the figures of one section of a run only (see
+// Plot.Section), or of every section for ""; a page that fills in as
+// rows finish redraws only what a row changed.
+func SectionPlots(records []results.Record, section string) ([]Plot, error) {
 	var out []Plot
 	for _, w := range workloadsOf(records) {
+		if section != "" && section != w {
+			continue
+		}
 		ps, err := cdfPlots(records, w)
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, ps...)
 	}
-	if isSweep(records) {
+	if isSweep(records) && (section == "" || section == SweepSection) {
 		for _, m := range metricsOf(records) {
 			if m.name == "" {
 				continue
@@ -101,6 +112,7 @@ func cdfPlots(records []results.Record, workload string) ([]Plot, error) {
 			return nil, err
 		}
 		if p != nil {
+			p.Section = workload
 			out = append(out, *p)
 		}
 	}
@@ -263,6 +275,7 @@ func sweepPlot(records []results.Record, m sweepMetric) (Plot, error) {
 	if err != nil {
 		return Plot{}, err
 	}
+	out.Section = SweepSection
 	return *out, nil
 }
 

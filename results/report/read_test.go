@@ -96,7 +96,7 @@ func TestLinkDropsColumnIsTheLinksCount(t *testing.T) {
 
 	tables := Tables(back)
 	require.Len(t, tables, 1)
-	col := slices.Index(tables[0].Head, "link drops up/down")
+	col := slices.IndexFunc(tables[0].Cols, func(c Col) bool { return c.Head == "link drops up/down" })
 	require.GreaterOrEqual(t, col, 0)
 	assert.Equal(t, fmt.Sprintf("%d/%d", up.Dropped(), down.Dropped()), tables[0].Rows[0][col])
 	assert.Equal(t, "10/1", tables[0].Rows[0][col])

@@ -100,7 +100,7 @@ func deliveredShare(r *results.Result) (float64, bool) {
 // the sweep table and, for most, a plot against the swept setting.
 type sweepMetric struct {
 	workload string
-	head     string // table column
+	col      Col    // table column
 	name     string // plot file name
 	title    string // plot title
 	ylabel   string
@@ -110,20 +110,23 @@ type sweepMetric struct {
 
 var sweepMetrics = []sweepMetric{
 	{
-		workload: catalog.Stream, head: "stream delivered", name: "sweep-delivered",
+		workload: catalog.Stream, name: "sweep-delivered",
+		col:   Col{Head: "stream delivered", Short: "stream%", About: "stream messages delivered", Rank: 1},
 		title: "Stream messages delivered", ylabel: "delivered (%)",
 		value: deliveredShare, format: fmtShare,
 	},
 	{
-		workload: catalog.Stream, head: "stream p99 ms", name: "sweep-p99-delay",
+		workload: catalog.Stream, name: "sweep-p99-delay",
+		col:   Col{Head: "stream p99 ms", Short: "stream p99", Rank: 1},
 		title: "p99 one-way delay of stream messages", ylabel: "p99 one-way delay (ms)",
 		value: p99, format: fmtMs,
 	},
 	{
-		workload: catalog.Echo, head: "echo p99 ms", value: p99, format: fmtMs,
+		workload: catalog.Echo, col: Col{Head: "echo p99 ms", Short: "echo p99", Rank: 2}, value: p99, format: fmtMs,
 	},
 	{
-		workload: catalog.Bulk, head: "goodput Mbit/s", name: "sweep-goodput",
+		workload: catalog.Bulk, name: "sweep-goodput",
+		col:   Col{Head: "goodput Mbit/s", Short: "Mbit/s", About: "bulk goodput", Rank: 1},
 		title: "Bulk goodput", ylabel: "goodput (Mbit/s)",
 		value: func(r *results.Result) (float64, bool) {
 			if r == nil || r.GoodputMbitS == nil {
@@ -153,13 +156,12 @@ func sweepTable(records []results.Record) Table {
 	param := sweepParam(records)
 	ms := metricsOf(records)
 	t := Table{
-		Title: fmt.Sprintf("sweep: what each transport gave as %s changed", param),
-		Head:  []string{"transport", param},
-		Left:  []bool{true, true},
+		Title:   fmt.Sprintf("sweep: what each transport gave as %s changed", param),
+		Section: SweepSection,
+		Cols:    []Col{transportCol, {Head: param, Left: true}},
 	}
 	for _, m := range ms {
-		t.Head = append(t.Head, m.head)
-		t.Left = append(t.Left, false)
+		t.Cols = append(t.Cols, m.col)
 	}
 	for _, tr := range transportsOf(records) {
 		for i := range records {
@@ -199,8 +201,8 @@ func explainSweep(records []results.Record) string {
 				"stream p99 ms":    "p99 one-way delay",
 				"echo p99 ms":      "p99 round trip",
 				"goodput Mbit/s":   "bulk goodput",
-			}[m.head]
-			unit := map[string]string{"stream p99 ms": " ms", "echo p99 ms": " ms", "goodput Mbit/s": " Mbit/s"}[m.head]
+			}[m.col.Head]
+			unit := map[string]string{"stream p99 ms": " ms", "echo p99 ms": " ms", "goodput Mbit/s": " Mbit/s"}[m.col.Head]
 			if m.format(a) == m.format(b) {
 				parts = append(parts, fmt.Sprintf("%s stayed at %s%s", what, m.format(a), unit))
 			} else {
@@ -342,9 +344,15 @@ func modelTable(records []results.Record) (Table, bool) {
 		return Table{}, false
 	}
 	t := Table{
-		Title: "tcp bulk against the models: Mathis et al. (1997) " + mathis.formula + "; Padhye et al. (1998), with timeouts",
-		Head:  []string{"path", "loss p", "RTT ms", "MSS", "tcp Mbit/s", "Mathis Mbit/s", "ratio", "Padhye Mbit/s", "ratio", "tcp retx"},
-		Left:  []bool{true, false, false, false, false, false, false, false, false, false},
+		Title:   "tcp bulk against the models: Mathis et al. (1997) " + mathis.formula + "; Padhye et al. (1998), with timeouts",
+		Section: SweepSection,
+		Cols: []Col{pathCol, {Head: "loss p", Rank: 1}, {Head: "RTT ms", Rank: 2}, {Head: "MSS", Rank: 4},
+			{Head: "tcp Mbit/s", Rank: 1},
+			{Head: "Mathis Mbit/s", Short: "Mathis", About: "Mathis et al.'s Mbit/s", Rank: 1},
+			{Head: "ratio", Short: "/M", About: "tcp over Mathis", Rank: 1},
+			{Head: "Padhye Mbit/s", Short: "Padhye", About: "Padhye et al.'s Mbit/s", Rank: 1},
+			{Head: "ratio", Short: "/P", About: "tcp over Padhye", Rank: 1},
+			{Head: "tcp retx", Short: "retx", About: "TCP segments retransmitted", Rank: 3}},
 	}
 	lo := make([]float64, len(tcpModels))
 	hi := make([]float64, len(tcpModels))

@@ -2,7 +2,6 @@ package report
 
 import (
 	"fmt"
-	"io"
 	"math"
 	"slices"
 	"strconv"
@@ -10,104 +9,155 @@ import (
 
 	"netmatrix/harness/catalog"
 	"netmatrix/results"
-
-	"github.com/olekukonko/tablewriter"
-	"github.com/olekukonko/tablewriter/tw"
 )
 
-// column is one column of a workload's table.
+// A Col is one column of a Table: how each format heads it, and how
+// much it matters when a terminal is too narrow for every column.
+type Col struct {
+	// Head is the full heading, as Markdown, HTML and -wide show it.
+	Head string
+	// Short heads the column in a fitted terminal table; "" means Head.
+	Short string
+	// About says what Short stands for, in the legend under a fitted
+	// table; "" where Short says it plainly.
+	About string
+	// Rank is the column's importance: a narrow terminal drops the
+	// highest ranks first, and never a column of rank 0 (path,
+	// transport).
+	Rank int
+	// Left aligns text to the left; numbers go right.
+	Left bool
+}
+
+// short is the heading a fitted table shows.
+func (c Col) short() string {
+	if c.Short != "" {
+		return c.Short
+	}
+	return c.Head
+}
+
+// column is one column of the workload tables: its heading, which
+// workloads have it, and how a result fills it. A new column is one
+// entry in tableColumns, at the place it takes in the tables.
 type column struct {
-	head  string
-	left  bool // text, not a number
+	Col
+	// in lists the workloads whose tables have the column; nil is every
+	// workload.
+	in    []string
 	value func(r results.Result) string
 }
 
-// row is one line of a table: a result and the scenario it ran in.
-type row struct {
-	scenario string
-	r        results.Result
-}
+// Workload lists for column.in.
+var (
+	latencyWorkloads = []string{catalog.Echo, catalog.Stream, catalog.HTTP}
+	messageWorkloads = []string{catalog.Echo, catalog.Stream}
+)
 
-func columns(workload string) []column {
-	lat := func(name string, f func(results.Latency) float64) column {
-		return column{head: name, value: func(r results.Result) string {
-			if r.LatencyMs == nil {
-				return "-"
-			}
-			return fmtMs(f(*r.LatencyMs))
-		}}
-	}
-	p50 := lat("p50", func(l results.Latency) float64 { return l.P50 })
-	p90 := lat("p90", func(l results.Latency) float64 { return l.P90 })
-	p99 := lat("p99", func(l results.Latency) float64 { return l.P99 })
-	p999 := lat("p99.9", func(l results.Latency) float64 { return l.P999 })
-	mx := lat("max", func(l results.Latency) float64 { return l.Max })
-	sent := column{head: "sent", value: func(r results.Result) string { return count(r.Sent, r.Unit) }}
-	deliv := column{head: "delivered", value: func(r results.Result) string { return count(r.Delivered, r.Unit) }}
-	lost := column{head: "lost", value: func(r results.Result) string { return lossText(r) }}
-	reord := column{head: "reord", value: func(r results.Result) string { return strconv.FormatInt(r.Reordered, 10) }}
-	dup := column{head: "dup", value: func(r results.Result) string { return strconv.FormatInt(r.Duplicates, 10) }}
-	corrupt := column{head: "corrupt", value: func(r results.Result) string { return strconv.FormatInt(r.Corrupt, 10) }}
-	link := column{head: "link drops up/down", value: linkText}
-	retx := column{head: "tcp retx", value: func(r results.Result) string {
-		if r.Path == nil {
+// latencyColumn is a figure of a result's latency distribution.
+func latencyColumn(head string, rank int, in []string, f func(results.Latency) float64) column {
+	return column{Col: Col{Head: head, Rank: rank}, in: in, value: func(r results.Result) string {
+		if r.LatencyMs == nil {
 			return "-"
 		}
-		return strconv.FormatUint(r.Path.TCPRetransmits, 10)
+		return fmtMs(f(*r.LatencyMs))
 	}}
-	switch workload {
-	case catalog.Echo:
-		return []column{sent, deliv, lost, corrupt, p50, p90, p99, p999, mx, link}
-	case catalog.Stream:
-		jit := column{head: "jitter", value: func(r results.Result) string { return opt(r.JitterMs, fmtMs) }}
-		hol := column{head: "hol p99", value: func(r results.Result) string {
-			if r.HOLMs == nil {
-				return "-"
-			}
-			return fmtMs(r.HOLMs.P99)
-		}}
-		return []column{sent, deliv, lost, corrupt, reord, dup, p50, p99, mx, jit, hol, link, retx}
-	case catalog.Bulk:
-		gp := column{head: "goodput Mbit/s", value: func(r results.Result) string { return opt(r.GoodputMbitS, fmtRate) }}
-		el := column{head: "time", value: func(r results.Result) string { return fmtDur(r.Elapsed) }}
-		ver := column{head: "intact", left: true, value: func(r results.Result) string {
-			if r.Verified == nil {
-				return "-"
-			}
-			if *r.Verified {
-				return "yes"
-			}
-			return "NO"
-		}}
-		queued := column{head: "queued at end", value: func(r results.Result) string {
+}
+
+// tableColumns are every workload table's columns after path and
+// transport, in the order they show. The ranks keep, on a narrow
+// terminal, what a reader learns the most from: what was lost, the
+// tail, goodput; then the median and what was delivered; the path's
+// counters last.
+var tableColumns = []column{
+	{Col: Col{Head: "sent", Rank: 4}, value: func(r results.Result) string { return count(r.Sent, r.Unit) }},
+	{Col: Col{Head: "delivered", Short: "deliv", About: "delivered", Rank: 3}, value: func(r results.Result) string { return count(r.Delivered, r.Unit) }},
+	{Col: Col{Head: "lost", Rank: 1}, value: lossText},
+	{Col: Col{Head: "queued at end", Short: "queued", About: "still queued behind the sender at the end", Rank: 4}, in: []string{catalog.Bulk},
+		value: func(r results.Result) string {
 			if r.Unit != "bytes" {
 				return "-"
 			}
 			return fmtBytes(r.InFlight)
-		}}
-		stack := column{head: "stack drops", value: func(r results.Result) string {
+		}},
+	{Col: Col{Head: "corrupt", Rank: 6}, in: messageWorkloads,
+		value: func(r results.Result) string { return strconv.FormatInt(r.Corrupt, 10) }},
+	{Col: Col{Head: "reord", About: "reordered (RFC 4737)", Rank: 6}, in: []string{catalog.Stream},
+		value: func(r results.Result) string { return strconv.FormatInt(r.Reordered, 10) }},
+	{Col: Col{Head: "dup", About: "duplicates", Rank: 6}, in: []string{catalog.Stream},
+		value: func(r results.Result) string { return strconv.FormatInt(r.Duplicates, 10) }},
+	{Col: Col{Head: "goodput Mbit/s", Short: "Mbit/s", About: "goodput, intact payload per second", Rank: 1}, in: []string{catalog.Bulk},
+		value: func(r results.Result) string { return opt(r.GoodputMbitS, fmtRate) }},
+	{Col: Col{Head: "time", Rank: 5}, in: []string{catalog.Bulk}, value: func(r results.Result) string { return fmtDur(r.Elapsed) }},
+	{Col: Col{Head: "intact", Left: true, Rank: 3}, in: []string{catalog.Bulk}, value: func(r results.Result) string {
+		if r.Verified == nil {
+			return "-"
+		}
+		if *r.Verified {
+			return "yes"
+		}
+		return "NO"
+	}},
+	latencyColumn("p50", 2, latencyWorkloads, func(l results.Latency) float64 { return l.P50 }),
+	latencyColumn("p90", 5, []string{catalog.Echo, catalog.HTTP}, func(l results.Latency) float64 { return l.P90 }),
+	latencyColumn("p99", 1, latencyWorkloads, func(l results.Latency) float64 { return l.P99 }),
+	latencyColumn("p99.9", 5, []string{catalog.Echo, catalog.HTTP}, func(l results.Latency) float64 { return l.P999 }),
+	latencyColumn("max", 4, latencyWorkloads, func(l results.Latency) float64 { return l.Max }),
+	{Col: Col{Head: "jitter", Rank: 4}, in: []string{catalog.Stream}, value: func(r results.Result) string { return opt(r.JitterMs, fmtMs) }},
+	{Col: Col{Head: "hol p99", Short: "hol99", About: "p99 head-of-line delay", Rank: 2}, in: []string{catalog.Stream},
+		value: func(r results.Result) string {
+			if r.HOLMs == nil {
+				return "-"
+			}
+			return fmtMs(r.HOLMs.P99)
+		}},
+	{Col: Col{Head: "link drops up/down", Short: "drops", About: "packets the link dropped, up/down", Rank: 5}, value: linkText},
+	{Col: Col{Head: "stack drops", Short: "stack", About: "packets a host's stack dropped", Rank: 6}, in: []string{catalog.Bulk},
+		value: func(r results.Result) string {
 			if r.Path == nil {
 				return "-"
 			}
 			return strconv.FormatUint(r.Path.StackDrops, 10)
-		}}
-		return []column{sent, deliv, lost, queued, gp, el, ver, link, stack, retx}
-	default:
-		return []column{sent, deliv, lost, p50, p90, p99, p999, mx, link, retx}
-	}
+		}},
+	{Col: Col{Head: "tcp retx", Short: "retx", About: "TCP segments retransmitted", Rank: 5}, in: []string{catalog.Stream, catalog.Bulk, catalog.HTTP},
+		value: func(r results.Result) string {
+			if r.Path == nil {
+				return "-"
+			}
+			return strconv.FormatUint(r.Path.TCPRetransmits, 10)
+		}},
 }
 
-// A Table is one table of a rendering, whatever the format: a title, a
-// header, rows of cells already formatted, the errors of failed runs and
-// the plain sentence that reads it. The terminal, Markdown and HTML
-// renderers all draw these, so they show the same numbers.
+// columns are the columns of workload's table, after path and transport.
+func columns(workload string) []column {
+	var out []column
+	for _, c := range tableColumns {
+		if c.in == nil || slices.Contains(c.in, workload) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// The two columns every workload table starts with, never dropped.
+var (
+	pathCol      = Col{Head: "path", Left: true}
+	transportCol = Col{Head: "transport", Left: true}
+)
+
+// A Table is one table of a rendering, whatever the format: a title,
+// its columns, rows of cells already formatted, the errors of failed
+// runs and the plain sentence that reads it. The terminal, Markdown and
+// HTML renderers all draw these, so they show the same numbers.
 type Table struct {
-	Title  string
-	Head   []string
-	Left   []bool // per column: text, aligned left; numbers go right
-	Rows   [][]string
-	Errors []string // "scenario/transport: what went wrong"
-	Note   string   // the sentence after the table; may be empty
+	Title string
+	// Section is the part of the run the table shows: its workload's
+	// name, or SweepSection for a sweep's tables across workloads.
+	Section string
+	Cols    []Col
+	Rows    [][]string
+	Errors  []string // "scenario/transport: what went wrong"
+	Note    string   // the sentence after the table; may be empty
 }
 
 // Tables lays records out as tables: one per workload, with every
@@ -137,15 +187,14 @@ func Tables(records []results.Record) []Table {
 	return out
 }
 
-// WriteTable renders records as terminal tables (see Tables), each
-// followed by a sentence that says what it shows.
-func WriteTable(w io.Writer, records []results.Record) error {
-	for _, t := range Tables(records) {
-		if err := writeTerminal(w, t); err != nil {
-			return err
-		}
-	}
-	return nil
+// SweepSection is the Section of a sweep's tables and plots: the trend
+// of every workload as the swept setting changes.
+const SweepSection = "sweep"
+
+// row is one line of a table: a result and the scenario it ran in.
+type row struct {
+	scenario string
+	r        results.Result
 }
 
 func workloadTable(workload string, rows []row) Table {
@@ -153,11 +202,10 @@ func workloadTable(workload string, rows []row) Table {
 	if w, ok := catalog.LookupWorkload(workload); ok {
 		title = w.Title
 	}
-	t := Table{Title: title, Head: []string{"path", "transport"}, Left: []bool{true, true}}
+	t := Table{Title: title, Section: workload, Cols: []Col{pathCol, transportCol}}
 	cols := columns(workload)
 	for _, c := range cols {
-		t.Head = append(t.Head, c.head)
-		t.Left = append(t.Left, c.left)
+		t.Cols = append(t.Cols, c.Col)
 	}
 	for _, rw := range rows {
 		line := []string{rw.scenario, transportCell(rw.r)}
@@ -181,39 +229,11 @@ func workloadTable(workload string, rows []row) Table {
 	return t
 }
 
-func writeTerminal(w io.Writer, t Table) error {
-	if _, err := fmt.Fprintf(w, "\n%s\n", t.Title); err != nil {
-		return err
-	}
-	align := make([]tw.Align, len(t.Left))
-	for i, left := range t.Left {
-		align[i] = tw.AlignRight
-		if left {
-			align[i] = tw.AlignLeft
-		}
-	}
-	tt := tablewriter.NewTable(w,
-		tablewriter.WithHeaderAutoFormat(tw.Off),
-		tablewriter.WithRowAlignmentConfig(tw.CellAlignment{PerColumn: align}),
-		tablewriter.WithRowAutoWrap(tw.WrapNone),
-	)
-	tt.Header(t.Head)
-	for _, line := range t.Rows {
-		if err := tt.Append(line); err != nil {
-			return err
-		}
-	}
-	if err := tt.Render(); err != nil {
-		return err
-	}
-	for _, e := range t.Errors {
-		if _, err := fmt.Fprintf(w, "error: %s\n", e); err != nil {
-			return err
-		}
-	}
-	_, err := fmt.Fprintln(w, t.Note)
-	return err
-}
+// Workloads lists the workloads that ran in records, in table order.
+func Workloads(records []results.Record) []string { return workloadsOf(records) }
+
+// Transports lists the transports that ran in records, in table order.
+func Transports(records []results.Record) []string { return transportsOf(records) }
 
 // workloadsOf lists the workloads in records in the order they first appear.
 func workloadsOf(records []results.Record) []string {

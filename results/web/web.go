@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"html"
 	"io/fs"
+	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -34,17 +36,17 @@ func (d *Dashboard) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET "+Prefix+"/*", d.run)
 }
 
-// run is one saved run as the dashboard found it.
-type run struct {
-	name    string
-	records []results.Record
-	err     error // why it could not be read
+// Run is one saved run as the dashboard found it.
+type Run struct {
+	Name    string // its folder under Root
+	Records []results.Record
+	Err     error // why it could not be read
 }
 
-// runs reads every folder under Root that holds a run file, newest first
+// Runs reads every folder under Root that holds a run file, newest first
 // (the names start with the date). A folder without one is not a run and
 // is left out; a run file that cannot be read is kept with its error.
-func (d *Dashboard) runs() ([]run, error) {
+func (d *Dashboard) Runs() ([]Run, error) {
 	entries, err := os.ReadDir(d.Root)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
@@ -52,7 +54,7 @@ func (d *Dashboard) runs() ([]run, error) {
 	if err != nil {
 		return nil, fmt.Errorf("web: %w", err)
 	}
-	var out []run
+	var out []Run
 	for _, e := range entries {
 		if !e.IsDir() || !validName(e.Name()) {
 			continue
@@ -62,11 +64,15 @@ func (d *Dashboard) runs() ([]run, error) {
 			continue
 		}
 		recs, err := results.LoadRun(dir)
-		out = append(out, run{name: e.Name(), records: recs, err: err})
+		out = append(out, Run{Name: e.Name(), Records: recs, Err: err})
 	}
-	slices.SortFunc(out, func(a, b run) int { return strings.Compare(b.name, a.name) })
+	slices.SortFunc(out, func(a, b Run) int { return strings.Compare(b.Name, a.Name) })
 	return out, nil
 }
+
+// ValidName reports whether s can name a saved run: what report.RunName
+// makes, and nothing that could leave Root.
+func ValidName(s string) bool { return validName(s) }
 
 // validName accepts what report.RunName makes, and so refuses anything
 // that could leave Root ("..", slashes, escapes).
@@ -82,38 +88,128 @@ func validName(s string) bool {
 	return true
 }
 
+// index serves /results: the saved runs as a list, newest first, each
+// opening on a page of its own; with ?a=RUN&b=RUN, two runs side by side.
 func (d *Dashboard) index(w http.ResponseWriter, r *http.Request) {
-	runs, err := d.runs()
+	runs, err := d.Runs()
 	if err != nil {
 		serverError(w, err)
+		return
+	}
+	q, _ := url.ParseQuery(r.RawQuery)
+	if a, b := q.Get("a"), q.Get("b"); a != "" || b != "" {
+		d.beside(w, r, runs, a, b)
 		return
 	}
 	var b strings.Builder
 	pageStart(&b, "Saved runs")
 	b.WriteString(`<h1>Saved runs</h1>
-<p>Each run was made with <code>compare -save</code>; this page reads the folder `)
-	b.WriteString(`<code>` + esc(d.Root) + `</code> at every request, so a new run shows on reload.</p>
+<p>Each run was saved by <code>compare -save</code> or the <a href="/lab">lab</a>; this page reads the folder `)
+	b.WriteString(`<code>` + esc(d.Root) + `</code> at every request, so a new run shows on reload.
+Open one, or pick two (A and B) to lay them side by side.</p>
 `)
 	if len(runs) == 0 {
-		b.WriteString(`<p id="empty">No saved runs yet. Make one with <code>go run ./cmd/compare -save</code>.</p>`)
+		b.WriteString(`<p id="empty">No saved runs yet. Make one with <code>go run ./cmd/compare -save</code>, or in the <a href="/lab">lab</a>.</p>`)
 	}
-	b.WriteString("<ul id=\"runs\">\n")
-	for _, rn := range runs {
-		if rn.err != nil {
-			fmt.Fprintf(&b, `<li class="unreadable"><b>%s</b>: unreadable: %s</li>`+"\n", esc(rn.name), esc(rn.err.Error()))
-			continue
-		}
-		fmt.Fprintf(&b, `<li><a href="#%s">%s</a> (<a href="%s/%s/">page of its own</a>)</li>`+"\n",
-			esc(rn.name), esc(report.Title(rn.records)), Prefix, esc(rn.name))
-	}
-	b.WriteString("</ul>\n")
-	for _, rn := range runs {
-		if rn.err == nil {
-			b.WriteString(renderRun(rn, false))
-		}
-	}
+	writeRunList(&b, runs)
 	pageEnd(&b)
 	send(w, "text/html; charset=utf-8", b.String())
+}
+
+// writeRunList lists runs as a table (date, what ran, its transports and
+// workloads) with a pair of radio buttons each, in a form that opens the
+// two picked side by side; the runs that cannot be read follow, each
+// with the reason.
+func writeRunList(b *strings.Builder, runs []Run) {
+	var good, bad []Run
+	for _, rn := range runs {
+		if rn.Err != nil {
+			bad = append(bad, rn)
+		} else {
+			good = append(good, rn)
+		}
+	}
+	if len(good) > 0 {
+		fmt.Fprintf(b, "<form method=\"get\" action=\"%s\" id=\"pick\">\n<table id=\"runs\">\n", Prefix)
+		b.WriteString("<thead><tr><th>date</th><th>run</th><th>path</th><th>transports</th><th>workloads</th><th>A</th><th>B</th></tr></thead>\n<tbody>\n")
+		for i, rn := range good {
+			fmt.Fprintf(b, "<tr><td class=\"text\">%s</td><td class=\"text\"><a href=\"%s/%s/\">%s</a></td><td class=\"text path\">%s</td><td class=\"text\">%s</td><td class=\"text\">%s</td>",
+				esc(runDate(rn)), Prefix, esc(rn.Name), esc(report.Title(rn.Records)), esc(pathSummary(rn.Records)),
+				esc(strings.Join(report.Transports(rn.Records), ", ")), esc(strings.Join(report.Workloads(rn.Records), ", ")))
+			for j, side := range []string{"a", "b"} {
+				checked := ""
+				if i == j {
+					checked = " checked"
+				}
+				fmt.Fprintf(b, `<td><input type="radio" name="%s" value="%s" aria-label="%s as %s"%s></td>`, side, esc(rn.Name), esc(rn.Name), strings.ToUpper(side), checked)
+			}
+			b.WriteString("</tr>\n")
+		}
+		b.WriteString("</tbody>\n</table>\n")
+		if len(good) > 1 {
+			b.WriteString("<p><button type=\"submit\">Lay A and B side by side</button></p>\n")
+		}
+		b.WriteString("</form>\n")
+	}
+	if len(bad) > 0 {
+		b.WriteString("<ul id=\"unreadable\">\n")
+		for _, rn := range bad {
+			fmt.Fprintf(b, `<li class="unreadable"><b>%s</b>: unreadable: %s</li>`+"\n", esc(rn.Name), esc(rn.Err.Error()))
+		}
+		b.WriteString("</ul>\n")
+	}
+}
+
+// pathSummary tells runs of one name apart: the path of a run of one,
+// how many paths a run of several had (their names are its title).
+func pathSummary(recs []results.Record) string {
+	if len(recs) == 1 {
+		return report.DescribePath(recs[0].Scenario)
+	}
+	return fmt.Sprintf("%d paths", len(recs))
+}
+
+// runDate is when a run started, to the minute, or the date its name
+// begins with.
+func runDate(rn Run) string {
+	if len(rn.Records) > 0 && !rn.Records[0].Scenario.Started.IsZero() {
+		return rn.Records[0].Scenario.Started.UTC().Format("2006-01-02 15:04")
+	}
+	if len(rn.Name) >= 10 {
+		return rn.Name[:10]
+	}
+	return ""
+}
+
+// beside serves two saved runs side by side, each with its tables and
+// plots, so a change of link or transport shows figure against figure.
+func (d *Dashboard) beside(w http.ResponseWriter, r *http.Request, runs []Run, a, b string) {
+	var picked []Run
+	for _, name := range []string{a, b} {
+		i := slices.IndexFunc(runs, func(rn Run) bool { return rn.Name == name })
+		if name == "" || !validName(name) || i < 0 {
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			w.WriteHeader(http.StatusNotFound)
+			fmt.Fprintf(w, "<!doctype html>\n<p>No saved run %q to lay beside another. See <a href=\"%s\">all saved runs</a>.</p>\n", esc(name), Prefix)
+			return
+		}
+		picked = append(picked, runs[i])
+	}
+	var sb strings.Builder
+	pageStart(&sb, a+" beside "+b)
+	fmt.Fprintf(&sb, "<p><a href=\"%s\">all saved runs</a></p>\n<div class=\"beside\">\n", Prefix)
+	for _, rn := range picked {
+		sb.WriteString("<div class=\"side\">\n")
+		if rn.Err != nil {
+			fmt.Fprintf(&sb, "<h2>%s</h2>\n<p class=\"unreadable\">unreadable: %s</p>\n", esc(rn.Name), esc(rn.Err.Error()))
+		} else {
+			sb.WriteString(renderRun(rn, true))
+		}
+		sb.WriteString("</div>\n")
+	}
+	sb.WriteString("</div>\n")
+	pageEnd(&sb)
+	send(w, "text/html; charset=utf-8", sb.String())
 }
 
 // run serves /results/<run>/ (the run's page, its plots inline) and
@@ -150,20 +246,44 @@ func (d *Dashboard) run(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		fmt.Fprintf(&b, "<h1>%s</h1>\n<p class=\"unreadable\">unreadable: %s</p>\n", esc(name), esc(err.Error()))
 	} else {
-		b.WriteString(renderRun(run{name: name, records: recs}, true))
+		d.writeBesideForm(&b, name)
+		b.WriteString(renderRun(Run{Name: name, Records: recs}, true))
 	}
 	pageEnd(&b)
 	send(w, "text/html; charset=utf-8", b.String())
 }
 
+// writeBesideForm offers to lay the run named beside another saved one.
+func (d *Dashboard) writeBesideForm(b *strings.Builder, name string) {
+	runs, err := d.Runs()
+	if err != nil {
+		return
+	}
+	var others []Run
+	for _, rn := range runs {
+		if rn.Name != name && rn.Err == nil {
+			others = append(others, rn)
+		}
+	}
+	if len(others) == 0 {
+		return
+	}
+	fmt.Fprintf(b, "<form method=\"get\" action=\"%s\" class=\"beside-form\"><input type=\"hidden\" name=\"a\" value=\"%s\">\n", Prefix, esc(name))
+	b.WriteString("<label>Lay beside <select name=\"b\">")
+	for _, rn := range others {
+		fmt.Fprintf(b, "<option value=\"%s\">%s: %s</option>", esc(rn.Name), esc(runDate(rn)), esc(report.Title(rn.Records)))
+	}
+	b.WriteString("</select></label> <button type=\"submit\">Show side by side</button></form>\n")
+}
+
 // renderRun is writeRun that survives a record the renderers choke on: a
 // run that reads as JSON but makes no sense is shown as unreadable, and
 // the rest of the page still comes.
-func renderRun(rn run, inline bool) (out string) {
+func renderRun(rn Run, inline bool) (out string) {
 	defer func() {
 		if p := recover(); p != nil {
 			out = fmt.Sprintf("<section class=\"run\" id=\"%s\"><h2>%s</h2><p class=\"unreadable\">unreadable: cannot render: %s</p></section>\n",
-				esc(rn.name), esc(rn.name), esc(fmt.Sprint(p)))
+				esc(rn.Name), esc(rn.Name), esc(fmt.Sprint(p)))
 		}
 	}()
 	var b strings.Builder
@@ -173,9 +293,9 @@ func renderRun(rn run, inline bool) (out string) {
 
 // writeRun shows a run: what made it, its tables, its plots. Inline puts
 // each plot's SVG in the page; otherwise the page links the saved file.
-func writeRun(b *strings.Builder, rn run, inline bool) {
-	recs := rn.records
-	fmt.Fprintf(b, "<section class=\"run\" id=\"%s\">\n<h2>%s</h2>\n", esc(rn.name), esc(report.Title(recs)))
+func writeRun(b *strings.Builder, rn Run, inline bool) {
+	recs := rn.Records
+	fmt.Fprintf(b, "<section class=\"run\" id=\"%s\">\n<h2>%s</h2>\n", esc(rn.Name), esc(report.Title(recs)))
 	b.WriteString("<ul class=\"about\">\n")
 	if cmd := recs[0].Command; cmd != "" {
 		fmt.Fprintf(b, "<li>made with <code>%s</code></li>\n", esc(cmd))
@@ -190,8 +310,11 @@ func writeRun(b *strings.Builder, rn run, inline bool) {
 		fmt.Fprintf(b, "<li>path <b>%s</b>: %s</li>\n", esc(rec.Scenario.Name), esc(report.DescribePath(rec.Scenario)))
 	}
 	b.WriteString("</ul>\n")
+	var verdict strings.Builder
+	report.Terminal{Width: 100, Color: true}.WriteVerdict(&verdict, recs)
+	b.WriteString(VerdictHTML(verdict.String()))
 	for _, t := range report.Tables(recs) {
-		writeTable(b, t)
+		b.WriteString(TableHTML(t))
 	}
 	plots, err := report.Plots(recs)
 	if err != nil {
@@ -202,10 +325,10 @@ func writeRun(b *strings.Builder, rn run, inline bool) {
 	}
 	for _, p := range plots {
 		if inline {
-			fmt.Fprintf(b, "<figure class=\"plot\" id=\"%s\">%s</figure>\n", esc(p.Name), svgElement(p.SVG))
+			b.WriteString(PlotHTML(p))
 		} else {
 			fmt.Fprintf(b, "<figure class=\"plot\"><img src=\"%s/%s/%s.svg\" alt=\"%s\" loading=\"lazy\" width=\"672\" height=\"384\"></figure>\n",
-				Prefix, esc(rn.name), esc(p.Name), esc(p.Title))
+				Prefix, esc(rn.Name), esc(p.Name), esc(p.Title))
 		}
 	}
 	if len(plots) > 0 {
@@ -214,26 +337,61 @@ func writeRun(b *strings.Builder, rn run, inline bool) {
 	b.WriteString("</section>\n")
 }
 
-// svgElement is a plot's SVG without its XML prolog, to sit in HTML.
+// PlotHTML is a plot as a figure to sit in a page, its SVG inline.
+func PlotHTML(p report.Plot) string {
+	return fmt.Sprintf("<figure class=\"plot\" id=\"%s\">%s</figure>\n", esc(p.Name), svgElement(p.SVG))
+}
+
+// svgNamespaces are the SVG's namespace declarations: names, never
+// fetched, and an HTML page's parser gives inline SVG its namespaces
+// itself, so they go, and the page holds no URL that is not its own.
+var svgNamespaces = regexp.MustCompile(`\s+xmlns(:xlink)?="http://www\.w3\.org/[^"]*"`)
+
+// svgElement is a plot's SVG without its XML prolog and namespace
+// declarations, to sit in HTML.
 func svgElement(svg []byte) string {
 	s := string(svg)
 	if i := strings.Index(s, "<svg"); i >= 0 {
 		s = s[i:]
 	}
-	return s
+	return svgNamespaces.ReplaceAllString(s, "")
+}
+
+// VerdictHTML is the verdict (report.Terminal.WriteVerdict) as a block
+// of preformatted text, its colours as classes.
+func VerdictHTML(text string) string {
+	if text == "" {
+		return ""
+	}
+	return "<pre class=\"verdict\">" + ansiClasses.Replace(esc(text)) + "</pre>\n"
+}
+
+// ansiClasses turns the verdict's ANSI colours into spans the style
+// sheet colours.
+var ansiClasses = strings.NewReplacer(
+	"\x1b[1m", `<span class="b">`, "\x1b[2m", `<span class="dim">`, "\x1b[31m", `<span class="bad">`,
+	"\x1b[32m", `<span class="good">`, "\x1b[33m", `<span class="warn">`, "\x1b[0m", "</span>",
+)
+
+// TableHTML is a table as HTML: its title, head and rows, the errors of
+// failed runs and its sentence.
+func TableHTML(t report.Table) string {
+	var b strings.Builder
+	writeTable(&b, t)
+	return b.String()
 }
 
 func writeTable(b *strings.Builder, t report.Table) {
 	fmt.Fprintf(b, "<h3>%s</h3>\n<table>\n<thead><tr>", esc(t.Title))
-	for _, h := range t.Head {
-		fmt.Fprintf(b, "<th>%s</th>", esc(h))
+	for _, c := range t.Cols {
+		fmt.Fprintf(b, "<th>%s</th>", esc(c.Head))
 	}
 	b.WriteString("</tr></thead>\n<tbody>\n")
 	for _, row := range t.Rows {
 		b.WriteString("<tr>")
 		for i, c := range row {
 			class := "num"
-			if i < len(t.Left) && t.Left[i] {
+			if i < len(t.Cols) && t.Cols[i].Left {
 				class = "text"
 			}
 			fmt.Fprintf(b, "<td class=\"%s\">%s</td>", class, esc(c))
@@ -249,7 +407,11 @@ func writeTable(b *strings.Builder, t report.Table) {
 	}
 }
 
-const style = `body{font-family:sans-serif;max-width:80em;margin:2em auto;padding:0 1em;color:#222}
+// Style is the dashboard's style sheet; the lab's pages use it too, so a
+// table looks the same wherever it shows.
+const Style = style
+
+const style = `body{font-family:system-ui,sans-serif;max-width:80em;margin:2em auto;padding:0 1em;color:#222}
 table{border-collapse:collapse;margin:.5em 0;font-size:90%}
 th,td{border:1px solid #ccc;padding:.2em .5em}th{background:#f0f0f0}
 td.num{text-align:right;font-variant-numeric:tabular-nums}
@@ -257,7 +419,13 @@ td.num{text-align:right;font-variant-numeric:tabular-nums}
 section.run{border-top:2px solid #888;margin-top:2em}
 .plots{display:flex;flex-wrap:wrap;gap:1em}figure.plot{margin:0}
 figure.plot svg,figure.plot img{width:672px;height:auto}
-code{background:#f4f4f4;padding:0 .2em}`
+code{background:#f4f4f4;padding:0 .2em}
+pre.verdict{background:#f8f8f4;border-left:4px solid #888;padding:.6em 1em;overflow-x:auto;font-size:90%}
+.good{color:#176f2c}.warn{color:#9a6200}.bad{color:#b00020;font-weight:bold}.dim{color:#666}.b{font-weight:bold}
+.beside{display:grid;grid-template-columns:1fr 1fr;gap:1.5em}.beside .side{min-width:0;overflow-x:auto}
+.beside figure.plot svg{width:100%}
+#runs td,#runs th{text-align:left}#runs td.path{white-space:normal;max-width:28em}
+td{white-space:nowrap}`
 
 func pageStart(b *strings.Builder, title string) {
 	fmt.Fprintf(b, "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>%s</title>\n<style>%s</style>\n</head><body>\n", esc(title), style)

@@ -21,7 +21,7 @@ func TestValidNameKeepsRequestsInsideRoot(t *testing.T) {
 // A record that reads as JSON but that the renderers cannot draw is shown
 // as unreadable in its own section; the page around it still renders.
 func TestRenderRunSurvivesWhatItCannotDraw(t *testing.T) {
-	out := renderRun(run{name: "odd", records: nil}, false)
+	out := renderRun(Run{Name: "odd", Records: nil}, false)
 	assert.Contains(t, out, `class="unreadable">unreadable: cannot render`)
 	assert.True(t, strings.HasPrefix(out, `<section class="run" id="odd">`))
 }
@@ -33,11 +33,11 @@ func TestRenderRunShowsTablesAndPlots(t *testing.T) {
 		Results: []results.Result{{Transport: "tcp", Workload: "echo", Sent: 1, Delivered: 1,
 			LatencyMs: &results.Latency{P50: 1, N: 1, CDF: []results.CDFPoint{{Ms: 1, Q: 1}}}}},
 	}}
-	inline := renderRun(run{name: "r", records: recs}, true)
+	inline := renderRun(Run{Name: "r", Records: recs}, true)
 	assert.Contains(t, inline, "<table>")
 	assert.Contains(t, inline, "<svg")
 	assert.NotContains(t, inline, "<?xml", "the SVG's prolog does not belong in HTML")
 	assert.Contains(t, inline, "x&lt;y", "names from a record are escaped")
-	linked := renderRun(run{name: "r", records: recs}, false)
+	linked := renderRun(Run{Name: "r", Records: recs}, false)
 	assert.Contains(t, linked, `<img src="/results/r/cdf-echo.svg"`)
 }
