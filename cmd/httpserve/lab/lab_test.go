@@ -344,7 +344,10 @@ func TestSweepFromThePage(t *testing.T) {
 	})
 	assert.Equal(t, []any{"stream", "sweep"}, plan.data["sections"])
 	assert.EqualValues(t, 4, plan.data["rows"], "two transports at two points")
-	assert.Equal(t, 4+1, sweeps, "after each row, and at the end")
+	// Drawn as rows end (rows that end together share a drawing) and
+	// once more at the end.
+	assert.GreaterOrEqual(t, sweeps, 2, "while the rows run, and at the end")
+	assert.LessOrEqual(t, sweeps, 4+1, "at most once per row, and at the end")
 	assert.Contains(t, last, "sweep: what each transport gave as loss changed")
 	assert.Contains(t, last, "Stream messages delivered as loss changes", "the delivered curve")
 	assert.Contains(t, last, "<td class=\"text\">10%</td>")
