@@ -98,7 +98,7 @@ func emulatorClause(rs []results.Result) string {
 	if len(names) == 0 {
 		return ""
 	}
-	return fmt.Sprintf("%s* describe this machine more than the transport: the link's relay handed packets over up to %s ms late (p99), so the emulator or the CPU bounded them",
+	return fmt.Sprintf("the rows marked * (%s) describe this machine more than the transport: the link's relay handed packets over up to %s ms late (p99), so the emulator or the CPU bounded them",
 		joinNames(names), fmtMs(late))
 }
 
@@ -156,6 +156,11 @@ func compareTail(workload string, rs []results.Result) string {
 		case rel == nil && catalog.Reliable(r.Transport):
 			rel = r
 		}
+	}
+	if rel != nil && (rel.EmulatorBound || udp != nil && udp.EmulatorBound) {
+		// Their latencies are the emulator's (see emulatorClause): a
+		// ratio of them says nothing of the transports.
+		return ""
 	}
 	if rel == nil {
 		return ""

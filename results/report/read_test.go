@@ -112,3 +112,19 @@ func TestFmtMs(t *testing.T) {
 		assert.Equal(t, want, fmtMs(v), "%v", v)
 	}
 }
+
+// Rows the emulator bounded are named as such, and no ratio of their
+// latencies is offered as the transports' difference.
+func TestExplainEmulatorBoundRows(t *testing.T) {
+	late := &link.LatenessSummary{P50: 0.01, P99: 0.4, Max: 1, N: 300}
+	row := func(tr string, p99 float64) results.Result {
+		return results.Result{Transport: tr, Workload: catalog.Echo, Unit: "messages", Sent: 10, Delivered: 10,
+			Metric: "rtt", LatencyMs: &results.Latency{P50: p99 / 2, P99: p99, N: 10}, EmulatorBound: true,
+			Path: &results.PathStats{RelayLateness: late}}
+	}
+	s := explain(catalog.Echo, []results.Result{row(catalog.TCP, 0.9), row(catalog.UDP, 0.1)}, func(int) string { return "clean" })
+	assert.Contains(t, s, "the rows marked * (tcp and udp) describe this machine more than the transport")
+	assert.Contains(t, s, "0.400 ms late")
+	assert.NotContains(t, s, "x UDP's")
+	assert.NotContains(t, s, "x tcp's")
+}
