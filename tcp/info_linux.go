@@ -17,6 +17,9 @@ import (
 // closed c (Client.Finish does, once the server has every byte). For any
 // other conn (a userspace stack's) the watch reports nothing.
 func Watch(c net.Conn) *InfoWatch {
+	if ic, ok := c.(InfoConn); ok {
+		return &InfoWatch{fd: -1, conn: ic}
+	}
 	tc, ok := c.(*net.TCPConn)
 	if !ok {
 		return &InfoWatch{fd: -1}
@@ -35,7 +38,12 @@ func Watch(c net.Conn) *InfoWatch {
 // Info is the connection's TCP_INFO now, keyed as a run's record keeps a
 // transport's own counters; nil where there is none to read.
 func (w *InfoWatch) Info() map[string]uint64 {
-	if w == nil || w.fd < 0 {
+	switch {
+	case w == nil:
+		return nil
+	case w.conn != nil:
+		return w.conn.TCPInfo()
+	case w.fd < 0:
 		return nil
 	}
 	return tcpInfo(w.fd)

@@ -54,9 +54,9 @@ type Options struct {
 	CongestionControl string
 }
 
-// DefaultCongestionControl is Reno on every path: the TCP of the Mathis
-// et al. model, and the one the emulated path's gVisor runs without the
-// stall its CUBIC can fall into (see package emulated).
+// DefaultCongestionControl is Reno on every path: the TCP that the Mathis
+// et al. and Padhye et al. models describe, so a run can be held against
+// them.
 const DefaultCongestionControl = "reno"
 
 // WithDefaults returns o with every zero field set to its default.

@@ -35,9 +35,8 @@ type Settings struct {
 // -jitter, -reorder, -dup, -bandwidth, -queue, -mtu, -cc and -seed.
 func (s *Settings) Register(fs *flag.FlagSet) {
 	fs.StringVar(&s.Profile, "profile", "", "a named link to start from: "+strings.Join(link.Profiles(), ", "))
-	// Reno by default: the pinned gVisor's CUBIC can shrink its window to
-	// zero under loss and stall for good (fixed upstream after it).
-	fs.StringVar(&s.CC, "cc", "reno", "TCP congestion control: reno or cubic (the emulated path's CUBIC can stall under loss)")
+	// Reno by default: the TCP the Mathis and Padhye models describe.
+	fs.StringVar(&s.CC, "cc", "reno", "TCP congestion control: reno or cubic (the kernel path takes any its kernel has)")
 	fs.Uint64Var(&s.Seed, "seed", link.DefaultSeed, "seed of every random choice on the link: the same seed gives the same fate to the same packets")
 	fs.StringVar(&s.Loss, "loss", "", "share of packets lost in each direction (2% or 0.02)")
 	fs.StringVar(&s.Burst, "burst", "", "mean loss burst length in packets (Gilbert-Elliott); 1 means independent loss")

@@ -35,12 +35,13 @@ var (
 // New builds the two hosts and the link between them and starts the
 // relay. The path stops when ctx ends or Close is called.
 //
-// Its TCP is Reno unless opts say otherwise. Choose "cubic" knowing that
-// in the pinned gVisor, CUBIC lets an ACK shrink the congestion window
-// when W_cubic(t+RTT) is below it, down to zero after repeated losses,
-// and a connection with nothing in flight and no window then stalls for
-// good (seen here at 5% loss; fixed upstream by gVisor PR 13958, "tcp:
-// prevent CUBIC ACKs from reducing cwnd").
+// Its TCP is Reno unless opts say otherwise. Under heavy loss either
+// congestion control can sit out seconds: when the server's first SYN-ACK
+// is lost, the pinned gVisor's retransmitted one echoes the first SYN's
+// timestamp, so the client's first round-trip sample is the whole dial
+// and its retransmission timeout starts at seconds (see
+// TestHandshakeLossPoisonsRTT and docs/fidelity.md). Linux's TCP, on the
+// kernel path, does not.
 func New(ctx context.Context, spec link.Spec, opts netpath.Options) (*Path, error) {
 	opts = opts.WithDefaults()
 	if opts.CongestionControl != "reno" && opts.CongestionControl != "cubic" {

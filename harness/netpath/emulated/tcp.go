@@ -1,8 +1,10 @@
 package emulated
 
 import (
+	"math"
 	"net"
 	"sync"
+	"time"
 
 	"gvisor.dev/gvisor/pkg/tcpip"
 	"gvisor.dev/gvisor/pkg/tcpip/adapters/gonet"
@@ -26,6 +28,26 @@ func newTCPConn(ep tcpip.Endpoint, wq *waiter.Queue) *TCPConn {
 func (c *TCPConn) SetNoDelay(noDelay bool) error {
 	c.ep.SocketOptions().SetDelayOption(!noDelay)
 	return nil
+}
+
+// TCPInfo is what gVisor knows of the connection, under TCP_INFO's names
+// and units (tcp.InfoConn), next to what the kernel path's sockets say.
+func (c *TCPConn) TCPInfo() map[string]uint64 {
+	var info tcpip.TCPInfoOption
+	if err := c.ep.GetSockOpt(&info); err != nil {
+		return nil
+	}
+	m := map[string]uint64{
+		"tcp_rtt_us":    uint64(info.RTT / time.Microsecond), // smoothed RTT
+		"tcp_rttvar_us": uint64(info.RTTVar / time.Microsecond),
+		"tcp_rto_us":    uint64(info.RTO / time.Microsecond),
+		"tcp_snd_cwnd":  uint64(info.SndCwnd), // in segments
+	}
+	// Slow start's threshold starts "infinite" until the first loss.
+	if info.SndSsthresh > 0 && info.SndSsthresh < math.MaxInt32 {
+		m["tcp_snd_ssthresh"] = uint64(info.SndSsthresh)
+	}
+	return m
 }
 
 // socketBuffers gives a gonet conn the buffer options of net's conns.
