@@ -3,6 +3,7 @@ package harness
 import (
 	"sync"
 
+	"netmatrix/harness/half"
 	"netmatrix/harness/metrics"
 	"netmatrix/internal/wire"
 )
@@ -119,13 +120,10 @@ func (b *bulkCounter) arrive(t int64) {
 	b.last = t
 }
 
-// bulkSnapshot is a copy of a bulkCounter's counts.
-type bulkSnapshot struct {
-	bytes, corrupt, first, last, unique, dups, reordered int64
-}
-
-func (b *bulkCounter) snapshot() bulkSnapshot {
+// snapshot is a copy of the counts, as a server half reports them.
+func (b *bulkCounter) snapshot() half.Bulk {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return bulkSnapshot{b.bytes, b.corrupt, b.first, b.last, b.unique, b.dups, b.reordered}
+	return half.Bulk{Bytes: b.bytes, Corrupt: b.corrupt, First: b.first, Last: b.last,
+		Unique: b.unique, Dups: b.dups, Reordered: b.reordered}
 }

@@ -8,6 +8,12 @@
 // the tcp, udp and quic packages' clients and servers. The paths are the
 // kinds of package netpath.
 //
+// Each run has a client and a server half (package half). The client runs
+// here; the server half runs on the path's server host through
+// LocalServer, or, on a path that provides its own (a remote one), where
+// that path says. What the server half observed comes back as a
+// half.Report either way, and is analysed here, once.
+//
 //	sc := harness.Scenario{
 //		Record:  results.Scenario{Name: "lossy", Link: "emulated"},
 //		NewPath: func(ctx context.Context) (netpath.Path, error) { return emulated.New(ctx, spec, netpath.Options{}) },

@@ -232,17 +232,7 @@ func runJob(ctx context.Context, j Job, cfg *Config, progress Progress) (r resul
 	shape, _ := catalog.LookupTransport(j.Transport)
 	switch j.Workload {
 	case catalog.Echo:
-		var f *flow
-		if f, err = tr.echo(ctx, p, cfg); err != nil {
-			return r
-		}
-		defer f.stop()
-		f.reliable = shape.Reliable
-		r, err = runEcho(ctx, f, cfg)
-		r.HandshakeMs = ms(f.handshake)
-		if f.stats != nil {
-			r.TransportStats = f.stats()
-		}
+		r, err = runEchoFlow(ctx, tr, shape, p, cfg)
 	case catalog.Stream:
 		r, err = runStream(ctx, tr, shape, p, cfg)
 	case catalog.HTTP:

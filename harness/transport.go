@@ -2,12 +2,14 @@ package harness
 
 import (
 	"context"
+	"maps"
 	"net"
 	"slices"
 	"sync"
 	"time"
 
 	"netmatrix/harness/catalog"
+	"netmatrix/harness/half"
 	"netmatrix/harness/metrics"
 	"netmatrix/harness/netpath"
 	"netmatrix/internal/wire"
@@ -28,8 +30,8 @@ type msgConn interface {
 	Close() error
 }
 
-// A flow is a client connected to a server that the harness started on
-// the path for one run.
+// A flow is a client connected to a server half that the engine started
+// for one run.
 type flow struct {
 	conn msgConn
 	// reliable is the catalog's word on the transport (the engine sets
@@ -42,16 +44,12 @@ type flow struct {
 	// handshake is how long the connection took to set up, where the
 	// transport has a handshake.
 	handshake time.Duration
-	// stop ends the server and closes the client.
+	// stop closes the client.
 	stop func()
-	// stats returns the transport's own counters (QUIC's lost packets,
-	// say) once the run is over; nil where it has none.
+	// stats returns the client's transport counters (QUIC's lost
+	// packets, say) once the run is over; nil where it has none. The
+	// server half reports its own (half.Report.Stats).
 	stats func() map[string]uint64
-	// heard returns, for an ordered transport's message stream, the byte
-	// ranges the server's transport received and when, before its
-	// application read them (metrics.HeadOfLine); nil where the run
-	// cannot see them.
-	heard func() []metrics.ByteArrival
 }
 
 // messageFraming is where message k of a stream flow lies in its byte
@@ -78,30 +76,32 @@ func (l *byteLog) arrivals() []metrics.ByteArrival {
 	return slices.Clone(l.list)
 }
 
-// bulkOutcome is what a bulk transfer sent and what its sink saw. A
-// transport's bulk returns as soon as the sender is done (a reliable
-// transfer of fixed size: once the sink has it all), with its server and
-// client still open, so the sink's count is taken before the flow is torn
-// down; stop closes them.
+// bulkOutcome is what the client of a bulk transfer sent. A transport's
+// bulk returns as soon as the sender is done (a reliable transfer of
+// fixed size: once the sink has it all), with its client still open, so
+// the server half's count is taken before the flow is torn down; stop
+// closes the client.
 type bulkOutcome struct {
 	sent      int64 // bytes of a byte stream, datagrams otherwise
-	received  *bulkCounter
 	start     int64 // first send, wire.Now clock
 	handshake time.Duration
 	stats     func() map[string]uint64 // as flow.stats
-	stop      func()                   // ends the server and the client
+	stop      func()                   // closes the client
 }
 
-// transport is one row of the comparison: how to set up each workload's
-// server and client over a path.
+// transport is one row of the comparison: how to run each workload's
+// server half and client over a path.
 type transport interface {
-	// echo starts an echo server on the path and connects a client.
-	echo(ctx context.Context, p netpath.Path, cfg *Config) (*flow, error)
-	// stream starts a sink that passes every message to onMsg and
-	// connects a client that sends to it.
-	stream(ctx context.Context, p netpath.Path, cfg *Config, onMsg func(msg []byte, arrived int64)) (*flow, error)
-	// bulk runs a whole bulk transfer.
-	bulk(ctx context.Context, p netpath.Path, cfg *Config) (bulkOutcome, error)
+	// serve starts the server half spec asks for on h and fills in f
+	// (serverhalf.go): where it listens, how to stop it, and what it
+	// can report beyond the collectors f came with.
+	serve(ctx context.Context, h *serverHost, spec *half.Spec, f *localFlow) error
+	// echo connects an echo client to the server half.
+	echo(ctx context.Context, c *clientEnd, cfg *Config) (*flow, error)
+	// stream connects a client that sends messages to the server half.
+	stream(ctx context.Context, c *clientEnd, cfg *Config) (*flow, error)
+	// bulk runs the client's side of a whole bulk transfer.
+	bulk(ctx context.Context, c *clientEnd, cfg *Config) (bulkOutcome, error)
 }
 
 // transports are the adapters of the catalog's rows.
@@ -128,5 +128,40 @@ func startServer(ctx context.Context, serve func(ctx context.Context) error) (st
 	}
 }
 
-// serverAddr is host:0 on the path's server host.
-func serverAddr(p netpath.Path) string { return net.JoinHostPort(p.ServerHost(), "0") }
+// clientEnd is the client's side of a run: its host's network and the
+// server half it talks to.
+type clientEnd struct {
+	net  netpath.Network
+	half half.Flow
+}
+
+// addr is where the server half listens.
+func (c *clientEnd) addr() string { return c.half.Addr() }
+
+// dial opens a connection on the client's host and binds it to the
+// server half (half.Flow.Bind) before the flow's first byte.
+func (c *clientEnd) dial(ctx context.Context, network, addr string) (net.Conn, error) {
+	conn, err := c.net.Dial(ctx, network, addr)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.half.Bind(ctx, conn); err != nil {
+		conn.Close()
+		return nil, err
+	}
+	return conn, nil
+}
+
+// withServerStats puts the server half's counters, prefixed "server_",
+// next to the client's.
+func withServerStats(client, server map[string]uint64) map[string]uint64 {
+	if len(server) == 0 {
+		return client
+	}
+	m := make(map[string]uint64, len(client)+len(server))
+	maps.Copy(m, client)
+	for k, v := range server {
+		m["server_"+k] = v
+	}
+	return m
+}

@@ -7,8 +7,9 @@ import (
 	"net"
 	"time"
 
+	"netmatrix/harness/catalog"
+	"netmatrix/harness/half"
 	"netmatrix/harness/metrics"
-	"netmatrix/harness/netpath"
 	"netmatrix/internal/wire"
 	"netmatrix/quic"
 )
@@ -22,158 +23,207 @@ const settleTimeout = time.Second
 // quic-dgram (RFC 9221 datagrams).
 type quicTransport struct{ shape quic.Shape }
 
-// quicClientConn opens the client's UDP socket on the path, bound to the
-// address the client host would send to server from. A connected
-// socket's local address says which, on any kind of path; quic-go itself
-// needs an unconnected one.
-func quicClientConn(ctx context.Context, p netpath.Path, server string) (net.PacketConn, error) {
-	probe, err := p.Client().Dial(ctx, "udp", server)
+// untraced is the QUIC configuration of bulk transfers: quic-go's qlog
+// events cost about a fifth of its throughput, more than a measurement
+// should. Its own counters of packets sent and lost remain.
+var untraced = quic.Config{NoTrace: true}
+
+func (t quicTransport) serve(ctx context.Context, h *serverHost, spec *half.Spec, f *localFlow) error {
+	var (
+		serve func(context.Context, net.PacketConn) error
+		stats func() quic.Stats
+	)
+	switch spec.Workload {
+	case catalog.Echo:
+		srv := &quic.EchoServer{}
+		serve, stats = srv.Serve, srv.Stats
+	case catalog.Stream:
+		srv := &quic.Sink{OnMessage: f.col.onMsg}
+		// On one stream, the STREAM frames quic-go received tell when
+		// each message's bytes were there to be read. The messages are
+		// the client's first stream's.
+		if t.shape == quic.OneStream {
+			log := &byteLog{}
+			srv.OnStreamFrame = func(fr quic.StreamFrame) {
+				if fr.StreamID == 0 {
+					log.add(metrics.ByteArrival{At: fr.Arrived, Offset: fr.Offset, Length: fr.Length})
+				}
+			}
+			f.heard = log.arrivals
+		}
+		serve, stats = srv.Serve, srv.Stats
+	case catalog.Bulk:
+		if t.shape == quic.StreamPerMessage {
+			return errPerMessageBulk
+		}
+		srv := &quic.Sink{Config: untraced, OnBytes: f.bulk.onBytes, OnMessage: f.bulk.onDatagram}
+		serve, stats = srv.Serve, srv.Stats
+	default:
+		return fmt.Errorf("quic: no server half for %q", spec.Workload)
+	}
+	f.stats = func() map[string]uint64 { return stats().Map() }
+	var err error
+	f.addr, f.stop, err = listenUDP(ctx, h, serve)
+	return err
+}
+
+// errPerMessageBulk refuses a bulk transfer cut into a stream per
+// message: it would measure stream setup, not the path. Run never asks
+// (catalog.Runs), so this is a caller's mistake.
+var errPerMessageBulk = errors.New("quic: bulk is one stream or datagrams, not a stream per message")
+
+// quicClientConn opens the client's UDP socket on its host, bound to the
+// address the client host would send to server from, and binds it to the
+// server half. A connected socket's local address says which, on any kind
+// of path; quic-go itself needs an unconnected one.
+func quicClientConn(ctx context.Context, c *clientEnd) (net.PacketConn, error) {
+	server := c.addr()
+	probe, err := c.net.Dial(ctx, "udp", server)
 	if err != nil {
 		return nil, fmt.Errorf("quic: route to %s: %w", server, err)
 	}
-	local := probe.LocalAddr().String()
+	local, raddr := probe.LocalAddr().String(), probe.RemoteAddr()
 	probe.Close()
 	host, _, err := net.SplitHostPort(local)
 	if err != nil {
 		return nil, fmt.Errorf("quic: client address %q: %w", local, err)
 	}
-	return p.Client().ListenPacket(ctx, "udp", net.JoinHostPort(host, "0"))
+	pc, err := c.net.ListenPacket(ctx, "udp", net.JoinHostPort(host, "0"))
+	if err != nil {
+		return nil, err
+	}
+	if err := c.half.Bind(ctx, &packetConnTo{pc, raddr}); err != nil {
+		pc.Close()
+		return nil, err
+	}
+	return pc, nil
 }
 
-// quicStats puts the client's counters (the sender's, in stream and bulk)
-// and the server's, prefixed "server_", side by side.
-func quicStats(client, server quic.Stats) map[string]uint64 {
-	m := client.Map()
-	for k, v := range server.Map() {
-		m["server_"+k] = v
-	}
-	return m
+// packetConnTo is an unconnected socket seen as one connected to peer,
+// for half.Flow.Bind: what it reads from others is dropped. Closing it
+// leaves the socket open.
+type packetConnTo struct {
+	net.PacketConn
+	peer net.Addr
 }
 
-// quicDial starts serve on the path and connects a client with dial.
-func quicDial(ctx context.Context, p netpath.Path, serve func(context.Context, net.PacketConn) error,
-	dial func(ctx context.Context, pc net.PacketConn, addr string) (*quic.Client, error)) (*quic.Client, func(), error) {
-	addr, stop, err := listenUDP(ctx, p, serve)
-	if err != nil {
-		return nil, nil, err
+func (c *packetConnTo) Read(p []byte) (int, error) {
+	for {
+		n, from, err := c.ReadFrom(p)
+		if err != nil || from.String() == c.peer.String() {
+			return n, err
+		}
 	}
-	pc, err := quicClientConn(ctx, p, addr)
-	if err != nil {
-		stop()
-		return nil, nil, err
-	}
-	c, err := dial(ctx, pc, addr)
-	if err != nil {
-		stop()
-		return nil, nil, err
-	}
-	return c, func() { c.Close(); stop() }, nil
 }
 
-func (t quicTransport) echo(ctx context.Context, p netpath.Path, cfg *Config) (*flow, error) {
-	srv := &quic.EchoServer{}
-	c, stop, err := quicDial(ctx, p, srv.Serve, func(ctx context.Context, pc net.PacketConn, addr string) (*quic.Client, error) {
-		return quic.DialEcho(ctx, pc, addr, t.shape, nil)
+func (c *packetConnTo) Write(p []byte) (int, error) { return c.WriteTo(p, c.peer) }
+func (c *packetConnTo) RemoteAddr() net.Addr        { return c.peer }
+func (c *packetConnTo) Close() error                { return nil }
+
+// quicOptions are the client's options against the server half of c.
+func quicOptions(c *clientEnd, cfg quic.Config) (*quic.Options, error) {
+	opt := &quic.Options{Config: cfg}
+	if fp := c.half.Fingerprint(); fp != "" {
+		tlsConf, err := quic.PinnedClientTLS(fp)
+		if err != nil {
+			return nil, err
+		}
+		opt.TLS = tlsConf
+	}
+	return opt, nil
+}
+
+// quicDial connects a client to the server half of c with dial.
+func quicDial(ctx context.Context, c *clientEnd, cfg quic.Config,
+	dial func(ctx context.Context, pc net.PacketConn, addr string, opt *quic.Options) (*quic.Client, error)) (*quic.Client, error) {
+	opt, err := quicOptions(c, cfg)
+	if err != nil {
+		return nil, err
+	}
+	pc, err := quicClientConn(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	return dial(ctx, pc, c.addr(), opt)
+}
+
+func (t quicTransport) echo(ctx context.Context, c *clientEnd, cfg *Config) (*flow, error) {
+	conn, err := quicDial(ctx, c, quic.Config{}, func(ctx context.Context, pc net.PacketConn, addr string, opt *quic.Options) (*quic.Client, error) {
+		return quic.DialEcho(ctx, pc, addr, t.shape, opt)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return &flow{
-		conn:      c,
-		handshake: c.Handshake(),
-		stop:      stop,
-		stats:     func() map[string]uint64 { return quicStats(c.Stats(), srv.Stats()) },
+		conn:      conn,
+		handshake: conn.Handshake(),
+		stop:      func() { conn.Close() },
+		stats:     func() map[string]uint64 { return conn.Stats().Map() },
 	}, nil
 }
 
-func (t quicTransport) stream(ctx context.Context, p netpath.Path, cfg *Config, onMsg func([]byte, int64)) (*flow, error) {
-	srv := &quic.Sink{OnMessage: onMsg}
-	// On one stream, the STREAM frames quic-go received tell when each
-	// message's bytes were there to be read. The messages are the
-	// client's first stream's.
-	var log *byteLog
-	if t.shape == quic.OneStream {
-		log = &byteLog{}
-		srv.OnStreamFrame = func(f quic.StreamFrame) {
-			if f.StreamID == 0 {
-				log.add(metrics.ByteArrival{At: f.Arrived, Offset: f.Offset, Length: f.Length})
-			}
-		}
-	}
-	c, stop, err := quicDial(ctx, p, srv.Serve, func(ctx context.Context, pc net.PacketConn, addr string) (*quic.Client, error) {
-		return quic.DialMessages(ctx, pc, addr, t.shape, nil)
+func (t quicTransport) stream(ctx context.Context, c *clientEnd, cfg *Config) (*flow, error) {
+	conn, err := quicDial(ctx, c, quic.Config{}, func(ctx context.Context, pc net.PacketConn, addr string, opt *quic.Options) (*quic.Client, error) {
+		return quic.DialMessages(ctx, pc, addr, t.shape, opt)
 	})
 	if err != nil {
 		return nil, err
 	}
 	f := &flow{
-		conn:      c,
-		handshake: c.Handshake(),
-		stop:      stop,
-		stats:     func() map[string]uint64 { return quicStats(c.Stats(), srv.Stats()) },
-	}
-	if log != nil {
-		f.heard = log.arrivals
+		conn:      conn,
+		handshake: conn.Handshake(),
+		stop:      func() { conn.Close() },
+		stats:     func() map[string]uint64 { return conn.Stats().Map() },
 	}
 	if t.shape != quic.Datagrams {
-		f.finish = c.Finish
+		f.finish = conn.Finish
 	} else {
 		f.stats = func() map[string]uint64 {
 			// Let quic-go find the loss of the last datagrams (a probe
 			// timeout or two), so its count covers every message.
 			ctx, cancel := context.WithTimeout(ctx, settleTimeout)
 			defer cancel()
-			_ = c.Settle(ctx)
-			return quicStats(c.Stats(), srv.Stats())
+			_ = conn.Settle(ctx)
+			return conn.Stats().Map()
 		}
 	}
 	return f, nil
 }
 
-func (t quicTransport) bulk(ctx context.Context, p netpath.Path, cfg *Config) (bulkOutcome, error) {
+func (t quicTransport) bulk(ctx context.Context, c *clientEnd, cfg *Config) (bulkOutcome, error) {
 	if t.shape == quic.StreamPerMessage {
-		// A bulk transfer is one byte stream; cut into messages it
-		// would measure stream setup, not the path. Run never asks
-		// (Applies), so this is a caller's mistake.
-		return bulkOutcome{}, errors.New("quic: bulk is one stream or datagrams, not a stream per message")
+		return bulkOutcome{}, errPerMessageBulk
 	}
-	// Untraced: quic-go's qlog events cost about a fifth of its
-	// throughput, more than a measurement should. Its own counters of
-	// packets sent and lost remain.
-	untraced := quic.Config{NoTrace: true}
-	counter := &bulkCounter{}
-	srv := &quic.Sink{Config: untraced, OnBytes: counter.onBytes, OnMessage: counter.onDatagram}
-	c, stop, err := quicDial(ctx, p, srv.Serve, func(ctx context.Context, pc net.PacketConn, addr string) (*quic.Client, error) {
-		return quic.DialBulk(ctx, pc, addr, t.shape, &quic.Options{Config: untraced})
+	conn, err := quicDial(ctx, c, untraced, func(ctx context.Context, pc net.PacketConn, addr string, opt *quic.Options) (*quic.Client, error) {
+		return quic.DialBulk(ctx, pc, addr, t.shape, opt)
 	})
 	if err != nil {
 		return bulkOutcome{}, err
 	}
 	out := bulkOutcome{
-		received:  counter,
-		handshake: c.Handshake(),
+		handshake: conn.Handshake(),
 		start:     wire.Now(),
-		stop:      stop,
-		stats:     func() map[string]uint64 { return quicStats(c.Stats(), srv.Stats()) },
+		stop:      func() { conn.Close() },
+		stats:     func() map[string]uint64 { return conn.Stats().Map() },
 	}
 	b := quic.Bulk{Deadline: deadline(cfg.Duration)}
 	if t.shape == quic.OneStream {
 		if cfg.BulkBytes > 0 {
 			b = quic.Bulk{Limit: cfg.BulkBytes}
 		}
-		out.sent, err = c.SendBulk(ctx, b)
+		out.sent, err = conn.SendBulk(ctx, b)
 		if err == nil && cfg.BulkBytes > 0 {
-			err = c.Finish(ctx)
+			err = conn.Finish(ctx)
 		}
 		return out, err
 	}
 
 	// A datagram must fit in one QUIC packet: about 1200 bytes until
 	// path MTU discovery finds more, so UDP's 1400 is cut down to fit.
-	b.Size = min(cfg.DatagramSize, c.MaxDatagram())
+	b.Size = min(cfg.DatagramSize, conn.MaxDatagram())
 	if cfg.BulkBytes > 0 {
 		b.Deadline, b.Limit = time.Time{}, (cfg.BulkBytes+int64(b.Size)-1)/int64(b.Size)
 	}
-	out.sent, err = c.SendBulk(ctx, b)
+	out.sent, err = conn.SendBulk(ctx, b)
 	return out, err
 }

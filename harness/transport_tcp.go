@@ -2,11 +2,12 @@ package harness
 
 import (
 	"context"
+	"fmt"
 	"net"
 
+	"netmatrix/harness/catalog"
+	"netmatrix/harness/half"
 	"netmatrix/harness/link/tcpflow"
-	"netmatrix/harness/metrics"
-	"netmatrix/harness/netpath"
 	"netmatrix/internal/wire"
 	"netmatrix/tcp"
 )
@@ -20,14 +21,14 @@ type tcpTransport struct{}
 // userspace stacks it reports nothing.
 type tcpWatch struct{ w *tcp.InfoWatch }
 
-// dial dials on p's client host and watches the conn it made.
-func (w *tcpWatch) dial(p netpath.Path) tcp.DialFunc {
+// dial dials on the client's host and watches the conn it made.
+func (w *tcpWatch) dial(c *clientEnd) tcp.DialFunc {
 	return func(ctx context.Context, network, addr string) (net.Conn, error) {
-		c, err := p.Client().Dial(ctx, network, addr)
+		conn, err := c.dial(ctx, network, addr)
 		if err == nil {
-			w.w = tcp.Watch(c)
+			w.w = tcp.Watch(conn)
 		}
-		return c, err
+		return conn, err
 	}
 }
 
@@ -38,73 +39,74 @@ func (w *tcpWatch) stats() map[string]uint64 { return w.w.Info() }
 // socket open, so it comes first.
 func (w *tcpWatch) close() { w.w.Release() }
 
-func (tcpTransport) echo(ctx context.Context, p netpath.Path, cfg *Config) (*flow, error) {
-	ln, err := p.Server().Listen(ctx, "tcp", serverAddr(p))
+func (tcpTransport) serve(ctx context.Context, h *serverHost, spec *half.Spec, f *localFlow) error {
+	ln, err := h.net.Listen(ctx, "tcp", h.addr())
 	if err != nil {
-		return nil, err
+		return err
 	}
-	srv := &tcp.EchoServer{Nagle: cfg.Nagle}
-	stop := startServer(ctx, func(ctx context.Context) error { return srv.Serve(ctx, ln) })
+	var serve func(context.Context, net.Listener) error
+	switch spec.Workload {
+	case catalog.Echo:
+		serve = (&tcp.EchoServer{Nagle: spec.Nagle}).Serve
+	case catalog.Stream:
+		serve = (&tcp.Sink{OnMessage: f.col.onMsg}).Serve
+		// Where the path shows its packets, the segments the server's
+		// stack received tell when each message's bytes were there to
+		// be read.
+		if h.tap != nil {
+			seg := tcpflow.New(uint16(ln.Addr().(*net.TCPAddr).Port))
+			h.tap.SetTap(seg.Tap)
+			f.heard = seg.Arrivals
+		}
+	case catalog.Bulk:
+		serve = (&tcp.Sink{OnBytes: f.bulk.onBytes}).Serve
+	case catalog.HTTP:
+		serve = httpServer(spec).Serve
+	default:
+		ln.Close()
+		return fmt.Errorf("tcp: no server half for %q", spec.Workload)
+	}
+	f.addr = ln.Addr().String()
+	f.stop = startServer(ctx, func(ctx context.Context) error { return serve(ctx, ln) })
+	return nil
+}
+
+func (tcpTransport) echo(ctx context.Context, c *clientEnd, cfg *Config) (*flow, error) {
 	t0 := wire.Now()
 	w := &tcpWatch{}
-	c, err := tcp.DialEcho(ctx, w.dial(p), ln.Addr().String(), tcp.Options{Nagle: cfg.Nagle})
+	conn, err := tcp.DialEcho(ctx, w.dial(c), c.addr(), tcp.Options{Nagle: cfg.Nagle})
 	if err != nil {
 		w.close()
-		stop()
 		return nil, err
 	}
-	return &flow{conn: c, handshake: wire.Since(t0), stop: func() { w.close(); c.Close(); stop() },
+	return &flow{conn: conn, handshake: wire.Since(t0), stop: func() { w.close(); conn.Close() },
 		stats: w.stats}, nil
 }
 
-func (tcpTransport) stream(ctx context.Context, p netpath.Path, cfg *Config, onMsg func([]byte, int64)) (*flow, error) {
-	ln, err := p.Server().Listen(ctx, "tcp", serverAddr(p))
-	if err != nil {
-		return nil, err
-	}
-	srv := &tcp.Sink{OnMessage: onMsg}
-	stop := startServer(ctx, func(ctx context.Context) error { return srv.Serve(ctx, ln) })
-	// Where the path shows its packets, the segments the server's stack
-	// received tell when each message's bytes were there to be read.
-	var heard func() []metrics.ByteArrival
-	if tp, ok := p.(netpath.Tapper); ok {
-		seg := tcpflow.New(uint16(ln.Addr().(*net.TCPAddr).Port))
-		tp.SetTap(seg.Tap)
-		heard = seg.Arrivals
-	}
+func (tcpTransport) stream(ctx context.Context, c *clientEnd, cfg *Config) (*flow, error) {
 	t0 := wire.Now()
 	w := &tcpWatch{}
-	c, err := tcp.DialMessages(ctx, w.dial(p), ln.Addr().String(), tcp.Options{Nagle: cfg.Nagle})
+	conn, err := tcp.DialMessages(ctx, w.dial(c), c.addr(), tcp.Options{Nagle: cfg.Nagle})
 	if err != nil {
 		w.close()
-		stop()
 		return nil, err
 	}
-	return &flow{conn: c, finish: c.Finish, handshake: wire.Since(t0), stop: func() { w.close(); c.Close(); stop() },
-		stats: w.stats, heard: heard}, nil
+	return &flow{conn: conn, finish: conn.Finish, handshake: wire.Since(t0), stop: func() { w.close(); conn.Close() },
+		stats: w.stats}, nil
 }
 
-func (tcpTransport) bulk(ctx context.Context, p netpath.Path, cfg *Config) (bulkOutcome, error) {
-	ln, err := p.Server().Listen(ctx, "tcp", serverAddr(p))
-	if err != nil {
-		return bulkOutcome{}, err
-	}
-	counter := &bulkCounter{}
-	srv := &tcp.Sink{OnBytes: counter.onBytes}
-	stop := startServer(ctx, func(ctx context.Context) error { return srv.Serve(ctx, ln) })
+func (tcpTransport) bulk(ctx context.Context, c *clientEnd, cfg *Config) (bulkOutcome, error) {
 	t0 := wire.Now()
 	w := &tcpWatch{}
-	c, err := tcp.DialBulk(ctx, w.dial(p), ln.Addr().String(), tcp.Options{})
+	conn, err := tcp.DialBulk(ctx, w.dial(c), c.addr(), tcp.Options{})
 	if err != nil {
 		w.close()
-		stop()
 		return bulkOutcome{}, err
 	}
-	out := bulkOutcome{received: counter, handshake: wire.Since(t0), start: wire.Now(),
-		stop: func() { c.Close(); stop() }}
-	out.sent, err = c.SendBulk(ctx, deadline(cfg.Duration), cfg.BulkBytes)
+	out := bulkOutcome{handshake: wire.Since(t0), start: wire.Now(), stop: func() { conn.Close() }}
+	out.sent, err = conn.SendBulk(ctx, deadline(cfg.Duration), cfg.BulkBytes)
 	if err == nil && cfg.BulkBytes > 0 {
-		err = c.Finish(ctx)
+		err = conn.Finish(ctx)
 	}
 	// Asked now: runBulk reads stats after stop.
 	info := w.stats()

@@ -2,10 +2,12 @@ package harness
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"time"
 
-	"netmatrix/harness/netpath"
+	"netmatrix/harness/catalog"
+	"netmatrix/harness/half"
 	"netmatrix/internal/wire"
 	"netmatrix/udp"
 )
@@ -13,9 +15,9 @@ import (
 // udpTransport runs the udp package's servers and clients.
 type udpTransport struct{}
 
-// listenUDP opens the server's socket on the path and starts serve on it.
-func listenUDP(ctx context.Context, p netpath.Path, serve func(ctx context.Context, pc net.PacketConn) error) (addr string, stop func(), err error) {
-	pc, err := p.Server().ListenPacket(ctx, "udp", serverAddr(p))
+// listenUDP opens the server's socket on h and starts serve on it.
+func listenUDP(ctx context.Context, h *serverHost, serve func(ctx context.Context, pc net.PacketConn) error) (addr string, stop func(), err error) {
+	pc, err := h.net.ListenPacket(ctx, "udp", h.addr())
 	if err != nil {
 		return "", nil, err
 	}
@@ -23,46 +25,49 @@ func listenUDP(ctx context.Context, p netpath.Path, serve func(ctx context.Conte
 	return pc.LocalAddr().String(), stop, nil
 }
 
-func (udpTransport) echo(ctx context.Context, p netpath.Path, cfg *Config) (*flow, error) {
-	srv := &udp.EchoServer{}
-	return udpFlow(ctx, p, srv.Serve)
+func (udpTransport) serve(ctx context.Context, h *serverHost, spec *half.Spec, f *localFlow) error {
+	var serve func(context.Context, net.PacketConn) error
+	switch spec.Workload {
+	case catalog.Echo:
+		serve = (&udp.EchoServer{}).Serve
+	case catalog.Stream:
+		serve = (&udp.Sink{OnMessage: f.col.onMsg}).Serve
+	case catalog.Bulk:
+		serve = (&udp.Sink{OnMessage: f.bulk.onDatagram}).Serve
+	default:
+		return fmt.Errorf("udp: no server half for %q", spec.Workload)
+	}
+	var err error
+	f.addr, f.stop, err = listenUDP(ctx, h, serve)
+	return err
 }
 
-func (udpTransport) stream(ctx context.Context, p netpath.Path, cfg *Config, onMsg func([]byte, int64)) (*flow, error) {
-	srv := &udp.Sink{OnMessage: onMsg}
-	return udpFlow(ctx, p, srv.Serve)
+func (udpTransport) echo(ctx context.Context, c *clientEnd, cfg *Config) (*flow, error) {
+	return udpFlow(ctx, c)
 }
 
-func udpFlow(ctx context.Context, p netpath.Path, serve func(context.Context, net.PacketConn) error) (*flow, error) {
-	addr, stop, err := listenUDP(ctx, p, serve)
+func (udpTransport) stream(ctx context.Context, c *clientEnd, cfg *Config) (*flow, error) {
+	return udpFlow(ctx, c)
+}
+
+func udpFlow(ctx context.Context, c *clientEnd) (*flow, error) {
+	conn, err := udp.Dial(ctx, c.dial, c.addr())
 	if err != nil {
 		return nil, err
 	}
-	c, err := udp.Dial(ctx, p.Client().Dial, addr)
-	if err != nil {
-		stop()
-		return nil, err
-	}
-	return &flow{conn: c, stop: func() { c.Close(); stop() }}, nil
+	return &flow{conn: conn, stop: func() { conn.Close() }}, nil
 }
 
-func (udpTransport) bulk(ctx context.Context, p netpath.Path, cfg *Config) (bulkOutcome, error) {
-	counter := &bulkCounter{}
-	srv := &udp.Sink{OnMessage: counter.onDatagram}
-	addr, stop, err := listenUDP(ctx, p, srv.Serve)
+func (udpTransport) bulk(ctx context.Context, c *clientEnd, cfg *Config) (bulkOutcome, error) {
+	conn, err := udp.Dial(ctx, c.dial, c.addr())
 	if err != nil {
 		return bulkOutcome{}, err
 	}
-	c, err := udp.Dial(ctx, p.Client().Dial, addr)
-	if err != nil {
-		stop()
-		return bulkOutcome{}, err
-	}
-	out := bulkOutcome{received: counter, start: wire.Now(), stop: func() { c.Close(); stop() }}
+	out := bulkOutcome{start: wire.Now(), stop: func() { conn.Close() }}
 	b := udp.Bulk{Size: cfg.DatagramSize, Rate: cfg.BulkRate, Deadline: deadline(cfg.Duration)}
 	if cfg.BulkBytes > 0 {
 		b.Deadline, b.Count = time.Time{}, (cfg.BulkBytes+int64(b.Size)-1)/int64(b.Size)
 	}
-	out.sent, err = c.SendBulk(ctx, b)
+	out.sent, err = conn.SendBulk(ctx, b)
 	return out, err
 }

@@ -2,9 +2,12 @@ package harness
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"time"
 
 	"netmatrix/harness/catalog"
+	"netmatrix/harness/half"
 	"netmatrix/harness/netpath"
 	"netmatrix/internal/wire"
 	"netmatrix/results"
@@ -17,22 +20,31 @@ import (
 // flow that stalls at the end has delivered less, and says so), and over
 // the completion time of a fixed transfer.
 func runBulk(ctx context.Context, tr transport, shape catalog.Transport, p netpath.Path, cfg *Config) (results.Result, error) {
-	o, err := tr.bulk(ctx, p, cfg)
-	if o.received == nil {
+	c, err := startFlow(ctx, p, half.Spec{Workload: catalog.Bulk, Transport: shape.Name})
+	if err != nil {
+		return results.Result{}, err
+	}
+	defer c.half.Stop()
+	o, err := tr.bulk(ctx, c, cfg)
+	if o.stop == nil {
 		return results.Result{}, err
 	}
 	stopped := wire.Now()
-	if !shape.Reliable && err == nil {
-		// Datagrams say nothing about what arrived: wait for stragglers
-		// until everything is in or the sink has been quiet for a while.
-		drain(ctx, func() int64 { return o.received.snapshot().unique }, o.sent, cfg.Timeout)
-	}
 	// Counted now, before the flow is torn down: at the end of a
 	// time-limited run, data still queued behind the sender is not
 	// delivered, and closing must not race the count.
-	s := o.received.snapshot()
-	if o.stop != nil {
-		o.stop()
+	var until half.Until
+	if !shape.Reliable && err == nil {
+		until = half.Until{Sent: o.sent, Quiet: cfg.Timeout}
+	}
+	rep, rerr := c.half.Report(ctx, until)
+	o.stop()
+	if rerr != nil {
+		return results.Result{}, errors.Join(err, fmt.Errorf("bulk: the server half's report: %w", rerr))
+	}
+	s := rep.Bulk
+	if s == nil {
+		s = &half.Bulk{}
 	}
 	unit := "datagrams"
 	if shape.ByteStream {
@@ -41,17 +53,19 @@ func runBulk(ctx context.Context, tr transport, shape catalog.Transport, p netpa
 	r := results.Result{
 		Unit:        unit,
 		Sent:        o.sent,
-		Bytes:       s.bytes,
-		Corrupt:     s.corrupt,
+		Bytes:       s.Bytes,
+		Corrupt:     s.Corrupt,
 		HandshakeMs: ms(o.handshake),
 	}
+	var stats map[string]uint64
 	if o.stats != nil {
-		r.TransportStats = o.stats()
+		stats = o.stats()
 	}
+	r.TransportStats = withServerStats(stats, rep.Stats)
 	if shape.ByteStream {
-		r.Delivered = s.bytes
+		r.Delivered = s.Bytes
 	} else {
-		r.Delivered, r.Duplicates, r.Reordered = s.unique, s.dups, s.reordered
+		r.Delivered, r.Duplicates, r.Reordered = s.Unique, s.Dups, s.Reordered
 	}
 	if shape.Reliable {
 		// A reliable transport loses nothing: what is missing was still
@@ -60,15 +74,15 @@ func runBulk(ctx context.Context, tr transport, shape catalog.Transport, p netpa
 	} else {
 		r.Lost = r.Sent - r.Delivered
 	}
-	verified := s.corrupt == 0 && (cfg.BulkBytes == 0 || !shape.Reliable || s.bytes == o.sent)
+	verified := s.Corrupt == 0 && (cfg.BulkBytes == 0 || !shape.Reliable || s.Bytes == o.sent)
 	r.Verified = &verified
 	window := stopped - o.start // the run's length
 	if cfg.BulkBytes > 0 {
-		window = s.last - o.start // the transfer's completion time
+		window = s.Last - o.start // the transfer's completion time
 	}
 	if window > 0 {
 		r.Elapsed = results.Ms(window)
-		r.GoodputMbitS = results.Float(float64(s.bytes) * 8 / time.Duration(window).Seconds() / 1e6)
+		r.GoodputMbitS = results.Float(float64(s.Bytes) * 8 / time.Duration(window).Seconds() / 1e6)
 	}
 	return r, err
 }

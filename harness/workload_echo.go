@@ -7,7 +7,10 @@ import (
 	"sync"
 	"time"
 
+	"netmatrix/harness/catalog"
+	"netmatrix/harness/half"
 	"netmatrix/harness/metrics"
+	"netmatrix/harness/netpath"
 	"netmatrix/internal/neterr"
 	"netmatrix/internal/wire"
 	"netmatrix/results"
@@ -70,6 +73,34 @@ func runEcho(ctx context.Context, f *flow, cfg *Config) (results.Result, error) 
 		ReorderExtentMax: extent,
 		LatencyMs:        summary(t.rtt),
 	}
+	return r, err
+}
+
+// runEchoFlow runs the echo workload against an echo server half
+// started on p.
+func runEchoFlow(ctx context.Context, tr transport, shape catalog.Transport, p netpath.Path, cfg *Config) (results.Result, error) {
+	c, err := startFlow(ctx, p, half.Spec{Workload: catalog.Echo, Transport: shape.Name, Nagle: cfg.Nagle})
+	if err != nil {
+		return results.Result{}, err
+	}
+	defer c.half.Stop()
+	f, err := tr.echo(ctx, c, cfg)
+	if err != nil {
+		return results.Result{}, err
+	}
+	defer f.stop()
+	f.reliable = shape.Reliable
+	r, err := runEcho(ctx, f, cfg)
+	r.HandshakeMs = ms(f.handshake)
+	var stats map[string]uint64
+	if f.stats != nil {
+		stats = f.stats()
+	}
+	rep, rerr := c.half.Report(ctx, half.Until{})
+	if rerr != nil {
+		err = errors.Join(err, fmt.Errorf("echo: the server half's report: %w", rerr))
+	}
+	r.TransportStats = withServerStats(stats, rep.Stats)
 	return r, err
 }
 

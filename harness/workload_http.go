@@ -5,6 +5,8 @@ import (
 	"context"
 	"fmt"
 
+	"netmatrix/harness/catalog"
+	"netmatrix/harness/half"
 	"netmatrix/harness/metrics"
 	"netmatrix/harness/netpath"
 	"netmatrix/http"
@@ -17,23 +19,16 @@ import (
 // how long each request took, first byte written to last byte read. A
 // request that fails or comes back wrong counts as lost.
 func runHTTP(ctx context.Context, p netpath.Path, cfg *Config) (results.Result, error) {
-	ln, err := p.Server().Listen(ctx, "tcp", serverAddr(p))
+	c, err := startFlow(ctx, p, half.Spec{Workload: catalog.HTTP, Transport: catalog.TCP, Size: cfg.Size})
 	if err != nil {
 		return results.Result{}, err
 	}
-	body := bytes.Repeat([]byte("x"), cfg.Size)
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /", func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "application/octet-stream")
-		w.Write(body)
-	})
-	srv := &http.Server{Handler: mux}
-	stop := startServer(ctx, func(ctx context.Context) error { return srv.Serve(ctx, ln) })
-	defer stop()
+	defer c.half.Stop()
+	body := httpBody(cfg.Size)
 
-	client := &http.Client{Dial: p.Client().Dial}
+	client := &http.Client{Dial: c.dial}
 	defer client.CloseIdle()
-	url := "http://" + ln.Addr().String() + "/"
+	url := "http://" + c.addr() + "/"
 	lat := metrics.NewHistogram()
 	r := results.Result{Unit: "requests"}
 	// The run goes on past a failed request; the first error is kept.
@@ -71,4 +66,19 @@ func runHTTP(ctx context.Context, p netpath.Path, cfg *Config) (results.Result, 
 		return r, err
 	}
 	return r, firstErr
+}
+
+// httpBody is every response's body: size bytes.
+func httpBody(size int) []byte { return bytes.Repeat([]byte("x"), size) }
+
+// httpServer is the server half of http: every GET is answered with
+// spec.Size bytes.
+func httpServer(spec *half.Spec) *http.Server {
+	body := httpBody(spec.Size)
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/octet-stream")
+		w.Write(body)
+	})
+	return &http.Server{Handler: mux}
 }

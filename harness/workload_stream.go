@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"netmatrix/harness/catalog"
+	"netmatrix/harness/half"
 	"netmatrix/harness/metrics"
 	"netmatrix/harness/netpath"
 	"netmatrix/internal/wire"
@@ -18,8 +19,12 @@ import (
 // sink saw: one-way delay, jitter, loss, reordering, duplicates and
 // head-of-line delay.
 func runStream(ctx context.Context, tr transport, shape catalog.Transport, p netpath.Path, cfg *Config) (results.Result, error) {
-	col := newStreamCollector(cfg.Count)
-	f, err := tr.stream(ctx, p, cfg, col.onMsg)
+	c, err := startFlow(ctx, p, half.Spec{Workload: catalog.Stream, Transport: shape.Name, Count: cfg.Count})
+	if err != nil {
+		return results.Result{}, err
+	}
+	defer c.half.Stop()
+	f, err := tr.stream(ctx, c, cfg)
 	if err != nil {
 		return results.Result{}, err
 	}
@@ -48,6 +53,9 @@ func runStream(ctx context.Context, tr transport, shape catalog.Transport, p net
 			break
 		}
 	}
+	// A reliable transport says when the server half has everything;
+	// of datagrams, the server half waits for what may still come.
+	var until half.Until
 	if f.finish != nil && sendErr == nil {
 		fctx, cancel := context.WithTimeout(ctx, cfg.Stall)
 		err := f.finish(fctx)
@@ -56,22 +64,23 @@ func runStream(ctx context.Context, tr transport, shape catalog.Transport, p net
 			sendErr = fmt.Errorf("stream: waiting for delivery: %w", err)
 		}
 	} else {
-		// Duplicates are not arrivals: only each message's first copy
-		// brings the count closer to what was sent.
-		drain(ctx, col.unique, int64(sent), cfg.Timeout)
+		until = half.Until{Sent: int64(sent), Quiet: cfg.Timeout}
 	}
 
 	var stats map[string]uint64
 	if f.stats != nil {
 		stats = f.stats()
 	}
-	arrivals, corrupt := col.snapshot()
-	s := metrics.AnalyzeStream(int64(sent), arrivals)
+	rep, err := c.half.Report(ctx, until)
+	if err != nil {
+		return results.Result{}, errors.Join(sendErr, fmt.Errorf("stream: the server half's report: %w", err))
+	}
+	s := metrics.AnalyzeStream(int64(sent), rep.Arrivals)
 	// Only a transport that hands messages over in order holds one back
 	// behind another; the others have no head-of-line delay at all.
 	var hol *results.Latency
-	if shape.Ordered && f.heard != nil {
-		msgs, err := metrics.HeadOfLine(f.heard(), messageFraming(cfg), sent)
+	if shape.Ordered && rep.Heard != nil {
+		msgs, err := metrics.HeadOfLine(rep.Heard, messageFraming(cfg), sent)
 		if err != nil {
 			sendErr = errors.Join(sendErr, fmt.Errorf("stream: head-of-line delay: %w", err))
 		} else {
@@ -86,11 +95,11 @@ func runStream(ctx context.Context, tr transport, shape catalog.Transport, p net
 		Reordered:        s.Reordered,
 		ReorderExtentMax: s.MaxExtent,
 		Duplicates:       s.Duplicates,
-		Corrupt:          corrupt,
+		Corrupt:          rep.Corrupt,
 		LatencyMs:        summary(s.Delay),
 		JitterMs:         results.Float(ms(s.Jitter)),
 		HOLMs:            hol,
 		HandshakeMs:      ms(f.handshake),
-		TransportStats:   stats,
+		TransportStats:   withServerStats(stats, rep.Stats),
 	}, sendErr
 }
