@@ -1,0 +1,90 @@
+package tcplimit
+
+import "time"
+
+// The names Verdict gives, as a record's limited_by has them.
+const (
+	// Link: the rate limit ran at LinkShare of its bandwidth or more.
+	Link = "link"
+	// Emulator: the machine emulating the path set the rate, not TCP or
+	// the link: the relay handed packets over late, or the writer or the
+	// stack, sharing the CPU with the relay, left room to send unused.
+	Emulator = "emulator"
+	// CPU: as Emulator, on a path with no relay (loopback), where the
+	// CPU is the only thing between the sender and the receiver.
+	CPU = "cpu"
+	// The window or buffer that was full the longest.
+	ByCongestion    = "congestion"
+	ByReceiveWindow = "receive_window"
+	BySendBuffer    = "send_buffer"
+)
+
+// Thresholds of Verdict.
+const (
+	// LinkShare of the rate limit's bandwidth over the whole run, slow
+	// start included, says the link was the limit: slow start on 1 Gbit/s
+	// x 50 ms costs some 7% of 8 s.
+	LinkShare = 0.85
+	// MinRelayLate is the least median lateness of the relay that bounds
+	// a flow, whatever the round trip; a longer round trip tolerates
+	// RelayLateShare of itself.
+	MinRelayLate   = 2 * time.Millisecond
+	RelayLateShare = 0.05
+	// IdleRoomShare of the busy time spent with room to send and nothing
+	// sent (the Writer and Stack classes) says the machine, not a window,
+	// held the sender.
+	IdleRoomShare = 0.25
+)
+
+// Path is what the run's path saw of a flow, apart from the sender.
+type Path struct {
+	// LinkUse is the share of the rate limit's bandwidth that the
+	// flow's direction carried over the run; zero on a link with no
+	// rate limit.
+	LinkUse float64
+	// Relay says a relay moved the packets (the emulated and kernel
+	// paths), so its lateness and the CPU it takes can bound a flow.
+	Relay bool
+	// RelayLate is the relay's median lateness, and RTT the round trip
+	// the link was set to.
+	RelayLate, RTT time.Duration
+}
+
+// Verdict names what bounded a flow whose sender spent t, on a path that
+// saw p:
+//   - Link, when the rate limit ran at LinkShare of its bandwidth;
+//   - Emulator, when the relay's median lateness was over MinRelayLate
+//     and RelayLateShare of the round trip, or when for over
+//     IdleRoomShare of the busy time the sender had room to send and did
+//     not (CPU on a path with no relay);
+//   - otherwise the window or buffer that was full the longest:
+//     ByCongestion, ByReceiveWindow or BySendBuffer, the first of them
+//     on a tie.
+//
+// It returns "" for a sender that was never busy: nothing to tell.
+func Verdict(t Times, p Path) string {
+	busy := t.Busy()
+	if busy <= 0 {
+		return ""
+	}
+	if p.LinkUse >= LinkShare {
+		return Link
+	}
+	if p.Relay && p.RelayLate > max(MinRelayLate, time.Duration(RelayLateShare*float64(p.RTT))) {
+		return Emulator
+	}
+	if room := t.Spent[Writer] + t.Spent[Stack]; float64(room) > IdleRoomShare*float64(busy) {
+		if p.Relay {
+			return Emulator
+		}
+		return CPU
+	}
+	name, most := ByCongestion, t.Spent[Congestion]
+	if v := t.Spent[ReceiveWindow]; v > most {
+		name, most = ByReceiveWindow, v
+	}
+	if t.Spent[SendBuffer] > most {
+		name = BySendBuffer
+	}
+	return name
+}

@@ -1,0 +1,92 @@
+package tcplimit
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+)
+
+// times is a sender's clocks in ms per class.
+func times(cwnd, rwnd, sndbuf, writer, stack int) Times {
+	var t Times
+	t.Spent[Congestion], t.Spent[ReceiveWindow], t.Spent[SendBuffer] = ms(cwnd), ms(rwnd), ms(sndbuf)
+	t.Spent[Writer], t.Spent[Stack] = ms(writer), ms(stack)
+	t.Spent[Idle] = ms(500) // never counts
+	return t
+}
+
+func TestVerdict(t *testing.T) {
+	relay := Path{Relay: true, RTT: ms(50)}
+	with := func(edit func(*Path)) Path {
+		p := relay
+		edit(&p)
+		return p
+	}
+	for _, tc := range []struct {
+		name string
+		t    Times
+		p    Path
+		want string
+	}{
+		{"never busy", Times{}, relay, ""},
+		{"only idle", times(0, 0, 0, 0, 0), with(func(p *Path) { p.LinkUse = 1 }), ""},
+		{"link busy", times(1000, 7000, 0, 0, 0), with(func(p *Path) { p.LinkUse = 0.95 }), Link},
+		{"link at the mark", times(1000, 7000, 0, 0, 0), with(func(p *Path) { p.LinkUse = LinkShare }), Link},
+		{"link just below the mark", times(1000, 7000, 0, 0, 0), with(func(p *Path) { p.LinkUse = 0.8499 }), ByReceiveWindow},
+		// A full link wins over a late relay: the flow got the link's
+		// rate whatever the relay did.
+		{"link busy, relay late", times(8000, 0, 0, 0, 0), with(func(p *Path) { p.LinkUse, p.RelayLate = 0.9, ms(20) }), Link},
+		{"relay late", times(0, 8000, 0, 0, 0), with(func(p *Path) { p.LinkUse, p.RelayLate = 0.3, ms(3) }), Emulator},
+		// 5% of a 50 ms round trip is 2.5 ms: 2.4 ms late is within it.
+		{"relay late within the round trip's share", times(0, 8000, 0, 0, 0), with(func(p *Path) { p.RelayLate = 2400 * time.Microsecond }), ByReceiveWindow},
+		// On a short round trip the floor is 2 ms.
+		{"relay late within the floor", times(0, 8000, 0, 0, 0), Path{Relay: true, RTT: ms(1), RelayLate: ms(2)}, ByReceiveWindow},
+		{"relay late past the floor", times(0, 8000, 0, 0, 0), Path{Relay: true, RTT: ms(1), RelayLate: ms(2) + 1}, Emulator},
+		// Writer and stack together over a quarter of the busy time.
+		{"writer starved", times(1000, 3000, 0, 3000, 1000), relay, Emulator},
+		{"room unused at a quarter", times(3000, 0, 0, 500, 500), relay, ByCongestion},
+		{"room unused past a quarter", times(3000, 0, 0, 500, 501), relay, Emulator},
+		// Loopback has no relay: the CPU.
+		{"loopback writer starved", times(1000, 0, 0, 4000, 0), Path{}, CPU},
+		{"loopback, late figure ignored", times(0, 8000, 0, 0, 0), Path{RelayLate: ms(100)}, ByReceiveWindow},
+		{"receive window", times(1000, 6000, 1000, 0, 0), relay, ByReceiveWindow},
+		{"send buffer", times(1000, 0, 7000, 0, 0), relay, BySendBuffer},
+		{"congestion, no rate limit", times(7000, 1000, 0, 0, 0), Path{Relay: true}, ByCongestion},
+		// Ties go to the first in Linux's order after the peer's window:
+		// congestion, then the receive window, then the send buffer.
+		{"tie congestion and receive window", times(4000, 4000, 0, 0, 0), relay, ByCongestion},
+		{"tie receive window and send buffer", times(0, 4000, 4000, 0, 0), relay, ByReceiveWindow},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			assert.Equal(t, tc.want, Verdict(tc.t, tc.p))
+		})
+	}
+}
+
+// A whole transfer, look by look, as the kernel path samples it every
+// 10 ms: slow start (congestion), then the send buffer full of data in
+// flight while the writer sleeps, with one late look from a busy machine.
+func TestVerdictOfASampledRun(t *testing.T) {
+	var c Clock
+	now := time.Duration(0)
+	step := func(l Look, n int) {
+		for range n {
+			c.Observe(now, l)
+			now += 10 * time.Millisecond
+		}
+	}
+	step(cwndFull, 30)           // 300 ms of slow start
+	step(bufFull, 600)           // 6 s held by the buffer
+	now += 90 * time.Millisecond // the sampler ran late once
+	step(bufFull, 1)             //   and that 100 ms is the buffer's too
+	step(look(func(l *Look) {    // the writer woke to refill
+		l.InFlight, l.Pipe, l.BufUsed = 40*mss, 40, 60*mss
+	}), 10)
+	c.Stop(now)
+	got := c.Times()
+	assert.Equal(t, 300*time.Millisecond, got.Spent[Congestion])
+	assert.Equal(t, 6100*time.Millisecond, got.Spent[SendBuffer])
+	assert.Equal(t, 100*time.Millisecond, got.Spent[Writer])
+	assert.Equal(t, BySendBuffer, Verdict(got, Path{Relay: true, RTT: ms(50), LinkUse: 0.43}))
+}
