@@ -72,7 +72,7 @@ func TestRunEveryWorkloadOnLoopback(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	recs, err := Run(t.Context(), []Scenario{{
 		Record:  results.Scenario{Name: "loopback", Link: "loopback"},
-		NewPath: func(context.Context) (netpath.Path, error) { return loopback.New(), nil },
+		NewPath: func(context.Context) (netpath.Path, error) { return loopback.New(netpath.Options{}) },
 	}}, Config{Transports: []string{"tcp", "udp"}, Count: 40, Interval: 2 * time.Millisecond, Duration: 200 * time.Millisecond}, nil)
 	require.NoError(t, err)
 	rec := recs[0]

@@ -58,6 +58,12 @@ type Scenario struct {
 	// CongestionControl is the TCP congestion control of the path's
 	// stacks (reno or cubic).
 	CongestionControl string `json:"congestion_control,omitempty"`
+	// SendBuffer and ReceiveBuffer are the TCP socket buffers asked for
+	// (-sndbuf, -rcvbuf), as SO_SNDBUF and SO_RCVBUF take them (the
+	// stacks keep them doubled); zero where the stacks autotuned their
+	// own.
+	SendBuffer    int64 `json:"send_buffer_bytes,omitempty"`
+	ReceiveBuffer int64 `json:"receive_buffer_bytes,omitempty"`
 	// Sweep places the scenario in a sweep: the one link setting that
 	// varies from record to record, and its value in this one. Nil for a
 	// scenario that is not part of a sweep.

@@ -24,21 +24,22 @@ func (lf *linkFlags) checkExec() error {
 		return errExecNeedsKernel
 	case lf.exec == "":
 		return errors.New("-exec-server needs -exec, the command to run on the client's side")
+	case lf.sndbuf != "" || lf.rcvbuf != "":
+		return errors.New("-sndbuf and -rcvbuf size compare's own sockets; -exec's programs choose theirs (iperf3 -w, say)")
 	}
 	return nil
 }
 
-// path is a scenario with spec on the path -link names: the emulated
-// one, or the kernel one with the same settings.
-func (lf *linkFlags) path(spec link.Spec) harness.Scenario {
-	sc := lf.emulated(spec)
+// path is a scenario with spec and opts on the path -link names: the
+// emulated one, or the kernel one with the same settings.
+func (lf *linkFlags) path(spec link.Spec, opts netpath.Options) harness.Scenario {
+	sc := lf.emulated(spec, opts)
 	if lf.kind != "kernel" {
 		return sc
 	}
-	cc := lf.cc
 	sc.Record.Link = "kernel"
 	sc.NewPath = func(ctx context.Context) (netpath.Path, error) {
-		return kernel.New(ctx, spec, netpath.Options{CongestionControl: cc})
+		return kernel.New(ctx, spec, opts)
 	}
 	return sc
 }

@@ -28,6 +28,8 @@ type linkFlags struct {
 	// exec and execServer are commands to run in the kernel path's
 	// client and server namespaces instead of the workloads (kernel.go).
 	exec, execServer string
+	// sndbuf and rcvbuf size every TCP socket's buffers, on every path.
+	sndbuf, rcvbuf string
 }
 
 func (lf *linkFlags) register(fs *flag.FlagSet) {
@@ -46,6 +48,8 @@ func (lf *linkFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&lf.bandwidth, "bandwidth", "", "rate limit in each direction (10mbit, 1gbit)")
 	fs.StringVar(&lf.queue, "queue", "", "packets the rate limit queues before it drops (default 1000)")
 	fs.StringVar(&lf.mtu, "mtu", "", "largest IP packet on the link (default 1500)")
+	fs.StringVar(&lf.sndbuf, "sndbuf", "", "TCP send buffer of every socket on every path (16MiB), as SO_SNDBUF: kept doubled, not autotuned; forced past the host's limit on the kernel path and loopback (root). Default: the stacks' own, autotuned up to Linux's 4 MiB")
+	fs.StringVar(&lf.rcvbuf, "rcvbuf", "", "TCP receive buffer of every socket on every path (16MiB), as SO_RCVBUF: kept doubled, not autotuned, about this much receive window; forced past the host's limit on the kernel path and loopback (root). Default: the stacks' own, autotuned up to Linux's 6 MiB")
 	fs.StringVar(&lf.exec, "exec", "", "with -link kernel: run this shell command in the client's namespace, over the impaired link, instead of the workloads; $"+kernel.ServerEnv+" is the server's address, where compare's echo servers and sinks listen (as `compare serve`)")
 	fs.StringVar(&lf.execServer, "exec-server", "", "with -exec: also run this shell command in the server's namespace (iperf3 -s, say), and start -exec once it listens")
 }
@@ -71,10 +75,42 @@ func (lf *linkFlags) impaired() bool {
 	return false
 }
 
+// options are the path settings the flags give, every kind of path
+// alike.
+func (lf *linkFlags) options() (netpath.Options, error) {
+	opts := netpath.Options{CongestionControl: lf.cc}
+	for _, b := range []struct {
+		flag, val string
+		dst       *int
+	}{{"sndbuf", lf.sndbuf, &opts.SendBuffer}, {"rcvbuf", lf.rcvbuf, &opts.ReceiveBuffer}} {
+		if b.val == "" {
+			continue
+		}
+		v, err := parseBytes(b.val)
+		if err == nil && (v == 0 || v > netpath.MaxSocketBuffer) {
+			err = fmt.Errorf("want a size from 1 byte to 1GiB, not %q", b.val)
+		}
+		if err != nil {
+			return opts, fmt.Errorf("-%s: %w", b.flag, err)
+		}
+		*b.dst = int(v)
+	}
+	return opts, nil
+}
+
+// record notes the path settings of opts in a scenario's record.
+func record(sc *results.Scenario, opts netpath.Options) {
+	sc.SendBuffer, sc.ReceiveBuffer = int64(opts.SendBuffer), int64(opts.ReceiveBuffer)
+}
+
 // scenarios turns the flags into the paths to run: the default pair
 // (clean and lossy), a profile, or a custom link.
 func (lf *linkFlags) scenarios() ([]harness.Scenario, error) {
 	if err := lf.checkExec(); err != nil {
+		return nil, err
+	}
+	opts, err := lf.options()
+	if err != nil {
 		return nil, err
 	}
 	switch lf.kind {
@@ -82,10 +118,12 @@ func (lf *linkFlags) scenarios() ([]harness.Scenario, error) {
 		if lf.profile != "" || lf.impaired() {
 			return nil, fmt.Errorf("-link loopback has no impairment; use -link emulated for -profile, -loss and the like")
 		}
-		return []harness.Scenario{{
+		sc := harness.Scenario{
 			Record:  results.Scenario{Name: "loopback", Link: "loopback"},
-			NewPath: func(context.Context) (netpath.Path, error) { return loopback.New(), nil },
-		}}, nil
+			NewPath: func(context.Context) (netpath.Path, error) { return loopback.New(opts) },
+		}
+		record(&sc.Record, opts)
+		return []harness.Scenario{sc}, nil
 	case "emulated", "kernel":
 	default:
 		return nil, fmt.Errorf("-link %q: want emulated, kernel or loopback", lf.kind)
@@ -101,7 +139,7 @@ func (lf *linkFlags) scenarios() ([]harness.Scenario, error) {
 				return nil, err
 			}
 			spec.Seed = lf.seed
-			out = append(out, lf.path(spec))
+			out = append(out, lf.path(spec, opts))
 		}
 		return out, nil
 	}
@@ -112,7 +150,7 @@ func (lf *linkFlags) scenarios() ([]harness.Scenario, error) {
 	if err := spec.Validate(); err != nil {
 		return nil, err
 	}
-	return []harness.Scenario{lf.path(spec)}, nil
+	return []harness.Scenario{lf.path(spec, opts)}, nil
 }
 
 // spec is the link the flags describe: the profile, if one is named,
@@ -210,21 +248,22 @@ func (lf *linkFlags) apply(spec *link.Spec) error {
 	return nil
 }
 
-// emulated is a scenario on the emulated path with spec.
-func (lf *linkFlags) emulated(spec link.Spec) harness.Scenario {
-	cc := lf.cc
-	return harness.Scenario{
+// emulated is a scenario on the emulated path with spec and opts.
+func (lf *linkFlags) emulated(spec link.Spec, opts netpath.Options) harness.Scenario {
+	sc := harness.Scenario{
 		Record: results.Scenario{
 			Name: spec.Name, Link: "emulated", Seed: int64(spec.Seed),
-			Up: results.LinkOf(spec.Up), Down: results.LinkOf(spec.Down), CongestionControl: cc,
+			Up: results.LinkOf(spec.Up), Down: results.LinkOf(spec.Down), CongestionControl: opts.CongestionControl,
 		},
 		NewPath: func(ctx context.Context) (netpath.Path, error) {
-			return emulated.New(ctx, spec, netpath.Options{CongestionControl: cc})
+			return emulated.New(ctx, spec, opts)
 		},
 		// Round trips of milliseconds dwarf what sharing the CPU adds.
 		Concurrent: min(spec.Up.Delay, spec.Down.Delay) >= time.Millisecond,
 		BulkRate:   autoRate(spec.Up),
 	}
+	record(&sc.Record, opts)
+	return sc
 }
 
 // autoRate is the UDP bulk rate for a link when none is asked for: the

@@ -123,6 +123,10 @@ func (lf *linkFlags) sweepScenarios(param string, points []sweepPoint) ([]harnes
 	if err := lf.checkCC(); err != nil {
 		return nil, err
 	}
+	opts, err := lf.options()
+	if err != nil {
+		return nil, err
+	}
 	base, err := lf.spec()
 	if err != nil {
 		return nil, err
@@ -135,7 +139,7 @@ func (lf *linkFlags) sweepScenarios(param string, points []sweepPoint) ([]harnes
 		if err := spec.Validate(); err != nil {
 			return nil, fmt.Errorf("-sweep %s=%s: %w", param, pt.text, err)
 		}
-		sc := lf.path(spec)
+		sc := lf.path(spec, opts)
 		sc.Record.Sweep = &results.Sweep{Param: param, Value: pt.value, Text: pt.text}
 		out = append(out, sc)
 	}

@@ -2,6 +2,7 @@ package netpath
 
 import (
 	"context"
+	"fmt"
 	"net"
 
 	"netmatrix/harness/link"
@@ -52,7 +53,33 @@ type Options struct {
 	// any algorithm its kernel has ("bbr" where built). Empty means
 	// DefaultCongestionControl.
 	CongestionControl string
+	// SendBuffer and ReceiveBuffer size every TCP socket's send and
+	// receive buffers, in bytes, as SO_SNDBUF and SO_RCVBUF do on Linux:
+	// set before the socket listens or connects (the window scale is
+	// fixed at the SYN; accepted sockets take their listener's), past
+	// the host's limits (SO_SNDBUFFORCE, SO_RCVBUFFORCE) on the kernel
+	// path and loopback, and kept doubled, Linux's allowance for its
+	// bookkeeping, on every path. A size set stops that buffer's
+	// autotuning. Zero leaves the stack's own, autotuned: Linux's
+	// defaults (tcp_wmem up to 4 MiB, tcp_rmem up to 6 MiB), which the
+	// emulated path's stacks follow.
+	SendBuffer, ReceiveBuffer int
 }
+
+// Validate reports settings no path can take.
+func (o Options) Validate() error {
+	if o.SendBuffer < 0 || o.ReceiveBuffer < 0 {
+		return fmt.Errorf("netpath: socket buffers of %d and %d bytes: want sizes of zero or more", o.SendBuffer, o.ReceiveBuffer)
+	}
+	if o.SendBuffer > MaxSocketBuffer || o.ReceiveBuffer > MaxSocketBuffer {
+		return fmt.Errorf("netpath: socket buffers of %d and %d bytes: at most %d (Linux keeps them doubled in an int)", o.SendBuffer, o.ReceiveBuffer, MaxSocketBuffer)
+	}
+	return nil
+}
+
+// MaxSocketBuffer is the largest SendBuffer or ReceiveBuffer: Linux
+// keeps twice the size in an int, and stops there (1 GiB - 1).
+const MaxSocketBuffer = 1<<30 - 1
 
 // DefaultCongestionControl is Reno on every path: the TCP of the Mathis
 // et al. model, and the one the emulated path's gVisor runs without the

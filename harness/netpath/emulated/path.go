@@ -49,6 +49,9 @@ func New(ctx context.Context, spec link.Spec, opts netpath.Options) (*Path, erro
 	if err := spec.Validate(); err != nil {
 		return nil, fmt.Errorf("emulated: emulated path: %w", err)
 	}
+	if err := opts.Validate(); err != nil {
+		return nil, fmt.Errorf("emulated: %w", err)
+	}
 	// Each host's MTU is that of the direction it sends on.
 	up, down := spec.Up.WithDefaults(), spec.Down.WithDefaults()
 	cnic := &nic{mtu: uint32(up.MTU), out: link.Up}
@@ -70,8 +73,8 @@ func New(ctx context.Context, spec link.Spec, opts netpath.Options) (*Path, erro
 		relay.Close()
 		return nil, err
 	}
-	p.client = newHost(cs, clientAddr, p.done)
-	p.server = newHost(ss, serverAddr, p.done)
+	p.client = newHost(cs, clientAddr, p.done, &opts)
+	p.server = newHost(ss, serverAddr, p.done, &opts)
 	go func() {
 		select {
 		case <-ctx.Done():

@@ -150,3 +150,31 @@ func TestTapSeesTCPSegments(t *testing.T) {
 	st := pathtest.Stats(t, p)
 	require.Positive(t, st.Up.Lost, "some segments had to be sent again")
 }
+
+// -sndbuf and -rcvbuf reach every TCP socket, dialled and accepted, kept
+// doubled as Linux keeps them, past the stack's autotuning maximum.
+func TestSocketBuffers(t *testing.T) {
+	ctx := pathtest.Context(t, 30*time.Second)
+	opts := netpath.Options{SendBuffer: 16 << 20, ReceiveBuffer: 64 << 10}
+	p := newTestPath(t, ctx, link.Symmetric(link.Config{}, 1), opts)
+	pathtest.AssertSocketBuffers(t, ctx, p, opts, func(c net.Conn) (int, int) {
+		so := c.(*TCPConn).ep.SocketOptions()
+		return int(so.GetSendBufferSize()), int(so.GetReceiveBufferSize())
+	})
+}
+
+// Without them, a socket starts from Linux's tcp_wmem and tcp_rmem
+// defaults.
+func TestSocketBuffersDefault(t *testing.T) {
+	ctx := pathtest.Context(t, 30*time.Second)
+	p := newTestPath(t, ctx, link.Symmetric(link.Config{}, 1))
+	c, err := p.Server().Listen(ctx, "tcp", "10.0.0.2:0")
+	require.NoError(t, err)
+	defer c.Close()
+	d, err := p.Client().Dial(ctx, "tcp", c.Addr().String())
+	require.NoError(t, err)
+	defer d.Close()
+	so := d.(*TCPConn).ep.SocketOptions()
+	assert.EqualValues(t, 16<<10, so.GetSendBufferSize())
+	assert.EqualValues(t, 128<<10, so.GetReceiveBufferSize())
+}
