@@ -155,14 +155,8 @@ func TestFlowBeyondFourGiB(t *testing.T) {
 // link loses nothing but holds the second message back 30 ms with a
 // reorder, so the third waits for it.
 func TestFlowAsTapFeedsHeadOfLine(t *testing.T) {
-	sink := &linktest.Counter{}
-	r, err := link.NewRelay(context.Background(), link.Symmetric(link.Config{}, 1), sink, sink)
-	require.NoError(t, err)
-	defer r.Close()
 	f := New(server.Port())
-	r.SetTap(f.Tap)
-
-	send := func(p pkt) { r.Send(link.Up, link.NewBuf(p.build())) }
+	send, sink := tappedRelay(t, link.Config{}, f)
 	send(pkt{src: client, dst: server, seq: 0, flags: syn})
 	send(pkt{src: client, dst: server, seq: 1, flags: psh, payload: 1})   // the flow byte
 	send(pkt{src: client, dst: server, seq: 2, flags: psh, payload: 10})  // message 0
@@ -291,13 +285,8 @@ func TestFlowCounterKeepsNoLog(t *testing.T) {
 // behind its original and is the link's; a retransmission the sender
 // made (a new identification) is spurious, and its copy the link's.
 func TestFlowCountsTheLinksCopies(t *testing.T) {
-	sink := &linktest.Counter{}
-	r, err := link.NewRelay(context.Background(), link.Symmetric(link.Config{Duplicate: 1}, 1), sink, sink)
-	require.NoError(t, err)
-	defer r.Close()
 	f := NewCounter(server.Port())
-	r.SetTap(f.Tap)
-	send := func(p pkt) { r.Send(link.Up, link.NewBuf(p.build())) }
+	send, sink := tappedRelay(t, link.Config{Duplicate: 1}, f)
 	send(pkt{src: client, dst: server, seq: 0, flags: syn})
 	for i := range uint32(5) {
 		send(pkt{src: client, dst: server, seq: 1 + 100*i, flags: psh, payload: 100, id: uint16(i)})
@@ -307,4 +296,17 @@ func TestFlowCountsTheLinksCopies(t *testing.T) {
 	c := f.Counts()
 	assert.Equal(t, Counts{Segments: 12, Bytes: 1200, Repeats: 7, LinkCopies: 6}, c)
 	assert.Equal(t, int64(1), c.Spurious())
+}
+
+// tappedRelay starts a relay of c both ways with f as its tap, closed
+// when the test ends; send offers a packet up it, and sink counts what
+// it delivered.
+func tappedRelay(t *testing.T, c link.Config, f *Flow) (send func(pkt), sink *linktest.Counter) {
+	t.Helper()
+	sink = &linktest.Counter{}
+	r, err := link.NewRelay(context.Background(), link.Symmetric(c, 1), sink, sink)
+	require.NoError(t, err)
+	t.Cleanup(func() { r.Close() })
+	r.SetTap(f.Tap)
+	return func(p pkt) { r.Send(link.Up, link.NewBuf(p.build())) }, sink
 }

@@ -168,13 +168,10 @@ func TestSocketBuffers(t *testing.T) {
 func TestSocketBuffersDefault(t *testing.T) {
 	ctx := pathtest.Context(t, 30*time.Second)
 	p := newTestPath(t, ctx, link.Symmetric(link.Config{}, 1))
-	c, err := p.Server().Listen(ctx, "tcp", "10.0.0.2:0")
-	require.NoError(t, err)
-	defer c.Close()
-	d, err := p.Client().Dial(ctx, "tcp", c.Addr().String())
-	require.NoError(t, err)
-	defer d.Close()
-	so := d.(*TCPConn).ep.SocketOptions()
-	assert.EqualValues(t, 16<<10, so.GetSendBufferSize())
-	assert.EqualValues(t, 128<<10, so.GetReceiveBufferSize())
+	c, s := pathtest.TCPPair(t, ctx, p)
+	for _, conn := range []net.Conn{c, s} {
+		so := conn.(*TCPConn).ep.SocketOptions()
+		assert.EqualValues(t, 16<<10, so.GetSendBufferSize())
+		assert.EqualValues(t, 128<<10, so.GetReceiveBufferSize())
+	}
 }

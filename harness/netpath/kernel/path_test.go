@@ -477,24 +477,11 @@ func TestRunClientStatus(t *testing.T) {
 	assert.Equal(t, 128+15, code, "a signal's end, as a shell reports it")
 }
 
-// socketBuffers reads a kernel socket's buffer sizes as Linux keeps them.
-func socketBuffers(c net.Conn) (snd, rcv int) {
-	rc, err := c.(*net.TCPConn).SyscallConn()
-	if err != nil {
-		return -1, -1
-	}
-	rc.Control(func(fd uintptr) {
-		snd, _ = unix.GetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_SNDBUF)
-		rcv, _ = unix.GetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUF)
-	})
-	return snd, rcv
-}
-
 // -sndbuf and -rcvbuf reach every TCP socket, dialled and accepted, past
 // the host's net.core.wmem_max (SO_SNDBUFFORCE) where they ask for more.
 func TestSocketBuffers(t *testing.T) {
 	ctx := pathtest.Context(t, 30*time.Second)
 	opts := netpath.Options{SendBuffer: 16 << 20, ReceiveBuffer: 64 << 10}
 	p := newTestPath(t, ctx, link.Symmetric(link.Config{}, 1), opts)
-	pathtest.AssertSocketBuffers(t, ctx, p, opts, socketBuffers)
+	pathtest.AssertSocketBuffers(t, ctx, p, opts, pathtest.KernelSocketBuffers)
 }

@@ -3,50 +3,35 @@
 package loopback
 
 import (
-	"net"
 	"os"
 	"testing"
 	"time"
 
-	"golang.org/x/sys/unix"
+	"github.com/stretchr/testify/require"
 
 	"netmatrix/harness/netpath"
 	"netmatrix/harness/netpath/pathtest"
 )
 
-func socketBuffers(c net.Conn) (snd, rcv int) {
-	rc, err := c.(*net.TCPConn).SyscallConn()
-	if err != nil {
-		return -1, -1
-	}
-	rc.Control(func(fd uintptr) {
-		snd, _ = unix.GetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_SNDBUF)
-		rcv, _ = unix.GetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUF)
-	})
-	return snd, rcv
-}
-
-// Sizes within the host's limits need no privilege.
+// -sndbuf and -rcvbuf reach every TCP socket, dialled and accepted:
+// within the host's limits without privilege, past them forced by root.
 func TestSocketBuffers(t *testing.T) {
-	ctx := pathtest.Context(t, 10*time.Second)
-	opts := netpath.Options{SendBuffer: 64 << 10, ReceiveBuffer: 32 << 10}
-	p, err := New(opts)
-	if err != nil {
-		t.Fatal(err)
+	for _, tc := range []struct {
+		name     string
+		opts     netpath.Options
+		needRoot bool
+	}{
+		{"within the host's limits", netpath.Options{SendBuffer: 64 << 10, ReceiveBuffer: 32 << 10}, false},
+		{"forced past them", netpath.Options{SendBuffer: 16 << 20, ReceiveBuffer: 16 << 20}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.needRoot && os.Geteuid() != 0 {
+				t.Skip("forcing socket buffers past net.core.wmem_max needs root")
+			}
+			ctx := pathtest.Context(t, 10*time.Second)
+			p, err := New(tc.opts)
+			require.NoError(t, err)
+			pathtest.AssertSocketBuffers(t, ctx, p, tc.opts, pathtest.KernelSocketBuffers)
+		})
 	}
-	pathtest.AssertSocketBuffers(t, ctx, p, opts, socketBuffers)
-}
-
-// Past them, root forces them (SO_SNDBUFFORCE, SO_RCVBUFFORCE).
-func TestSocketBuffersForced(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("forcing socket buffers past net.core.wmem_max needs root")
-	}
-	ctx := pathtest.Context(t, 10*time.Second)
-	opts := netpath.Options{SendBuffer: 16 << 20, ReceiveBuffer: 16 << 20}
-	p, err := New(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pathtest.AssertSocketBuffers(t, ctx, p, opts, socketBuffers)
 }
