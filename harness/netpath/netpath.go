@@ -6,6 +6,7 @@ import (
 	"net"
 
 	"netmatrix/harness/link"
+	"netmatrix/internal/tcplimit"
 	"netmatrix/results"
 )
 
@@ -43,6 +44,26 @@ type Tapper interface {
 	// SetTap sets the tap for every packet delivered from now on; nil
 	// removes it.
 	SetTap(t link.Tap)
+}
+
+// A SenderWatcher is a path that can follow what holds back the sender
+// of a TCP connection its client dialled, look by look (package
+// tcplimit): the emulated path through gVisor's TCP probe, after every
+// ACK; the kernel path and loopback through TCP_INFO and SO_MEMINFO,
+// every few milliseconds. A bulk row's limited_by is read from it.
+type SenderWatcher interface {
+	// WatchSender starts following c, a TCP conn the path's client
+	// dialled; ok is false where the path cannot (a conn of another
+	// kind).
+	WatchSender(c net.Conn) (w SenderWatch, ok bool)
+}
+
+// A SenderWatch follows one sender.
+type SenderWatch interface {
+	// Stop ends the watch, charging the last look up to now, and
+	// returns the time the sender spent in each class. It may be called
+	// more than once, and after the conn has closed.
+	Stop() tcplimit.Times
 }
 
 // Options are the settings every kind of path takes, each with one name

@@ -42,11 +42,12 @@ const (
 )
 
 // newStack builds one host: IPv4, TCP and UDP over n, with addr
-// on it and every destination routed through it.
-func newStack(addr tcpip.Address, n *nic, opts *netpath.Options) (*stack.Stack, error) {
+// on it and every destination routed through it. probe, if not nil,
+// sees its TCP senders' state after every segment they receive.
+func newStack(addr tcpip.Address, n *nic, opts *netpath.Options, probe *senderProbe) (*stack.Stack, error) {
 	s := stack.New(stack.Options{
 		NetworkProtocols:   []stack.NetworkProtocolFactory{ipv4.NewProtocol},
-		TransportProtocols: []stack.TransportProtocolFactory{tcp.NewProtocol, udp.NewProtocol},
+		TransportProtocols: []stack.TransportProtocolFactory{tcpProtocol(probe), udp.NewProtocol},
 	})
 	if err := configureStack(s, addr, n, opts); err != nil {
 		s.Destroy()

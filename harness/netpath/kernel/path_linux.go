@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net"
 	"net/netip"
 	"os"
 	"strconv"
@@ -18,6 +19,7 @@ import (
 
 	"netmatrix/harness/link"
 	"netmatrix/harness/netpath"
+	"netmatrix/internal/tcplimit"
 	"netmatrix/results"
 )
 
@@ -50,8 +52,9 @@ type Path struct {
 }
 
 var (
-	_ netpath.Path   = (*Path)(nil)
-	_ netpath.Tapper = (*Path)(nil)
+	_ netpath.Path          = (*Path)(nil)
+	_ netpath.Tapper        = (*Path)(nil)
+	_ netpath.SenderWatcher = (*Path)(nil)
 )
 
 // Supported reports whether this process can build a kernel path,
@@ -206,6 +209,16 @@ func (p *Path) Hosts() (client, server *Host) { return p.client, p.server }
 // SetTap shows the tap every packet the path's link delivers from now on
 // (netpath.Tapper).
 func (p *Path) SetTap(t link.Tap) { p.relay.SetTap(t) }
+
+// WatchSender follows the sender of c, a kernel TCP socket of the
+// client's, through TCP_INFO and SO_MEMINFO (netpath.SenderWatcher).
+func (p *Path) WatchSender(c net.Conn) (netpath.SenderWatch, bool) {
+	w, ok := tcplimit.WatchSocket(c)
+	if !ok {
+		return nil, false
+	}
+	return w, true
+}
 
 // Spec is the link the path was built with.
 func (p *Path) Spec() link.Spec { return p.spec }

@@ -6,6 +6,7 @@ import (
 	"net"
 
 	"netmatrix/harness/netpath"
+	"netmatrix/internal/tcplimit"
 	"netmatrix/results"
 )
 
@@ -39,7 +40,10 @@ func (h Host) Dial(ctx context.Context, network, addr string) (net.Conn, error) 
 // Path is a path on which both hosts are the loopback interface.
 type Path struct{ host Host }
 
-var _ netpath.Path = Path{}
+var (
+	_ netpath.Path          = Path{}
+	_ netpath.SenderWatcher = Path{}
+)
 
 // New returns a path over the host's loopback interface. Of opts it
 // takes the socket buffers (SendBuffer, ReceiveBuffer); the congestion
@@ -54,6 +58,17 @@ func New(opts netpath.Options) (Path, error) {
 func (p Path) Client() netpath.Network { return p.host }
 func (p Path) Server() netpath.Network { return p.host }
 func (Path) ServerHost() string        { return "127.0.0.1" }
+
+// WatchSender follows the sender of c, a socket of the host's, through
+// TCP_INFO and SO_MEMINFO where the host has them (Linux)
+// (netpath.SenderWatcher).
+func (Path) WatchSender(c net.Conn) (netpath.SenderWatch, bool) {
+	w, ok := tcplimit.WatchSocket(c)
+	if !ok {
+		return nil, false
+	}
+	return w, true
+}
 
 // Stats reports nothing: loopback has no link of its own to count.
 func (Path) Stats() (results.PathStats, bool) { return results.PathStats{}, false }
