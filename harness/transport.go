@@ -10,6 +10,7 @@ import (
 	"netmatrix/harness/catalog"
 	"netmatrix/harness/metrics"
 	"netmatrix/harness/netpath"
+	"netmatrix/internal/tcplimit"
 	"netmatrix/internal/wire"
 	"netmatrix/quic"
 )
@@ -52,6 +53,9 @@ type flow struct {
 	// application read them (metrics.HeadOfLine); nil where the run
 	// cannot see them.
 	heard func() []metrics.ByteArrival
+	// spurious counts the sender's retransmissions of data the link had
+	// delivered, where the run sees the flow's packets; nil elsewhere.
+	spurious func() int64
 }
 
 // messageFraming is where message k of a stream flow lies in its byte
@@ -90,6 +94,10 @@ type bulkOutcome struct {
 	handshake time.Duration
 	stats     func() map[string]uint64 // as flow.stats
 	stop      func()                   // ends the server and the client
+	// limits is what held a TCP sender back while it wrote, where the
+	// path watched it (netpath.SenderWatcher).
+	limits   *tcplimit.Times
+	spurious func() int64 // as flow.spurious
 }
 
 // transport is one row of the comparison: how to set up each workload's

@@ -48,6 +48,10 @@ func runBulk(ctx context.Context, tr transport, shape catalog.Transport, p netpa
 	if o.stats != nil {
 		r.TransportStats = o.stats()
 	}
+	if o.limits != nil {
+		putSenderLimits(&r, *o.limits)
+	}
+	putSpurious(&r, o.spurious)
 	if shape.ByteStream {
 		r.Delivered = s.bytes
 	} else {

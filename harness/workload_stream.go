@@ -78,7 +78,7 @@ func runStream(ctx context.Context, tr transport, shape catalog.Transport, p net
 			hol = summary(metrics.HOLHistogram(msgs))
 		}
 	}
-	return results.Result{
+	r := results.Result{
 		Unit:             "messages",
 		Sent:             s.Sent,
 		Delivered:        s.Delivered,
@@ -92,5 +92,7 @@ func runStream(ctx context.Context, tr transport, shape catalog.Transport, p net
 		HOLMs:            hol,
 		HandshakeMs:      ms(f.handshake),
 		TransportStats:   stats,
-	}, sendErr
+	}
+	putSpurious(&r, f.spurious)
+	return r, sendErr
 }

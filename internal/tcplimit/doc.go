@@ -25,5 +25,5 @@
 //	var c tcplimit.Clock
 //	c.Observe(now, look) // at every look
 //	c.Stop(end)          // when the writer is done
-//	limit := tcplimit.Verdict(c.Times(), tcplimit.Path{LinkUse: 0.97, Relay: true})
+//	limit := tcplimit.Verdict(c.Times(), tcplimit.Path{LinkUse: 0.97, Relay: true}) // "link"
 package tcplimit

@@ -1,22 +1,9 @@
 package tcplimit
 
-import "time"
+import (
+	"time"
 
-// The names Verdict gives, as a record's limited_by has them.
-const (
-	// Link: the rate limit ran at LinkShare of its bandwidth or more.
-	Link = "link"
-	// Emulator: the machine emulating the path set the rate, not TCP or
-	// the link: the relay handed packets over late, or the writer or the
-	// stack, sharing the CPU with the relay, left room to send unused.
-	Emulator = "emulator"
-	// CPU: as Emulator, on a path with no relay (loopback), where the
-	// CPU is the only thing between the sender and the receiver.
-	CPU = "cpu"
-	// The window or buffer that was full the longest.
-	ByCongestion    = "congestion"
-	ByReceiveWindow = "receive_window"
-	BySendBuffer    = "send_buffer"
+	"netmatrix/results"
 )
 
 // Thresholds of Verdict.
@@ -51,14 +38,14 @@ type Path struct {
 }
 
 // Verdict names what bounded a flow whose sender spent t, on a path that
-// saw p:
-//   - Link, when the rate limit ran at LinkShare of its bandwidth;
-//   - Emulator, when the relay's median lateness was over MinRelayLate
+// saw p, in a record's words (results.LimitedBy...):
+//   - "link", when the rate limit ran at LinkShare of its bandwidth;
+//   - "emulator", when the relay's median lateness was over MinRelayLate
 //     and RelayLateShare of the round trip, or when for over
 //     IdleRoomShare of the busy time the sender had room to send and did
-//     not (CPU on a path with no relay);
+//     not ("cpu" on a path with no relay);
 //   - otherwise the window or buffer that was full the longest:
-//     ByCongestion, ByReceiveWindow or BySendBuffer, the first of them
+//     "congestion", "receive_window" or "send_buffer", the first of them
 //     on a tie.
 //
 // It returns "" for a sender that was never busy: nothing to tell.
@@ -68,23 +55,23 @@ func Verdict(t Times, p Path) string {
 		return ""
 	}
 	if p.LinkUse >= LinkShare {
-		return Link
+		return results.LimitedByLink
 	}
 	if p.Relay && p.RelayLate > max(MinRelayLate, time.Duration(RelayLateShare*float64(p.RTT))) {
-		return Emulator
+		return results.LimitedByEmulator
 	}
 	if room := t.Spent[Writer] + t.Spent[Stack]; float64(room) > IdleRoomShare*float64(busy) {
 		if p.Relay {
-			return Emulator
+			return results.LimitedByEmulator
 		}
-		return CPU
+		return results.LimitedByCPU
 	}
-	name, most := ByCongestion, t.Spent[Congestion]
+	name, most := results.LimitedByCongestion, t.Spent[Congestion]
 	if v := t.Spent[ReceiveWindow]; v > most {
-		name, most = ByReceiveWindow, v
+		name, most = results.LimitedByReceiveWindow, v
 	}
 	if t.Spent[SendBuffer] > most {
-		name = BySendBuffer
+		name = results.LimitedBySendBuffer
 	}
 	return name
 }

@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/assert"
+
+	"netmatrix/results"
 )
 
 // times is a sender's clocks in ms per class.
@@ -31,32 +33,32 @@ func TestVerdict(t *testing.T) {
 	}{
 		{"never busy", Times{}, relay, ""},
 		{"only idle", times(0, 0, 0, 0, 0), with(func(p *Path) { p.LinkUse = 1 }), ""},
-		{"link busy", times(1000, 7000, 0, 0, 0), with(func(p *Path) { p.LinkUse = 0.95 }), Link},
-		{"link at the mark", times(1000, 7000, 0, 0, 0), with(func(p *Path) { p.LinkUse = LinkShare }), Link},
-		{"link just below the mark", times(1000, 7000, 0, 0, 0), with(func(p *Path) { p.LinkUse = 0.8499 }), ByReceiveWindow},
+		{"link busy", times(1000, 7000, 0, 0, 0), with(func(p *Path) { p.LinkUse = 0.95 }), results.LimitedByLink},
+		{"link at the mark", times(1000, 7000, 0, 0, 0), with(func(p *Path) { p.LinkUse = LinkShare }), results.LimitedByLink},
+		{"link just below the mark", times(1000, 7000, 0, 0, 0), with(func(p *Path) { p.LinkUse = 0.8499 }), results.LimitedByReceiveWindow},
 		// A full link wins over a late relay: the flow got the link's
 		// rate whatever the relay did.
-		{"link busy, relay late", times(8000, 0, 0, 0, 0), with(func(p *Path) { p.LinkUse, p.RelayLate = 0.9, ms(20) }), Link},
-		{"relay late", times(0, 8000, 0, 0, 0), with(func(p *Path) { p.LinkUse, p.RelayLate = 0.3, ms(3) }), Emulator},
+		{"link busy, relay late", times(8000, 0, 0, 0, 0), with(func(p *Path) { p.LinkUse, p.RelayLate = 0.9, ms(20) }), results.LimitedByLink},
+		{"relay late", times(0, 8000, 0, 0, 0), with(func(p *Path) { p.LinkUse, p.RelayLate = 0.3, ms(3) }), results.LimitedByEmulator},
 		// 5% of a 50 ms round trip is 2.5 ms: 2.4 ms late is within it.
-		{"relay late within the round trip's share", times(0, 8000, 0, 0, 0), with(func(p *Path) { p.RelayLate = 2400 * time.Microsecond }), ByReceiveWindow},
+		{"relay late within the round trip's share", times(0, 8000, 0, 0, 0), with(func(p *Path) { p.RelayLate = 2400 * time.Microsecond }), results.LimitedByReceiveWindow},
 		// On a short round trip the floor is 2 ms.
-		{"relay late within the floor", times(0, 8000, 0, 0, 0), Path{Relay: true, RTT: ms(1), RelayLate: ms(2)}, ByReceiveWindow},
-		{"relay late past the floor", times(0, 8000, 0, 0, 0), Path{Relay: true, RTT: ms(1), RelayLate: ms(2) + 1}, Emulator},
+		{"relay late within the floor", times(0, 8000, 0, 0, 0), Path{Relay: true, RTT: ms(1), RelayLate: ms(2)}, results.LimitedByReceiveWindow},
+		{"relay late past the floor", times(0, 8000, 0, 0, 0), Path{Relay: true, RTT: ms(1), RelayLate: ms(2) + 1}, results.LimitedByEmulator},
 		// Writer and stack together over a quarter of the busy time.
-		{"writer starved", times(1000, 3000, 0, 3000, 1000), relay, Emulator},
-		{"room unused at a quarter", times(3000, 0, 0, 500, 500), relay, ByCongestion},
-		{"room unused past a quarter", times(3000, 0, 0, 500, 501), relay, Emulator},
+		{"writer starved", times(1000, 3000, 0, 3000, 1000), relay, results.LimitedByEmulator},
+		{"room unused at a quarter", times(3000, 0, 0, 500, 500), relay, results.LimitedByCongestion},
+		{"room unused past a quarter", times(3000, 0, 0, 500, 501), relay, results.LimitedByEmulator},
 		// Loopback has no relay: the CPU.
-		{"loopback writer starved", times(1000, 0, 0, 4000, 0), Path{}, CPU},
-		{"loopback, late figure ignored", times(0, 8000, 0, 0, 0), Path{RelayLate: ms(100)}, ByReceiveWindow},
-		{"receive window", times(1000, 6000, 1000, 0, 0), relay, ByReceiveWindow},
-		{"send buffer", times(1000, 0, 7000, 0, 0), relay, BySendBuffer},
-		{"congestion, no rate limit", times(7000, 1000, 0, 0, 0), Path{Relay: true}, ByCongestion},
+		{"loopback writer starved", times(1000, 0, 0, 4000, 0), Path{}, results.LimitedByCPU},
+		{"loopback, late figure ignored", times(0, 8000, 0, 0, 0), Path{RelayLate: ms(100)}, results.LimitedByReceiveWindow},
+		{"receive window", times(1000, 6000, 1000, 0, 0), relay, results.LimitedByReceiveWindow},
+		{"send buffer", times(1000, 0, 7000, 0, 0), relay, results.LimitedBySendBuffer},
+		{"congestion, no rate limit", times(7000, 1000, 0, 0, 0), Path{Relay: true}, results.LimitedByCongestion},
 		// Ties go to the first in Linux's order after the peer's window:
 		// congestion, then the receive window, then the send buffer.
-		{"tie congestion and receive window", times(4000, 4000, 0, 0, 0), relay, ByCongestion},
-		{"tie receive window and send buffer", times(0, 4000, 4000, 0, 0), relay, ByReceiveWindow},
+		{"tie congestion and receive window", times(4000, 4000, 0, 0, 0), relay, results.LimitedByCongestion},
+		{"tie receive window and send buffer", times(0, 4000, 4000, 0, 0), relay, results.LimitedByReceiveWindow},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			assert.Equal(t, tc.want, Verdict(tc.t, tc.p))
@@ -88,5 +90,5 @@ func TestVerdictOfASampledRun(t *testing.T) {
 	assert.Equal(t, 300*time.Millisecond, got.Spent[Congestion])
 	assert.Equal(t, 6100*time.Millisecond, got.Spent[SendBuffer])
 	assert.Equal(t, 100*time.Millisecond, got.Spent[Writer])
-	assert.Equal(t, BySendBuffer, Verdict(got, Path{Relay: true, RTT: ms(50), LinkUse: 0.43}))
+	assert.Equal(t, results.LimitedBySendBuffer, Verdict(got, Path{Relay: true, RTT: ms(50), LinkUse: 0.43}))
 }

@@ -1,0 +1,82 @@
+package harness
+
+import (
+	"net"
+	"time"
+
+	"netmatrix/harness/netpath"
+	"netmatrix/internal/tcplimit"
+	"netmatrix/results"
+)
+
+// watchSender starts following the sender of c, a TCP conn p's client
+// dialled, where p can (netpath.SenderWatcher); nil where it cannot.
+func watchSender(p netpath.Path, c net.Conn) netpath.SenderWatch {
+	sw, ok := p.(netpath.SenderWatcher)
+	if !ok {
+		return nil
+	}
+	w, ok := sw.WatchSender(c)
+	if !ok {
+		return nil
+	}
+	return w
+}
+
+// putSenderLimits writes what a sender spent in each class into r.
+func putSenderLimits(r *results.Result, t tcplimit.Times) {
+	r.LimitedMs = &results.SenderLimits{
+		Busy:          results.Ms(t.Busy()),
+		ReceiveWindow: results.Ms(t.Spent[tcplimit.ReceiveWindow]),
+		Congestion:    results.Ms(t.Spent[tcplimit.Congestion]),
+		SendBuffer:    results.Ms(t.Spent[tcplimit.SendBuffer]),
+		Writer:        results.Ms(t.Spent[tcplimit.Writer]),
+		Stack:         results.Ms(t.Spent[tcplimit.Stack]),
+	}
+	r.MaxSendBuffer, r.MaxPeerWindow = int64(t.MaxSendBuffer), int64(t.MaxPeerWindow)
+}
+
+// judgeLimits sets what the path of scenario sc saw of bulk row r: the
+// share of the link's rate its direction carried (LinkShare), and for a
+// TCP flow whose sender was watched, what held it back (LimitedBy,
+// tcplimit.Verdict), from the sender's clocks, that share and how late
+// the relay was.
+func judgeLimits(r *results.Result, sc results.Scenario) {
+	var p tcplimit.Path
+	if st := r.Path; st != nil {
+		p.Relay = st.RelayLateness != nil
+		if p.Relay {
+			p.RelayLate = time.Duration(st.RelayLateness.P50 * float64(time.Millisecond))
+		}
+		if sc.Up != nil && sc.Up.BandwidthBits > 0 && r.Elapsed > 0 {
+			capacity := float64(sc.Up.BandwidthBits) / 8 * r.Elapsed.D().Seconds()
+			p.LinkUse = float64(st.Up.Bytes) / capacity
+			r.LinkShare = results.Float(p.LinkUse)
+		}
+	}
+	l := r.LimitedMs
+	if l == nil {
+		return
+	}
+	if sc.Up != nil && sc.Down != nil {
+		p.RTT = sc.Up.Delay.D() + sc.Down.Delay.D()
+	}
+	var t tcplimit.Times
+	t.Spent[tcplimit.ReceiveWindow] = l.ReceiveWindow.D()
+	t.Spent[tcplimit.Congestion] = l.Congestion.D()
+	t.Spent[tcplimit.SendBuffer] = l.SendBuffer.D()
+	t.Spent[tcplimit.Writer] = l.Writer.D()
+	t.Spent[tcplimit.Stack] = l.Stack.D()
+	r.LimitedBy = tcplimit.Verdict(t, p)
+}
+
+// putSpurious notes on r what the run's own tap counted of its path:
+// the sender's retransmissions of data the link had delivered. The
+// path's counters join it when the run ends (runJob).
+func putSpurious(r *results.Result, spurious func() int64) {
+	if spurious == nil {
+		return
+	}
+	n := uint64(max(spurious(), 0))
+	r.Path = &results.PathStats{TCPSpuriousRetransmits: &n}
+}
