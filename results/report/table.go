@@ -91,7 +91,13 @@ func columns(workload string) []column {
 			}
 			return strconv.FormatUint(r.Path.StackDrops, 10)
 		}}
-		return []column{sent, deliv, lost, queued, gp, el, ver, link, stack, retx}
+		limited := column{head: "limited by", left: true, value: func(r results.Result) string {
+			if r.LimitedBy == "" {
+				return "-"
+			}
+			return strings.ReplaceAll(r.LimitedBy, "_", " ")
+		}}
+		return []column{sent, deliv, lost, queued, gp, el, ver, limited, link, stack, retx}
 	default:
 		return []column{sent, deliv, lost, p50, p90, p99, p999, mx, link, retx}
 	}
