@@ -363,8 +363,11 @@ func TestSocketBufferFlags(t *testing.T) {
 			assert.EqualValues(t, 96<<10, rec.Scenario.SendBuffer)
 			assert.EqualValues(t, 64<<10, rec.Scenario.ReceiveBuffer)
 			require.Len(t, rec.Results, 1)
-			assert.Empty(t, rec.Results[0].Error)
-			assert.Positive(t, rec.Results[0].Bytes)
+			r := rec.Results[0]
+			assert.Empty(t, r.Error)
+			assert.Positive(t, r.Bytes)
+			assert.NotEmpty(t, r.LimitedBy, "the path watched the sender")
+			assert.NotNil(t, r.LimitedMs)
 		})
 	}
 }
