@@ -34,6 +34,7 @@ func putSenderLimits(r *results.Result, t tcplimit.Times) {
 		Stack:         results.Ms(t.Spent[tcplimit.Stack]),
 	}
 	r.MaxSendBuffer, r.MaxPeerWindow = int64(t.MaxSendBuffer), int64(t.MaxPeerWindow)
+	r.WindowInFlight = int64(t.HeldWire())
 }
 
 // judgeLimits sets what the path of scenario sc saw of bulk row r: the
@@ -60,6 +61,7 @@ func judgeLimits(r *results.Result, sc results.Scenario) {
 	}
 	if sc.Up != nil && sc.Down != nil {
 		p.RTT = sc.Up.Delay.D() + sc.Down.Delay.D()
+		p.BDP = float64(sc.Up.BandwidthBits) / 8 * p.RTT.Seconds()
 	}
 	var t tcplimit.Times
 	t.Spent[tcplimit.ReceiveWindow] = l.ReceiveWindow.D()
@@ -67,6 +69,10 @@ func judgeLimits(r *results.Result, sc results.Scenario) {
 	t.Spent[tcplimit.SendBuffer] = l.SendBuffer.D()
 	t.Spent[tcplimit.Writer] = l.Writer.D()
 	t.Spent[tcplimit.Stack] = l.Stack.D()
+	// The record keeps only the mean in flight while the windows held
+	// the sender, which is all of it the verdict reads (HeldWire).
+	held := l.ReceiveWindow.D() + l.Congestion.D() + l.SendBuffer.D()
+	t.WireSeconds[tcplimit.Congestion] = float64(r.WindowInFlight) * held.Seconds()
 	r.LimitedBy = tcplimit.Verdict(t, p)
 }
 

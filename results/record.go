@@ -174,6 +174,11 @@ type Result struct {
 	// limit ran into.
 	MaxSendBuffer int64 `json:"max_send_buffer_bytes,omitempty"`
 	MaxPeerWindow int64 `json:"max_peer_window_bytes,omitempty"`
+	// WindowInFlight is the mean bytes the sender had in flight (not
+	// selectively acknowledged, not taken for lost) while a window or
+	// its send buffer held it: what those limits let it keep on the
+	// path, to hold against the link's bandwidth-delay product.
+	WindowInFlight int64 `json:"window_in_flight_bytes,omitempty"`
 
 	HandshakeMs float64 `json:"handshake_ms,omitempty"` // connection setup, apart from the workload
 

@@ -51,6 +51,11 @@ type Look struct {
 	WakeAt float64
 }
 
+// Wire is what l had on the path, in bytes: in flight and neither
+// selectively acknowledged nor taken for lost (the segments the
+// congestion window counts, at most what is in flight).
+func (l Look) Wire() int { return max(min(l.InFlight, l.Pipe*max(l.MSS, 1)), 0) }
+
 // Class applies Linux's order (tcp_write_xmit: tcp_snd_wnd_test, then
 // tcp_cwnd_test) to l.
 func (l Look) Class() Class {
@@ -75,12 +80,32 @@ func (l Look) Class() Class {
 // saw at most.
 type Times struct {
 	Spent [numClasses]time.Duration
+	// WireSeconds is, per class, the bytes on the path (Look.Wire)
+	// integrated over the time charged to it, in byte-seconds: divided
+	// by Spent, what the sender kept in flight while that held it.
+	WireSeconds [numClasses]float64
 	// Looks counts the looks taken.
 	Looks int
 	// MaxPeerWindow and MaxSendBuffer are the largest receive window the
 	// peer advertised and the largest send buffer the sender had, in
 	// bytes: the sizes a window or buffer limit ran into.
 	MaxPeerWindow, MaxSendBuffer int
+}
+
+// HeldWire is the mean bytes the sender had on the path while a window
+// or its buffer held it (Congestion, ReceiveWindow, SendBuffer): what
+// those limits let it keep in flight. Zero if they never held it.
+func (t Times) HeldWire() float64 {
+	var held time.Duration
+	var wire float64
+	for _, c := range []Class{ReceiveWindow, Congestion, SendBuffer} {
+		held += t.Spent[c]
+		wire += t.WireSeconds[c]
+	}
+	if held <= 0 {
+		return 0
+	}
+	return wire / held.Seconds()
 }
 
 // Busy is the time the sender had data in flight or to send: every
@@ -100,6 +125,7 @@ type Clock struct {
 	times   Times
 	last    time.Duration // when the last look was taken, on the caller's clock
 	class   Class
+	wire    int // the last look's Look.Wire
 	started bool
 	stopped bool
 }
@@ -113,7 +139,7 @@ func (c *Clock) Observe(now time.Duration, l Look) {
 		return
 	}
 	c.charge(now)
-	c.class, c.started = l.Class(), true
+	c.class, c.wire, c.started = l.Class(), l.Wire(), true
 	c.times.Looks++
 	c.times.MaxPeerWindow = max(c.times.MaxPeerWindow, l.PeerWindow)
 	c.times.MaxSendBuffer = max(c.times.MaxSendBuffer, l.BufSize)
@@ -127,6 +153,7 @@ func (c *Clock) charge(now time.Duration) {
 	}
 	if now > c.last {
 		c.times.Spent[c.class] += now - c.last
+		c.times.WireSeconds[c.class] += float64(c.wire) * (now - c.last).Seconds()
 		c.last = now
 	}
 }

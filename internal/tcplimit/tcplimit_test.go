@@ -168,6 +168,28 @@ func TestClockMaxima(t *testing.T) {
 	assert.Equal(t, 4<<20, got.MaxSendBuffer)
 }
 
+// What is on the path: in flight, less what the congestion window no
+// longer counts (SACKed, lost).
+func TestLookWire(t *testing.T) {
+	assert.Equal(t, 40*mss, look(func(l *Look) { l.InFlight, l.Pipe = 40*mss, 40 }).Wire())
+	assert.Equal(t, 5*mss, look(func(l *Look) { l.InFlight, l.Pipe = 400*mss, 5 }).Wire(), "a hole: most of it SACKed")
+	assert.Equal(t, 100, look(func(l *Look) { l.InFlight, l.Pipe = 100, 1 }).Wire(), "a segment's tail")
+	assert.Zero(t, look(func(l *Look) { l.InFlight, l.Pipe = 10*mss, -3 }).Wire(), "counts that disagree")
+}
+
+// The windows' time carries what they kept on the path.
+func TestClockHeldWire(t *testing.T) {
+	var c Clock
+	c.Observe(0, look(func(l *Look) { l.InFlight, l.Pipe, l.Cwnd, l.Unsent = 10*mss, 10, 10, mss }))      // congestion, 10 segments
+	c.Observe(ms(10), look(func(l *Look) { l.InFlight, l.Pipe, l.Cwnd, l.Unsent = 30*mss, 30, 30, mss })) // congestion, 30
+	c.Observe(ms(40), look(func(l *Look) { l.InFlight, l.Pipe, l.BufUsed = 40*mss, 40, 40*mss }))         // writer: not a window
+	c.Stop(ms(50))
+	got := c.Times()
+	// (10 segments x 10 ms + 30 x 30 ms) / 40 ms = 25 segments.
+	assert.InDelta(t, 25*mss, got.HeldWire(), 1e-6)
+	assert.Zero(t, Times{}.HeldWire())
+}
+
 func TestClassString(t *testing.T) {
 	assert.Equal(t, "receive_window", ReceiveWindow.String())
 	assert.Equal(t, "unknown", Class(99).String())

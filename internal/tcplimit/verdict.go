@@ -35,6 +35,9 @@ type Path struct {
 	// RelayLate is the relay's median lateness, and RTT the round trip
 	// the link was set to.
 	RelayLate, RTT time.Duration
+	// BDP is the bytes the link holds in a round trip at its rate limit,
+	// without queueing; zero without a rate limit.
+	BDP float64
 }
 
 // Verdict names what bounded a flow whose sender spent t, on a path that
@@ -43,7 +46,11 @@ type Path struct {
 //   - "emulator", when the relay's median lateness was over MinRelayLate
 //     and RelayLateShare of the round trip, or when for over
 //     IdleRoomShare of the busy time the sender had room to send and did
-//     not ("cpu" on a path with no relay);
+//     not ("cpu" on a path with no relay), or when the windows held at
+//     least the link's BDP in flight (HeldWire) and the link still ran
+//     below LinkShare: by Little's law the data then spent longer on the
+//     path than its round trip, and with the link's queue near empty
+//     the time went elsewhere (a stack or relay behind on the CPU);
 //   - otherwise the window or buffer that was full the longest:
 //     "congestion", "receive_window" or "send_buffer", the first of them
 //     on a tie.
@@ -65,6 +72,9 @@ func Verdict(t Times, p Path) string {
 			return results.LimitedByEmulator
 		}
 		return results.LimitedByCPU
+	}
+	if p.Relay && p.BDP > 0 && t.HeldWire() >= p.BDP {
+		return results.LimitedByEmulator
 	}
 	name, most := results.LimitedByCongestion, t.Spent[Congestion]
 	if v := t.Spent[ReceiveWindow]; v > most {

@@ -18,6 +18,14 @@ func times(cwnd, rwnd, sndbuf, writer, stack int) Times {
 	return t
 }
 
+// held sets what t's windows kept on the path, on average, in bytes.
+func held(t Times, wire float64) Times {
+	for _, c := range []Class{ReceiveWindow, Congestion, SendBuffer} {
+		t.WireSeconds[c] = wire * t.Spent[c].Seconds()
+	}
+	return t
+}
+
 func TestVerdict(t *testing.T) {
 	relay := Path{Relay: true, RTT: ms(50)}
 	with := func(edit func(*Path)) Path {
@@ -59,6 +67,15 @@ func TestVerdict(t *testing.T) {
 		// congestion, then the receive window, then the send buffer.
 		{"tie congestion and receive window", times(4000, 4000, 0, 0, 0), relay, results.LimitedByCongestion},
 		{"tie receive window and send buffer", times(0, 4000, 4000, 0, 0), relay, results.LimitedByReceiveWindow},
+		// The windows kept the link's bandwidth-delay product in flight,
+		// yet the link ran at half its rate: the round trip was longer
+		// than the link's, and not for the link's queue.
+		{"windows over the BDP, link idle", held(times(6000, 2000, 0, 0, 0), 7e6), with(func(p *Path) { p.LinkUse, p.BDP = 0.5, 6.25e6 }), results.LimitedByEmulator},
+		{"windows under the BDP", held(times(6000, 2000, 0, 0, 0), 3e6), with(func(p *Path) { p.LinkUse, p.BDP = 0.3, 6.25e6 }), results.LimitedByCongestion},
+		{"windows at the BDP, link full", held(times(6000, 2000, 0, 0, 0), 7e6), with(func(p *Path) { p.LinkUse, p.BDP = 0.97, 6.25e6 }), results.LimitedByLink},
+		// No rate limit, no BDP to hold them against; on loopback no relay.
+		{"windows large, no rate limit", held(times(6000, 2000, 0, 0, 0), 7e6), relay, results.LimitedByCongestion},
+		{"windows large, no relay", held(times(6000, 2000, 0, 0, 0), 7e6), Path{BDP: 1e6}, results.LimitedByCongestion},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			assert.Equal(t, tc.want, Verdict(tc.t, tc.p))
