@@ -29,6 +29,7 @@ func putSenderLimits(r *results.Result, t tcplimit.Times) {
 		Busy:          results.Ms(t.Busy()),
 		ReceiveWindow: results.Ms(t.Spent[tcplimit.ReceiveWindow]),
 		Congestion:    results.Ms(t.Spent[tcplimit.Congestion]),
+		Recovery:      results.Ms(t.Spent[tcplimit.Recovery]),
 		SendBuffer:    results.Ms(t.Spent[tcplimit.SendBuffer]),
 		Writer:        results.Ms(t.Spent[tcplimit.Writer]),
 		Stack:         results.Ms(t.Spent[tcplimit.Stack]),
@@ -66,13 +67,13 @@ func judgeLimits(r *results.Result, sc results.Scenario) {
 	var t tcplimit.Times
 	t.Spent[tcplimit.ReceiveWindow] = l.ReceiveWindow.D()
 	t.Spent[tcplimit.Congestion] = l.Congestion.D()
+	t.Spent[tcplimit.Recovery] = l.Recovery.D()
 	t.Spent[tcplimit.SendBuffer] = l.SendBuffer.D()
 	t.Spent[tcplimit.Writer] = l.Writer.D()
 	t.Spent[tcplimit.Stack] = l.Stack.D()
 	// The record keeps only the mean in flight while the windows held
 	// the sender, which is all of it the verdict reads (HeldWire).
-	held := l.ReceiveWindow.D() + l.Congestion.D() + l.SendBuffer.D()
-	t.WireSeconds[tcplimit.Congestion] = float64(r.WindowInFlight) * held.Seconds()
+	t.WireSeconds[tcplimit.Congestion] = float64(r.WindowInFlight) * t.Held().Seconds()
 	r.LimitedBy = tcplimit.Verdict(t, p)
 }
 

@@ -222,15 +222,17 @@ const (
 	LimitedBySendBuffer    = "send_buffer"
 )
 
-// SenderLimits is how long a TCP sender spent in each state of Linux's
-// order (tcp_write_xmit): the peer's receive window full; the congestion
-// window full; all written data in flight and the writer waiting for room
-// in the send buffer; room to send and the writer behind; room and data,
-// not sent by the stack. Busy is their sum, as tcpi_busy_time.
+// SenderLimits is how long a TCP sender spent in each state: repairing a
+// loss (Recovery), then in Linux's order (tcp_write_xmit): the peer's
+// receive window full; the congestion window full; all written data in
+// flight and the writer waiting for room in the send buffer; room to send
+// and the writer behind; room and data, not sent by the stack. Busy is
+// their sum, as tcpi_busy_time.
 type SenderLimits struct {
 	Busy          Ms `json:"busy"`
 	ReceiveWindow Ms `json:"receive_window"`
 	Congestion    Ms `json:"congestion"`
+	Recovery      Ms `json:"recovery"`
 	SendBuffer    Ms `json:"send_buffer"`
 	Writer        Ms `json:"writer"`
 	Stack         Ms `json:"stack"`

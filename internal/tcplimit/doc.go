@@ -3,9 +3,10 @@
 //
 // A Look is one glance at a sender in its own stack's terms (bytes in
 // flight and unsent, the peer's window, the congestion window, the send
-// buffer). Look.Class puts it in one class, in the order Linux's
-// tcp_write_xmit tests them: the peer's receive window, then the
-// congestion window; with room in both, data not yet sent is the stack's
+// buffer). Look.Class puts it in one class: a loss under repair first
+// (Recovery), whatever window its hole left full; otherwise in
+// the order Linux's tcp_write_xmit tests them: the peer's receive
+// window, then the congestion window; with room in both, data not yet sent is the stack's
 // own delay, and no data to send is the send buffer while the writer is
 // still blocked on it, otherwise the writer falling behind. A Clock
 // charges the time from each look to the next to the class of the first,

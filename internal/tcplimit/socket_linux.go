@@ -120,6 +120,9 @@ func socketLook(fd int) (Look, bool) {
 	} else {
 		l.InFlight = int(info.Unacked) * mss
 	}
+	l.OnPath = max(min(l.InFlight, l.Pipe*max(mss, 1)), 0)
+	// TCP_CA_Recovery (3) and TCP_CA_Loss (4): repairing a loss.
+	l.Recovering = info.Ca_state >= 3
 	l.PeerWindow = int(info.Snd_wnd)
 	if !sndWndKnown() {
 		l.PeerWindow = int(^uint(0) >> 1) // unknown: never the limit

@@ -9,13 +9,14 @@ const (
 	Idle          Class = iota // nothing in flight, nothing to send
 	ReceiveWindow              // the peer's receive window is full
 	Congestion                 // the congestion window is full
+	Recovery                   // a loss is being repaired
 	SendBuffer                 // all written data is in flight and the writer waits for room
 	Writer                     // room to send, and the writer has not written
 	Stack                      // room to send and data to send, not sent yet
 	numClasses
 )
 
-var classNames = [numClasses]string{"idle", "receive_window", "congestion", "send_buffer", "writer", "stack"}
+var classNames = [numClasses]string{"idle", "receive_window", "congestion", "recovery", "send_buffer", "writer", "stack"}
 
 func (c Class) String() string {
 	if c < numClasses {
@@ -40,6 +41,14 @@ type Look struct {
 	// and Cwnd the congestion window in segments. A window of zero is a
 	// full one (the pinned gVisor's CUBIC can shrink it to zero).
 	Pipe, Cwnd int
+	// OnPath is the bytes in flight that are neither selectively
+	// acknowledged nor taken for lost: what the sender has on the path.
+	OnPath int
+	// Recovering says the sender is repairing a loss (fast recovery, or
+	// recovery after a retransmission timeout): what holds it then is
+	// the loss and TCP's answer to it, whichever window a hole has left
+	// full.
+	Recovering bool
 	// BufUsed is what the send buffer holds (in flight and unsent, as
 	// the stack counts it) and BufSize its size, in bytes; a BufSize of
 	// zero means unknown, and the buffer is never blamed.
@@ -51,18 +60,15 @@ type Look struct {
 	WakeAt float64
 }
 
-// Wire is what l had on the path, in bytes: in flight and neither
-// selectively acknowledged nor taken for lost (the segments the
-// congestion window counts, at most what is in flight).
-func (l Look) Wire() int { return max(min(l.InFlight, l.Pipe*max(l.MSS, 1)), 0) }
-
 // Class applies Linux's order (tcp_write_xmit: tcp_snd_wnd_test, then
-// tcp_cwnd_test) to l.
+// tcp_cwnd_test) to l, once a loss under repair is put first.
 func (l Look) Class() Class {
 	mss := max(l.MSS, 1)
 	switch {
 	case l.InFlight <= 0 && l.Unsent <= 0:
 		return Idle
+	case l.Recovering:
+		return Recovery
 	case l.PeerWindow-l.InFlight < mss:
 		return ReceiveWindow
 	case l.Pipe >= l.Cwnd:
@@ -80,7 +86,7 @@ func (l Look) Class() Class {
 // saw at most.
 type Times struct {
 	Spent [numClasses]time.Duration
-	// WireSeconds is, per class, the bytes on the path (Look.Wire)
+	// WireSeconds is, per class, the bytes on the path (Look.OnPath)
 	// integrated over the time charged to it, in byte-seconds: divided
 	// by Spent, what the sender kept in flight while that held it.
 	WireSeconds [numClasses]float64
@@ -92,9 +98,15 @@ type Times struct {
 	MaxPeerWindow, MaxSendBuffer int
 }
 
+// Held is the time a window or the send buffer held the sender
+// (ReceiveWindow, Congestion, SendBuffer), loss recovery apart.
+func (t Times) Held() time.Duration {
+	return t.Spent[ReceiveWindow] + t.Spent[Congestion] + t.Spent[SendBuffer]
+}
+
 // HeldWire is the mean bytes the sender had on the path while a window
-// or its buffer held it (Congestion, ReceiveWindow, SendBuffer): what
-// those limits let it keep in flight. Zero if they never held it.
+// or its buffer held it (Held): what those limits let it keep in
+// flight. Zero if they never held it.
 func (t Times) HeldWire() float64 {
 	var held time.Duration
 	var wire float64
@@ -125,7 +137,7 @@ type Clock struct {
 	times   Times
 	last    time.Duration // when the last look was taken, on the caller's clock
 	class   Class
-	wire    int // the last look's Look.Wire
+	wire    int // the last look's OnPath
 	started bool
 	stopped bool
 }
@@ -139,7 +151,7 @@ func (c *Clock) Observe(now time.Duration, l Look) {
 		return
 	}
 	c.charge(now)
-	c.class, c.wire, c.started = l.Class(), l.Wire(), true
+	c.class, c.wire, c.started = l.Class(), max(l.OnPath, 0), true
 	c.times.Looks++
 	c.times.MaxPeerWindow = max(c.times.MaxPeerWindow, l.PeerWindow)
 	c.times.MaxSendBuffer = max(c.times.MaxSendBuffer, l.BufSize)

@@ -38,6 +38,11 @@ func TestLookClass(t *testing.T) {
 		// Pipe past the window (after a reduction in recovery).
 		{"congestion window overfull", func(l *Look) { l.InFlight, l.Pipe = 60*mss, 60 }, Congestion},
 		{"congestion window zero", func(l *Look) { l.Cwnd, l.Unsent = 0, 3*mss }, Congestion},
+		// A hole under repair fills the peer's window; the loss, not the
+		// receiver, holds the sender.
+		{"recovering, peer window full", func(l *Look) { l.InFlight, l.Pipe, l.Unsent, l.Recovering = 100*mss, 5, 5*mss, true }, Recovery},
+		{"recovering with room", func(l *Look) { l.InFlight, l.Pipe, l.Unsent, l.Recovering = 10*mss, 5, 5*mss, true }, Recovery},
+		{"recovering, nothing left", func(l *Look) { l.Recovering = true }, Idle},
 		{"data waits with room", func(l *Look) { l.InFlight, l.Pipe, l.Unsent = 10*mss, 10, 5*mss }, Stack},
 		// Less than a segment waiting is a tail, not a stack delay.
 		{"a sub-segment tail waits", func(l *Look) { l.InFlight, l.Pipe, l.Unsent, l.BufUsed = 10*mss, 10, mss-1, 11*mss }, Writer},
@@ -168,21 +173,15 @@ func TestClockMaxima(t *testing.T) {
 	assert.Equal(t, 4<<20, got.MaxSendBuffer)
 }
 
-// What is on the path: in flight, less what the congestion window no
-// longer counts (SACKed, lost).
-func TestLookWire(t *testing.T) {
-	assert.Equal(t, 40*mss, look(func(l *Look) { l.InFlight, l.Pipe = 40*mss, 40 }).Wire())
-	assert.Equal(t, 5*mss, look(func(l *Look) { l.InFlight, l.Pipe = 400*mss, 5 }).Wire(), "a hole: most of it SACKed")
-	assert.Equal(t, 100, look(func(l *Look) { l.InFlight, l.Pipe = 100, 1 }).Wire(), "a segment's tail")
-	assert.Zero(t, look(func(l *Look) { l.InFlight, l.Pipe = 10*mss, -3 }).Wire(), "counts that disagree")
-}
-
 // The windows' time carries what they kept on the path.
 func TestClockHeldWire(t *testing.T) {
 	var c Clock
-	c.Observe(0, look(func(l *Look) { l.InFlight, l.Pipe, l.Cwnd, l.Unsent = 10*mss, 10, 10, mss }))      // congestion, 10 segments
-	c.Observe(ms(10), look(func(l *Look) { l.InFlight, l.Pipe, l.Cwnd, l.Unsent = 30*mss, 30, 30, mss })) // congestion, 30
-	c.Observe(ms(40), look(func(l *Look) { l.InFlight, l.Pipe, l.BufUsed = 40*mss, 40, 40*mss }))         // writer: not a window
+	// Congestion with 10 segments on the path, then with 30 of 90 in
+	// flight (the rest SACKed above a hole), then the writer behind,
+	// which is no window's time.
+	c.Observe(0, look(func(l *Look) { l.InFlight, l.OnPath, l.Pipe, l.Cwnd, l.Unsent = 10*mss, 10*mss, 10, 10, mss }))
+	c.Observe(ms(10), look(func(l *Look) { l.InFlight, l.OnPath, l.Pipe, l.Cwnd, l.Unsent = 90*mss, 30*mss, 30, 30, mss }))
+	c.Observe(ms(40), look(func(l *Look) { l.InFlight, l.OnPath, l.Pipe, l.BufUsed = 40*mss, 40*mss, 40, 40*mss }))
 	c.Stop(ms(50))
 	got := c.Times()
 	// (10 segments x 10 ms + 30 x 30 ms) / 40 ms = 25 segments.

@@ -52,8 +52,8 @@ type Path struct {
 //     path than its round trip, and with the link's queue near empty
 //     the time went elsewhere (a stack or relay behind on the CPU);
 //   - otherwise the window or buffer that was full the longest:
-//     "congestion", "receive_window" or "send_buffer", the first of them
-//     on a tie.
+//     "congestion" (loss recovery's time counts as congestion control's),
+//     "receive_window" or "send_buffer", the first of them on a tie.
 //
 // It returns "" for a sender that was never busy: nothing to tell.
 func Verdict(t Times, p Path) string {
@@ -73,10 +73,12 @@ func Verdict(t Times, p Path) string {
 		}
 		return results.LimitedByCPU
 	}
-	if p.Relay && p.BDP > 0 && t.HeldWire() >= p.BDP {
+	// Loss recovery explains an idle link by itself: the windows are held
+	// against the BDP only where they, not recovery, held the sender.
+	if p.Relay && p.BDP > 0 && t.Held() > t.Spent[Recovery] && t.HeldWire() >= p.BDP {
 		return results.LimitedByEmulator
 	}
-	name, most := results.LimitedByCongestion, t.Spent[Congestion]
+	name, most := results.LimitedByCongestion, t.Spent[Congestion]+t.Spent[Recovery]
 	if v := t.Spent[ReceiveWindow]; v > most {
 		name, most = results.LimitedByReceiveWindow, v
 	}

@@ -18,6 +18,12 @@ func times(cwnd, rwnd, sndbuf, writer, stack int) Times {
 	return t
 }
 
+// recovering adds ms of loss recovery to t.
+func recovering(t Times, n int) Times {
+	t.Spent[Recovery] = ms(n)
+	return t
+}
+
 // held sets what t's windows kept on the path, on average, in bytes.
 func held(t Times, wire float64) Times {
 	for _, c := range []Class{ReceiveWindow, Congestion, SendBuffer} {
@@ -76,6 +82,13 @@ func TestVerdict(t *testing.T) {
 		// No rate limit, no BDP to hold them against; on loopback no relay.
 		{"windows large, no rate limit", held(times(6000, 2000, 0, 0, 0), 7e6), relay, results.LimitedByCongestion},
 		{"windows large, no relay", held(times(6000, 2000, 0, 0, 0), 7e6), Path{BDP: 1e6}, results.LimitedByCongestion},
+		// Loss recovery counts as congestion control's: a stall in
+		// recovery with a full receive window reads as congestion.
+		{"recovery", recovering(times(500, 3000, 0, 0, 0), 5000), relay, results.LimitedByCongestion},
+		// A long recovery explains an idle link, whatever the windows
+		// held when they held the sender.
+		{"recovery over windows past the BDP", recovering(held(times(1000, 1000, 0, 0, 0), 9e6), 8000), with(func(p *Path) { p.LinkUse, p.BDP = 0.1, 6.25e6 }), results.LimitedByCongestion},
+		{"windows past the BDP over recovery", recovering(held(times(4000, 1000, 0, 0, 0), 9e6), 1000), with(func(p *Path) { p.LinkUse, p.BDP = 0.5, 6.25e6 }), results.LimitedByEmulator},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			assert.Equal(t, tc.want, Verdict(tc.t, tc.p))

@@ -157,6 +157,8 @@ func limitClause(r results.Result) string {
 	switch {
 	case by == "":
 		by = r.LimitedBy
+	case r.LimitedBy == results.LimitedByCongestion && r.LimitedMs != nil && r.LimitedMs.Recovery > r.LimitedMs.Congestion:
+		by = "its loss recovery"
 	case r.LimitedBy == results.LimitedBySendBuffer && r.MaxSendBuffer > 0:
 		by = "its " + fmtBytes(r.MaxSendBuffer) + " send buffer"
 	case r.LimitedBy == results.LimitedByReceiveWindow && r.MaxPeerWindow > 0:

@@ -23,6 +23,8 @@ func TestLimitClause(t *testing.T) {
 			"tcp was held by its 4 MiB send buffer, at 43% of the link's rate"},
 		{"receive window, no rate limit", results.Result{Transport: "tcp", LimitedBy: results.LimitedByReceiveWindow, MaxPeerWindow: 3 << 20},
 			"tcp was held by the receiver's 3 MiB window"},
+		{"loss recovery", results.Result{Transport: "tcp", LimitedBy: results.LimitedByCongestion, LimitedMs: &results.SenderLimits{Congestion: 1, Recovery: 9}},
+			"tcp was held by its loss recovery"},
 		{"cpu", results.Result{Transport: "tcp", LimitedBy: results.LimitedByCPU},
 			"tcp was held by this machine's CPU, not TCP"},
 		// A share over 1 (the link's own duplicates) reads as all of it.

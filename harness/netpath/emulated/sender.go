@@ -45,6 +45,12 @@ func (p *senderProbe) probe(s *tcp.TCPEndpointState) {
 func lookOf(s *tcp.TCPEndpointState) tcplimit.Look {
 	snd := &s.Sender
 	inFlight := int(snd.SndUna.Size(snd.SndNxt))
+	// In recovery Outstanding is RFC 6675's pipe (sender.SetPipe);
+	// outside it, it still counts the segments SACKed.
+	onPath := snd.Outstanding
+	if !snd.FastRecovery.Active {
+		onPath -= snd.SackedOut
+	}
 	return tcplimit.Look{
 		InFlight: inFlight,
 		// The send buffer holds what is in flight and what waits.
@@ -52,11 +58,13 @@ func lookOf(s *tcp.TCPEndpointState) tcplimit.Look {
 		MSS:        snd.MaxPayloadSize,
 		PeerWindow: int(snd.SndWnd),
 		// gVisor's sendData sends while Outstanding < SndCwnd.
-		Pipe:    snd.Outstanding,
-		Cwnd:    snd.SndCwnd,
-		BufUsed: s.SndBufState.SndBufUsed,
-		BufSize: s.SndBufState.SndBufSize,
-		WakeAt:  0.5, // Endpoint.updateSndBufferUsage
+		Pipe:       snd.Outstanding,
+		Cwnd:       snd.SndCwnd,
+		OnPath:     max(min(inFlight, onPath*snd.MaxPayloadSize), 0),
+		Recovering: snd.FastRecovery.Active,
+		BufUsed:    s.SndBufState.SndBufUsed,
+		BufSize:    s.SndBufState.SndBufSize,
+		WakeAt:     0.5, // Endpoint.updateSndBufferUsage
 	}
 }
 
