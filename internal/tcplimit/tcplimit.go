@@ -31,9 +31,15 @@ type Look struct {
 	// (SND.NXT - SND.UNA), and Unsent what the writer has handed the
 	// stack that it has not sent yet, in bytes.
 	InFlight, Unsent int
-	// MSS is the sender's segment size in bytes: a window with less room
-	// than a segment is full. Zero is taken as one byte.
+	// MSS is the sender's segment size in bytes. Zero is taken as one
+	// byte.
 	MSS int
+	// Quantum is the least the stack sends at once, in bytes: a window
+	// with less room is full. Zero means one segment, as gVisor sends;
+	// Linux builds GSO frames of up to 64 KiB, about a millisecond of its
+	// pacing rate (tcp_tso_autosize), and defers a send the room left
+	// would cut short (tcp_tso_should_defer).
+	Quantum int
 	// PeerWindow is the receive window the peer last advertised, in
 	// bytes from SND.UNA.
 	PeerWindow int
@@ -64,14 +70,15 @@ type Look struct {
 // tcp_cwnd_test) to l, once a loss under repair is put first.
 func (l Look) Class() Class {
 	mss := max(l.MSS, 1)
+	quantum := max(l.Quantum, mss)
 	switch {
 	case l.InFlight <= 0 && l.Unsent <= 0:
 		return Idle
 	case l.Recovering:
 		return Recovery
-	case l.PeerWindow-l.InFlight < mss:
+	case l.PeerWindow-l.InFlight < quantum:
 		return ReceiveWindow
-	case l.Pipe >= l.Cwnd:
+	case (l.Cwnd-l.Pipe)*mss < quantum:
 		return Congestion
 	case l.Unsent >= mss:
 		return Stack

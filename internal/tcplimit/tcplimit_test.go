@@ -38,6 +38,11 @@ func TestLookClass(t *testing.T) {
 		// Pipe past the window (after a reduction in recovery).
 		{"congestion window overfull", func(l *Look) { l.InFlight, l.Pipe = 60*mss, 60 }, Congestion},
 		{"congestion window zero", func(l *Look) { l.Cwnd, l.Unsent = 0, 3*mss }, Congestion},
+		// Linux sends GSO frames: room for less than one is no room.
+		{"peer window room under a frame", func(l *Look) { l.InFlight, l.Pipe, l.Unsent, l.Quantum = 90*mss, 30, 20*mss, 16*mss }, ReceiveWindow},
+		{"peer window room for a frame", func(l *Look) { l.InFlight, l.Pipe, l.Unsent, l.Quantum = 84*mss, 30, 20*mss, 16*mss }, Stack},
+		{"congestion window room under a frame", func(l *Look) { l.InFlight, l.Pipe, l.Unsent, l.Quantum = 45*mss, 45, 20*mss, 16*mss }, Congestion},
+		{"congestion window room for a frame", func(l *Look) { l.InFlight, l.Pipe, l.Unsent, l.Quantum = 34*mss, 34, 20*mss, 16*mss }, Stack},
 		// A hole under repair fills the peer's window; the loss, not the
 		// receiver, holds the sender.
 		{"recovering, peer window full", func(l *Look) { l.InFlight, l.Pipe, l.Unsent, l.Recovering = 100*mss, 5, 5*mss, true }, Recovery},
