@@ -49,7 +49,7 @@ func (lf *linkFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&lf.queue, "queue", "", "packets the rate limit queues before it drops (default 1000)")
 	fs.StringVar(&lf.mtu, "mtu", "", "largest IP packet on the link (default 1500)")
 	fs.StringVar(&lf.sndbuf, "sndbuf", "", "TCP send buffer of every socket on every path (16MiB), as SO_SNDBUF: kept doubled, not autotuned; forced past the host's limit on the kernel path and loopback (root). Default: the stacks' own, autotuned up to Linux's 4 MiB")
-	fs.StringVar(&lf.rcvbuf, "rcvbuf", "", "TCP receive buffer of every socket on every path (16MiB), as SO_RCVBUF: kept doubled, not autotuned, about this much receive window; forced past the host's limit on the kernel path and loopback (root). Default: the stacks' own, autotuned up to Linux's 6 MiB")
+	fs.StringVar(&lf.rcvbuf, "rcvbuf", "", "TCP receive buffer of every socket on every path (16MiB), as SO_RCVBUF: kept doubled, not autotuned, about this much receive window; forced past the host's limit on the kernel path and loopback (root). Default: the stacks' own, autotuned up to Linux's 32 MiB")
 	fs.StringVar(&lf.exec, "exec", "", "with -link kernel: run this shell command in the client's namespace, over the impaired link, instead of the workloads; $"+kernel.ServerEnv+" is the server's address, where compare's echo servers and sinks listen (as `compare serve`)")
 	fs.StringVar(&lf.execServer, "exec-server", "", "with -exec: also run this shell command in the server's namespace (iperf3 -s, say), and start -exec once it listens")
 }

@@ -82,7 +82,7 @@ type Options struct {
 	// path and loopback, and kept doubled, Linux's allowance for its
 	// bookkeeping, on every path. A size set stops that buffer's
 	// autotuning. Zero leaves the stack's own, autotuned: Linux's
-	// defaults (tcp_wmem up to 4 MiB, tcp_rmem up to 6 MiB), which the
+	// defaults (tcp_wmem up to 4 MiB, tcp_rmem up to 32 MiB), which the
 	// emulated path's stacks follow.
 	SendBuffer, ReceiveBuffer int
 }

@@ -22,14 +22,15 @@ var (
 const nicID tcpip.NICID = 1
 
 // Socket buffer sizes. TCP's follow Linux's defaults (net.ipv4.tcp_wmem
-// and tcp_rmem: min, initial, and what autotuning grows to), so an
+// and tcp_rmem: min, initial, and what autotuning grows to, as Linux
+// 6.18 has them and the kernel path's namespaces inherit them), so an
 // untuned server is held by the same buffers on the emulated path as on
 // the kernel path: the send buffer grows with the congestion window up
 // to 4 MiB, the receive buffer with what the application reads in a
-// round trip up to 6 MiB, of which gVisor advertises half as its window
-// (about what Linux advertises of its own). Every other socket (UDP's:
-// quic-go asks for several MiB) gets a default of 1 MiB and may ask for
-// up to 16 MiB.
+// round trip up to 32 MiB (6 MiB in kernels before 2025), of which
+// gVisor advertises half as its window (Linux about two thirds of its
+// own). Every other socket (UDP's: quic-go asks for several MiB) gets a
+// default of 1 MiB and may ask for up to 16 MiB.
 const (
 	bufMin     = 4 << 10
 	bufDefault = 1 << 20
@@ -38,7 +39,7 @@ const (
 	tcpSendDefault    = 16 << 10
 	tcpSendMax        = 4 << 20
 	tcpReceiveDefault = 128 << 10
-	tcpReceiveMax     = 6 << 20
+	tcpReceiveMax     = 32 << 20
 )
 
 // newStack builds one host: IPv4, TCP and UDP over n, with addr
