@@ -35,7 +35,7 @@ func putSenderLimits(r *results.Result, t tcplimit.Times) {
 		Stack:         results.Ms(t.Spent[tcplimit.Stack]),
 	}
 	r.MaxSendBuffer, r.MaxPeerWindow = int64(t.MaxSendBuffer), int64(t.MaxPeerWindow)
-	r.WindowInFlight = int64(t.HeldWire())
+	r.WindowInFlight, r.WindowRTT = int64(t.HeldWire()), results.Ms(t.HeldRTT())
 }
 
 // judgeLimits sets what the path of scenario sc saw of bulk row r: the
@@ -63,6 +63,7 @@ func judgeLimits(r *results.Result, sc results.Scenario) {
 	if sc.Up != nil && sc.Down != nil {
 		p.RTT = sc.Up.Delay.D() + sc.Down.Delay.D()
 		p.BDP = float64(sc.Up.BandwidthBits) / 8 * p.RTT.Seconds()
+		p.MaxRTT = maxRTT(sc.Up, sc.Down)
 	}
 	var t tcplimit.Times
 	t.Spent[tcplimit.ReceiveWindow] = l.ReceiveWindow.D()
@@ -71,10 +72,27 @@ func judgeLimits(r *results.Result, sc results.Scenario) {
 	t.Spent[tcplimit.SendBuffer] = l.SendBuffer.D()
 	t.Spent[tcplimit.Writer] = l.Writer.D()
 	t.Spent[tcplimit.Stack] = l.Stack.D()
-	// The record keeps only the mean in flight while the windows held
-	// the sender, which is all of it the verdict reads (HeldWire).
+	// The record keeps only the means while the windows held the
+	// sender, which is all of them the verdict reads (HeldWire, HeldRTT).
 	t.WireSeconds[tcplimit.Congestion] = float64(r.WindowInFlight) * t.Held().Seconds()
+	t.RTTSeconds[tcplimit.Congestion] = r.WindowRTT.D().Seconds() * t.Held().Seconds()
 	r.LimitedBy = tcplimit.Verdict(t, p)
+}
+
+// maxRTT is the longest round trip a link of up and down makes for a
+// flow whose data goes up: both delays, three spreads of jitter each way,
+// and both rate-limit queues full, of full-sized packets up and of ACKs
+// (ackBytes) down.
+func maxRTT(up, down *results.Link) time.Duration {
+	const ackBytes = 100 // IPv4, TCP, timestamps and SACK blocks
+	d := up.Delay.D() + down.Delay.D() + 3*(up.Jitter.D()+down.Jitter.D())
+	if up.BandwidthBits > 0 {
+		d += time.Duration(float64(up.Queue*up.MTU*8) / float64(up.BandwidthBits) * float64(time.Second))
+	}
+	if down.BandwidthBits > 0 {
+		d += time.Duration(float64(down.Queue*ackBytes*8) / float64(down.BandwidthBits) * float64(time.Second))
+	}
+	return d
 }
 
 // putSpurious notes on r what the run's own tap counted of its path:

@@ -118,3 +118,16 @@ func TestSpuriousRetransmitsLeaveTheLinksCopiesOut(t *testing.T) {
 	assert.Greater(t, r.Path.Up.Duplicated, r.Path.TCPRetransmits+100, "far more copies than retransmissions")
 	assert.LessOrEqual(t, *r.Path.TCPSpuriousRetransmits, r.Path.TCPRetransmits)
 }
+
+// The longest round trip of 1 Gbit/s x 25 ms each way, 5000-packet
+// queues: 50 ms of delay, 60 ms of full-sized packets queued up and 4 ms
+// of ACKs queued down; jitter adds three spreads each way.
+func TestMaxRTT(t *testing.T) {
+	l := &results.Link{Delay: results.Ms(25 * time.Millisecond), BandwidthBits: 1e9, Queue: 5000, MTU: 1500}
+	assert.Equal(t, 114*time.Millisecond, maxRTT(l, l))
+	j := *l
+	j.Jitter = results.Ms(2 * time.Millisecond)
+	assert.Equal(t, 126*time.Millisecond, maxRTT(&j, &j))
+	none := &results.Link{Delay: results.Ms(10 * time.Millisecond)}
+	assert.Equal(t, 20*time.Millisecond, maxRTT(none, none), "no rate limit, no queue")
+}

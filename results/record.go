@@ -179,6 +179,9 @@ type Result struct {
 	// its send buffer held it: what those limits let it keep on the
 	// path, to hold against the link's bandwidth-delay product.
 	WindowInFlight int64 `json:"window_in_flight_bytes,omitempty"`
+	// WindowRTT is the sender's mean smoothed round trip over the same
+	// time, to hold against the longest the link can make.
+	WindowRTT Ms `json:"window_rtt_ms,omitempty"`
 
 	HandshakeMs float64 `json:"handshake_ms,omitempty"` // connection setup, apart from the workload
 

@@ -121,6 +121,7 @@ func socketLook(fd int) (Look, bool) {
 		l.InFlight = int(info.Unacked) * mss
 	}
 	l.OnPath = max(min(l.InFlight, l.Pipe*max(mss, 1)), 0)
+	l.RTT = time.Duration(info.Rtt) * time.Microsecond
 	// tcp_tso_autosize: a GSO frame of about 1 ms at the pacing rate
 	// (sk_pacing_shift 10), two segments at least, 64 KiB at most.
 	l.Quantum = min(max(int(info.Pacing_rate>>10), 2*mss), 64<<10)

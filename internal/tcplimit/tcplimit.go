@@ -50,6 +50,8 @@ type Look struct {
 	// OnPath is the bytes in flight that are neither selectively
 	// acknowledged nor taken for lost: what the sender has on the path.
 	OnPath int
+	// RTT is the sender's smoothed round-trip time.
+	RTT time.Duration
 	// Recovering says the sender is repairing a loss (fast recovery, or
 	// recovery after a retransmission timeout): what holds it then is
 	// the loss and TCP's answer to it, whichever window a hole has left
@@ -97,6 +99,9 @@ type Times struct {
 	// integrated over the time charged to it, in byte-seconds: divided
 	// by Spent, what the sender kept in flight while that held it.
 	WireSeconds [numClasses]float64
+	// RTTSeconds is, per class, the smoothed round trip (Look.RTT, in
+	// seconds) integrated over the time charged to it.
+	RTTSeconds [numClasses]float64
 	// Looks counts the looks taken.
 	Looks int
 	// MaxPeerWindow and MaxSendBuffer are the largest receive window the
@@ -114,17 +119,25 @@ func (t Times) Held() time.Duration {
 // HeldWire is the mean bytes the sender had on the path while a window
 // or its buffer held it (Held): what those limits let it keep in
 // flight. Zero if they never held it.
-func (t Times) HeldWire() float64 {
-	var held time.Duration
-	var wire float64
-	for _, c := range []Class{ReceiveWindow, Congestion, SendBuffer} {
-		held += t.Spent[c]
-		wire += t.WireSeconds[c]
-	}
+func (t Times) HeldWire() float64 { return t.heldMean(&t.WireSeconds) }
+
+// HeldRTT is the mean smoothed round trip while a window or its buffer
+// held the sender (Held); zero if they never held it.
+func (t Times) HeldRTT() time.Duration {
+	return time.Duration(t.heldMean(&t.RTTSeconds) * float64(time.Second))
+}
+
+// heldMean is the mean over Held of a figure integrated per class.
+func (t Times) heldMean(integral *[numClasses]float64) float64 {
+	held := t.Held()
 	if held <= 0 {
 		return 0
 	}
-	return wire / held.Seconds()
+	var sum float64
+	for _, c := range []Class{ReceiveWindow, Congestion, SendBuffer} {
+		sum += integral[c]
+	}
+	return sum / held.Seconds()
 }
 
 // Busy is the time the sender had data in flight or to send: every
@@ -144,7 +157,8 @@ type Clock struct {
 	times   Times
 	last    time.Duration // when the last look was taken, on the caller's clock
 	class   Class
-	wire    int // the last look's OnPath
+	wire    int           // the last look's OnPath
+	rtt     time.Duration // and RTT
 	started bool
 	stopped bool
 }
@@ -158,7 +172,7 @@ func (c *Clock) Observe(now time.Duration, l Look) {
 		return
 	}
 	c.charge(now)
-	c.class, c.wire, c.started = l.Class(), max(l.OnPath, 0), true
+	c.class, c.wire, c.rtt, c.started = l.Class(), max(l.OnPath, 0), max(l.RTT, 0), true
 	c.times.Looks++
 	c.times.MaxPeerWindow = max(c.times.MaxPeerWindow, l.PeerWindow)
 	c.times.MaxSendBuffer = max(c.times.MaxSendBuffer, l.BufSize)
@@ -173,6 +187,7 @@ func (c *Clock) charge(now time.Duration) {
 	if now > c.last {
 		c.times.Spent[c.class] += now - c.last
 		c.times.WireSeconds[c.class] += float64(c.wire) * (now - c.last).Seconds()
+		c.times.RTTSeconds[c.class] += c.rtt.Seconds() * (now - c.last).Seconds()
 		c.last = now
 	}
 }

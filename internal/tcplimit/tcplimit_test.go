@@ -192,6 +192,18 @@ func TestClockHeldWire(t *testing.T) {
 	// (10 segments x 10 ms + 30 x 30 ms) / 40 ms = 25 segments.
 	assert.InDelta(t, 25*mss, got.HeldWire(), 1e-6)
 	assert.Zero(t, Times{}.HeldWire())
+	assert.Zero(t, Times{}.HeldRTT())
+}
+
+// The round trips the windows' time saw, weighted by it.
+func TestClockHeldRTT(t *testing.T) {
+	var c Clock
+	c.Observe(0, look(func(l *Look) { l.InFlight, l.Pipe, l.Unsent, l.RTT = 50*mss, 50, mss, ms(60) }))        // congestion
+	c.Observe(ms(30), look(func(l *Look) { l.InFlight, l.Pipe, l.Unsent, l.RTT = 100*mss, 40, mss, ms(100) })) // receive window
+	c.Observe(ms(40), look(func(l *Look) { l.RTT = ms(900) }))                                                 // idle: not a window
+	c.Stop(ms(90))
+	// (60 ms x 30 ms + 100 ms x 10 ms) / 40 ms = 70 ms.
+	assert.Equal(t, ms(70), c.Times().HeldRTT())
 }
 
 func TestClassString(t *testing.T) {

@@ -21,6 +21,10 @@ const (
 	// sent (the Writer and Stack classes) says the machine, not a window,
 	// held the sender.
 	IdleRoomShare = 0.25
+	// RTTSlack is the least a sender's round trip must exceed the
+	// longest the link can make by (or a tenth of it, if more) to say
+	// the time went elsewhere.
+	RTTSlack = 5 * time.Millisecond
 )
 
 // Path is what the run's path saw of a flow, apart from the sender.
@@ -38,6 +42,9 @@ type Path struct {
 	// BDP is the bytes the link holds in a round trip at its rate limit,
 	// without queueing; zero without a rate limit.
 	BDP float64
+	// MaxRTT is the longest round trip the link can make: its delays,
+	// jitter and a full rate-limit queue.
+	MaxRTT time.Duration
 }
 
 // Verdict names what bounded a flow whose sender spent t, on a path that
@@ -46,11 +53,12 @@ type Path struct {
 //   - "emulator", when the relay's median lateness was over MinRelayLate
 //     and RelayLateShare of the round trip, or when for over
 //     IdleRoomShare of the busy time the sender had room to send and did
-//     not ("cpu" on a path with no relay), or when the windows held at
-//     least the link's BDP in flight (HeldWire) and the link still ran
-//     below LinkShare: by Little's law the data then spent longer on the
-//     path than its round trip, and with the link's queue near empty
-//     the time went elsewhere (a stack or relay behind on the CPU);
+//     not ("cpu" on a path with no relay), or when the windows, more
+//     than loss recovery, held the sender, kept at least the link's BDP
+//     in flight (HeldWire: a machine that kept up would have filled the
+//     link) and still took longer round trips (HeldRTT) than the link
+//     can make by RTTSlack: the time went to a stack or the relay,
+//     behind on the CPU;
 //   - otherwise the window or buffer that was full the longest:
 //     "congestion" (loss recovery's time counts as congestion control's),
 //     "receive_window" or "send_buffer", the first of them on a tie.
@@ -73,9 +81,8 @@ func Verdict(t Times, p Path) string {
 		}
 		return results.LimitedByCPU
 	}
-	// Loss recovery explains an idle link by itself: the windows are held
-	// against the BDP only where they, not recovery, held the sender.
-	if p.Relay && p.BDP > 0 && t.Held() > t.Spent[Recovery] && t.HeldWire() >= p.BDP {
+	if p.Relay && p.BDP > 0 && t.Held() > t.Spent[Recovery] && t.HeldWire() >= p.BDP &&
+		t.HeldRTT() > p.MaxRTT+max(RTTSlack, p.MaxRTT/10) {
 		return results.LimitedByEmulator
 	}
 	name, most := results.LimitedByCongestion, t.Spent[Congestion]+t.Spent[Recovery]

@@ -24,12 +24,20 @@ func recovering(t Times, n int) Times {
 	return t
 }
 
-// held sets what t's windows kept on the path, on average, in bytes.
-func held(t Times, wire float64) Times {
+// held sets what t's windows kept on the path, on average, in bytes,
+// and the sender's round trip while they did, in ms.
+func held(t Times, wire float64, rtt int) Times {
 	for _, c := range []Class{ReceiveWindow, Congestion, SendBuffer} {
 		t.WireSeconds[c] = wire * t.Spent[c].Seconds()
+		t.RTTSeconds[c] = ms(rtt).Seconds() * t.Spent[c].Seconds()
 	}
 	return t
+}
+
+// lfn is 1 Gbit/s x 50 ms with a 5000-packet queue (60 ms full) whose
+// rate limit the flow used share of.
+func lfn(share float64) Path {
+	return Path{Relay: true, RTT: ms(50), LinkUse: share, BDP: 6.25e6, MaxRTT: ms(110)}
 }
 
 func TestVerdict(t *testing.T) {
@@ -74,21 +82,28 @@ func TestVerdict(t *testing.T) {
 		{"tie congestion and receive window", times(4000, 4000, 0, 0, 0), relay, results.LimitedByCongestion},
 		{"tie receive window and send buffer", times(0, 4000, 4000, 0, 0), relay, results.LimitedByReceiveWindow},
 		// The windows kept the link's bandwidth-delay product in flight,
-		// yet the link ran at half its rate: the round trip was longer
-		// than the link's, and not for the link's queue.
-		{"windows over the BDP, link idle", held(times(6000, 2000, 0, 0, 0), 7e6), with(func(p *Path) { p.LinkUse, p.BDP = 0.5, 6.25e6 }), results.LimitedByEmulator},
-		{"windows under the BDP", held(times(6000, 2000, 0, 0, 0), 3e6), with(func(p *Path) { p.LinkUse, p.BDP = 0.3, 6.25e6 }), results.LimitedByCongestion},
-		{"windows at the BDP, link full", held(times(6000, 2000, 0, 0, 0), 7e6), with(func(p *Path) { p.LinkUse, p.BDP = 0.97, 6.25e6 }), results.LimitedByLink},
+		// yet the link ran at half its rate and the round trips took 150
+		// ms where the link makes 110 at most (50 ms and a full 60 ms
+		// queue): the time went to the machine.
+		{"windows over the BDP, round trips past the link's", held(times(6000, 2000, 0, 0, 0), 7e6, 150), lfn(0.5), results.LimitedByEmulator},
+		{"round trips at the slack", held(times(6000, 2000, 0, 0, 0), 7e6, 121), lfn(0.5), results.LimitedByCongestion},
+		{"round trips just past it", held(times(6000, 2000, 0, 0, 0), 7e6, 122), lfn(0.5), results.LimitedByEmulator},
+		// Round trips the link's queue explains: the flow lost time to
+		// something else (its slow start, a loss), not to the machine.
+		{"windows over the BDP, round trips the link's", held(times(6000, 2000, 0, 0, 0), 7e6, 70), lfn(0.77), results.LimitedByCongestion},
+		// Under the BDP the window binds however long the round trips.
+		{"windows under the BDP", held(times(6000, 2000, 0, 0, 0), 3e6, 300), lfn(0.3), results.LimitedByCongestion},
+		{"windows at the BDP, link full", held(times(6000, 2000, 0, 0, 0), 7e6, 150), lfn(0.97), results.LimitedByLink},
 		// No rate limit, no BDP to hold them against; on loopback no relay.
-		{"windows large, no rate limit", held(times(6000, 2000, 0, 0, 0), 7e6), relay, results.LimitedByCongestion},
-		{"windows large, no relay", held(times(6000, 2000, 0, 0, 0), 7e6), Path{BDP: 1e6}, results.LimitedByCongestion},
+		{"windows large, no rate limit", held(times(6000, 2000, 0, 0, 0), 7e6, 300), relay, results.LimitedByCongestion},
+		{"windows large, no relay", held(times(6000, 2000, 0, 0, 0), 7e6, 300), Path{BDP: 1e6, MaxRTT: ms(50)}, results.LimitedByCongestion},
 		// Loss recovery counts as congestion control's: a stall in
 		// recovery with a full receive window reads as congestion.
 		{"recovery", recovering(times(500, 3000, 0, 0, 0), 5000), relay, results.LimitedByCongestion},
 		// A long recovery explains an idle link, whatever the windows
 		// held when they held the sender.
-		{"recovery over windows past the BDP", recovering(held(times(1000, 1000, 0, 0, 0), 9e6), 8000), with(func(p *Path) { p.LinkUse, p.BDP = 0.1, 6.25e6 }), results.LimitedByCongestion},
-		{"windows past the BDP over recovery", recovering(held(times(4000, 1000, 0, 0, 0), 9e6), 1000), with(func(p *Path) { p.LinkUse, p.BDP = 0.5, 6.25e6 }), results.LimitedByEmulator},
+		{"recovery over windows past the BDP", recovering(held(times(1000, 1000, 0, 0, 0), 9e6, 150), 8000), lfn(0.1), results.LimitedByCongestion},
+		{"windows past the BDP over recovery", recovering(held(times(4000, 1000, 0, 0, 0), 9e6, 150), 1000), lfn(0.5), results.LimitedByEmulator},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			assert.Equal(t, tc.want, Verdict(tc.t, tc.p))

@@ -61,6 +61,7 @@ func lookOf(s *tcp.TCPEndpointState) tcplimit.Look {
 		Pipe:       snd.Outstanding,
 		Cwnd:       snd.SndCwnd,
 		OnPath:     max(min(inFlight, onPath*snd.MaxPayloadSize), 0),
+		RTT:        snd.RTTState.SRTT,
 		Recovering: snd.FastRecovery.Active,
 		BufUsed:    s.SndBufState.SndBufUsed,
 		BufSize:    s.SndBufState.SndBufSize,
