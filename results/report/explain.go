@@ -181,8 +181,9 @@ func spuriousClause(r results.Result) string {
 	if r.Path == nil || r.Path.TCPSpuriousRetransmits == nil || *r.Path.TCPSpuriousRetransmits == 0 {
 		return ""
 	}
-	return fmt.Sprintf("%d of the %d segments %s retransmitted were spurious (data the link had delivered)",
-		*r.Path.TCPSpuriousRetransmits, r.Path.TCPRetransmits, r.Transport)
+	n := *r.Path.TCPSpuriousRetransmits
+	return fmt.Sprintf("%d of the %d segments %s retransmitted %s spurious (data the link had delivered)",
+		n, r.Path.TCPRetransmits, r.Transport, map[bool]string{true: "was", false: "were"}[n == 1])
 }
 
 // noiseMs is how much a p99 on a busy machine owes to the machine

@@ -43,6 +43,9 @@ func TestSpuriousClause(t *testing.T) {
 	n, zero := uint64(535), uint64(0)
 	assert.Equal(t, "535 of the 643 segments tcp retransmitted were spurious (data the link had delivered)",
 		spuriousClause(results.Result{Transport: "tcp", Path: &results.PathStats{TCPRetransmits: 643, TCPSpuriousRetransmits: &n}}))
+	one := uint64(1)
+	assert.Equal(t, "1 of the 2 segments tcp retransmitted was spurious (data the link had delivered)",
+		spuriousClause(results.Result{Transport: "tcp", Path: &results.PathStats{TCPRetransmits: 2, TCPSpuriousRetransmits: &one}}))
 	assert.Empty(t, spuriousClause(results.Result{Transport: "tcp", Path: &results.PathStats{TCPRetransmits: 3, TCPSpuriousRetransmits: &zero}}))
 	assert.Empty(t, spuriousClause(results.Result{Transport: "tcp", Path: &results.PathStats{TCPRetransmits: 3}}), "not followed")
 }

@@ -44,8 +44,9 @@ func loadFixture(t *testing.T, name string) []results.Record {
 
 // fixtures are real runs: single.json is the default compare run (a
 // clean and a lossy emulated path), sweep.json a loss sweep with Reno,
-// lfn.json bulk runs on 1 Gbit/s x 50 ms (emulated and kernel, default
-// and 16 MiB buffers, and 1% loss), each renamed for its table row.
+// lfn.json TCP bulk runs on 1 Gbit/s x 50 ms (emulated and kernel, the
+// default buffers, 8 and 16 MiB), on 10 Mbit/s and at 1% loss, each
+// renamed for its table row.
 var fixtures = []string{"single", "sweep", "lfn"}
 
 // plotted are the fixtures with plots: lfn.json has one bulk run per
