@@ -131,3 +131,21 @@ func TestMaxRTT(t *testing.T) {
 	none := &results.Link{Delay: results.Ms(10 * time.Millisecond)}
 	assert.Equal(t, 20*time.Millisecond, maxRTT(none, none), "no rate limit, no queue")
 }
+
+// A stream's TCP row counts them too, from the tap that measures its
+// head-of-line delay; a UDP row has none to count.
+func TestSpuriousRetransmitsOnStream(t *testing.T) {
+	spec := link.Symmetric(link.Config{Loss: 0.05, Delay: 5 * time.Millisecond, Reorder: 0.05}, 3)
+	recs, err := Run(t.Context(), []Scenario{onEmulated("lossy", spec)},
+		Config{Transports: []string{catalog.TCP, catalog.UDP}, Workloads: []string{catalog.Stream}, Count: 200, Interval: 2 * time.Millisecond}, nil)
+	require.NoError(t, err)
+	tcp := find(t, recs[0], catalog.Stream, catalog.TCP)
+	require.NotNil(t, tcp.Path)
+	require.NotNil(t, tcp.Path.TCPSpuriousRetransmits)
+	t.Logf("spurious %d of %d retransmits", *tcp.Path.TCPSpuriousRetransmits, tcp.Path.TCPRetransmits)
+	assert.LessOrEqual(t, *tcp.Path.TCPSpuriousRetransmits, tcp.Path.TCPRetransmits)
+	assert.Nil(t, tcp.LimitedMs, "a stream is paced, not held back")
+	udp := find(t, recs[0], catalog.Stream, catalog.UDP)
+	require.NotNil(t, udp.Path)
+	assert.Nil(t, udp.Path.TCPSpuriousRetransmits)
+}
