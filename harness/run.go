@@ -222,8 +222,17 @@ func runJob(ctx context.Context, j Job, cfg *Config, progress Progress) (r resul
 	}
 	defer func() {
 		if st, ok := p.Stats(); ok {
+			// A run that followed its flow's packets itself (a tap)
+			// left what it counted in r.Path; the path's own counters
+			// join it.
+			if r.Path != nil {
+				st.TCPSpuriousRetransmits = r.Path.TCPSpuriousRetransmits
+			}
 			r.Path = &st
 			r.EmulatorBound = emulatorBound(&r, j.Scenario.Record)
+		}
+		if j.Workload == catalog.Bulk {
+			judgeLimits(&r, j.Scenario.Record)
 		}
 		err = errors.Join(err, p.Close())
 	}()

@@ -73,7 +73,7 @@ func TestRunEveryWorkloadOnLoopback(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	recs, err := Run(t.Context(), []Scenario{{
 		Record:  results.Scenario{Name: "loopback", Link: "loopback"},
-		NewPath: func(context.Context) (netpath.Path, error) { return loopback.New(), nil },
+		NewPath: func(context.Context) (netpath.Path, error) { return loopback.New(netpath.Options{}) },
 	}}, Config{Transports: []string{"tcp", "udp"}, Count: 40, Interval: 2 * time.Millisecond, Duration: 200 * time.Millisecond}, nil)
 	require.NoError(t, err)
 	rec := recs[0]
@@ -216,7 +216,7 @@ func TestRowDoneHandsOverEachResult(t *testing.T) {
 	p := &rows{got: map[string]results.Result{}}
 	recs, err := Run(t.Context(), []Scenario{{
 		Record:  results.Scenario{Name: "loopback", Link: "loopback"},
-		NewPath: func(context.Context) (netpath.Path, error) { return loopback.New(), nil },
+		NewPath: func(context.Context) (netpath.Path, error) { return loopback.New(netpath.Options{}) },
 	}}, Config{Transports: []string{"tcp", "udp"}, Workloads: []string{"echo", "stream"}, Count: 10, Interval: time.Millisecond}, p)
 	require.NoError(t, err)
 	require.Len(t, p.got, len(recs[0].Results))

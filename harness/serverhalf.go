@@ -48,7 +48,8 @@ func startFlow(ctx context.Context, p netpath.Path, spec half.Spec) (*clientEnd,
 	if err != nil {
 		return nil, fmt.Errorf("start the server half: %w", err)
 	}
-	return &clientEnd{net: p.Client(), half: f}, nil
+	senders, _ := p.(netpath.SenderWatcher)
+	return &clientEnd{net: p.Client(), half: f, senders: senders}, nil
 }
 
 // Start runs the server half of spec on h.
@@ -89,6 +90,9 @@ type localFlow struct {
 	// and its own counters.
 	heard func() []metrics.ByteArrival
 	stats func() map[string]uint64
+	// spurious counts the client's retransmissions of data this end had
+	// been delivered already, where the path shows its packets.
+	spurious func() int64
 }
 
 var _ half.Flow = (*localFlow)(nil)
@@ -120,6 +124,10 @@ func (f *localFlow) Report(ctx context.Context, until half.Until) (half.Report, 
 	}
 	if f.heard != nil {
 		r.Heard = f.heard()
+	}
+	if f.spurious != nil {
+		n := uint64(max(f.spurious(), 0))
+		r.Spurious = &n
 	}
 	if f.stats != nil {
 		r.Stats = f.stats()

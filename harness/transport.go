@@ -12,6 +12,7 @@ import (
 	"netmatrix/harness/half"
 	"netmatrix/harness/metrics"
 	"netmatrix/harness/netpath"
+	"netmatrix/internal/tcplimit"
 	"netmatrix/internal/wire"
 	"netmatrix/quic"
 )
@@ -87,6 +88,9 @@ type bulkOutcome struct {
 	handshake time.Duration
 	stats     func() map[string]uint64 // as flow.stats
 	stop      func()                   // closes the client
+	// limits is what held a TCP sender back while it wrote, where the
+	// path watched it (netpath.SenderWatcher).
+	limits *tcplimit.Times
 }
 
 // transport is one row of the comparison: how to run each workload's
@@ -133,6 +137,9 @@ func startServer(ctx context.Context, serve func(ctx context.Context) error) (st
 type clientEnd struct {
 	net  netpath.Network
 	half half.Flow
+	// senders follows what holds a TCP sender back, where the path can;
+	// nil elsewhere.
+	senders netpath.SenderWatcher
 }
 
 // addr is where the server half listens.

@@ -62,6 +62,10 @@ func runBulk(ctx context.Context, tr transport, shape catalog.Transport, p netpa
 		stats = o.stats()
 	}
 	r.TransportStats = withServerStats(stats, rep.Stats)
+	if o.limits != nil {
+		putSenderLimits(&r, *o.limits)
+	}
+	putSpurious(&r, rep.Spurious)
 	if shape.ByteStream {
 		r.Delivered = s.Bytes
 	} else {

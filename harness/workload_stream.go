@@ -87,7 +87,7 @@ func runStream(ctx context.Context, tr transport, shape catalog.Transport, p net
 			hol = summary(metrics.HOLHistogram(msgs))
 		}
 	}
-	return results.Result{
+	r := results.Result{
 		Unit:             "messages",
 		Sent:             s.Sent,
 		Delivered:        s.Delivered,
@@ -101,5 +101,7 @@ func runStream(ctx context.Context, tr transport, shape catalog.Transport, p net
 		HOLMs:            hol,
 		HandshakeMs:      ms(f.handshake),
 		TransportStats:   withServerStats(stats, rep.Stats),
-	}, sendErr
+	}
+	putSpurious(&r, rep.Spurious)
+	return r, sendErr
 }

@@ -58,6 +58,12 @@ type Scenario struct {
 	// CongestionControl is the TCP congestion control of the path's
 	// stacks (reno or cubic).
 	CongestionControl string `json:"congestion_control,omitempty"`
+	// SendBuffer and ReceiveBuffer are the TCP socket buffers asked for
+	// (-sndbuf, -rcvbuf), as SO_SNDBUF and SO_RCVBUF take them (the
+	// stacks keep them doubled); zero where the stacks autotuned their
+	// own.
+	SendBuffer    int64 `json:"send_buffer_bytes,omitempty"`
+	ReceiveBuffer int64 `json:"receive_buffer_bytes,omitempty"`
 	// Sweep places the scenario in a sweep: the one link setting that
 	// varies from record to record, and its value in this one. Nil for a
 	// scenario that is not part of a sweep.
@@ -152,6 +158,31 @@ type Result struct {
 	Elapsed  Ms    `json:"elapsed_ms,omitempty"`
 	Verified *bool `json:"verified,omitempty"` // bulk: every delivered byte matched what was sent
 
+	// LinkShare is the share of the link's rate limit that a bulk
+	// flow's direction carried over the run, its packets' headers and
+	// retransmissions included; absent on a link without one.
+	LinkShare *float64 `json:"link_share,omitempty"`
+	// LimitedBy names what bounded a TCP bulk flow (the LimitedBy
+	// constants); empty where nothing watched its sender.
+	LimitedBy string `json:"limited_by,omitempty"`
+	// LimitedMs is how long the sender spent held by each limit while
+	// its writer wrote, the reading behind LimitedBy.
+	LimitedMs *SenderLimits `json:"limited_ms,omitempty"`
+	// MaxSendBuffer and MaxPeerWindow are the largest send buffer the
+	// sender had and the largest receive window its peer advertised,
+	// as the sender's stack counts them: the sizes a buffer or a window
+	// limit ran into.
+	MaxSendBuffer int64 `json:"max_send_buffer_bytes,omitempty"`
+	MaxPeerWindow int64 `json:"max_peer_window_bytes,omitempty"`
+	// WindowInFlight is the mean bytes the sender had in flight (not
+	// selectively acknowledged, not taken for lost) while a window or
+	// its send buffer held it: what those limits let it keep on the
+	// path, to hold against the link's bandwidth-delay product.
+	WindowInFlight int64 `json:"window_in_flight_bytes,omitempty"`
+	// WindowRTT is the sender's mean smoothed round trip over the same
+	// time, to hold against the longest the link can make.
+	WindowRTT Ms `json:"window_rtt_ms,omitempty"`
+
 	HandshakeMs float64 `json:"handshake_ms,omitempty"` // connection setup, apart from the workload
 
 	// Path is what the link and the stacks did during this run.
@@ -173,6 +204,41 @@ type Result struct {
 	StoppedAt   Ms   `json:"stopped_at_ms,omitempty"`
 
 	Error string `json:"error,omitempty"` // why the run did not complete
+}
+
+// What a LimitedBy says bounded a TCP flow.
+const (
+	// LimitedByLink: the link's rate limit ran at 85% of its bandwidth
+	// or more over the run.
+	LimitedByLink = "link"
+	// LimitedByEmulator: the machine emulating the path set the rate,
+	// not TCP or the link: the relay handed packets over late, or the
+	// sender had room to send and its writer or stack, sharing the CPU
+	// with the relay, did not use it.
+	LimitedByEmulator = "emulator"
+	// LimitedByCPU: as LimitedByEmulator on loopback, which has no
+	// relay: the sender had room and the CPU did not fill it.
+	LimitedByCPU = "cpu"
+	// The window or buffer that was full the longest.
+	LimitedByCongestion    = "congestion"
+	LimitedByReceiveWindow = "receive_window"
+	LimitedBySendBuffer    = "send_buffer"
+)
+
+// SenderLimits is how long a TCP sender spent in each state: repairing a
+// loss (Recovery), then in Linux's order (tcp_write_xmit): the peer's
+// receive window full; the congestion window full; all written data in
+// flight and the writer waiting for room in the send buffer; room to send
+// and the writer behind; room and data, not sent by the stack. Busy is
+// their sum, as tcpi_busy_time.
+type SenderLimits struct {
+	Busy          Ms `json:"busy"`
+	ReceiveWindow Ms `json:"receive_window"`
+	Congestion    Ms `json:"congestion"`
+	Recovery      Ms `json:"recovery"`
+	SendBuffer    Ms `json:"send_buffer"`
+	Writer        Ms `json:"writer"`
+	Stack         Ms `json:"stack"`
 }
 
 // Float is v as an optional figure (a Result's JitterMs, say).
@@ -206,6 +272,12 @@ type PathStats struct {
 	Down link.Counters `json:"down"` // server to client
 	// TCPRetransmits counts segments retransmitted by both hosts' TCP.
 	TCPRetransmits uint64 `json:"tcp_retransmits"`
+	// TCPSpuriousRetransmits counts the data segments of a TCP row's
+	// flow that the link delivered to its receiver when every byte of
+	// them had arrived before (the sender's spurious retransmissions),
+	// apart from the copies the link made itself; absent where the run
+	// did not follow the flow's packets (loopback, echo and http rows).
+	TCPSpuriousRetransmits *uint64 `json:"tcp_spurious_retransmits,omitempty"`
 	// StackDrops counts packets a host's stack dropped itself (a full
 	// receive buffer, say), apart from what the link dropped.
 	StackDrops uint64 `json:"stack_drops"`

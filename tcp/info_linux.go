@@ -4,11 +4,10 @@ package tcp
 
 import (
 	"net"
-	"strconv"
-	"strings"
-	"sync"
 
 	"golang.org/x/sys/unix"
+
+	"netmatrix/internal/kernelver"
 )
 
 // Watch keeps a second descriptor of c's socket, where c is a kernel TCP
@@ -81,6 +80,13 @@ func tcpInfo(fd int) map[string]uint64 {
 		"tcp_dsack_dups":    uint64(info.Dsack_dups),
 		"tcp_data_segs_out": uint64(info.Data_segs_out),
 		"tcp_bytes_acked":   info.Bytes_acked,
+		// Linux's own clocks of what held the sender back (4.10 and
+		// later), beside the engine's (limited_ms): its send-buffer clock
+		// runs only while the write queue is empty and the writer
+		// blocked, so it misses a buffer full of data in flight.
+		"tcp_busy_time_us":      info.Busy_time,
+		"tcp_rwnd_limited_us":   info.Rwnd_limited,
+		"tcp_sndbuf_limited_us": info.Sndbuf_limited,
 	}
 	if rtoCounted() {
 		m["tcp_total_rto"] = uint64(info.Total_rto) // retransmission timeouts
@@ -99,14 +105,4 @@ func tcpInfo(fd int) map[string]uint64 {
 // rtoCounted reports whether this kernel's TCP_INFO counts retransmission
 // timeouts (Linux 6.7 and later): an older one leaves the fields zero,
 // which would read as "none".
-var rtoCounted = sync.OnceValue(func() bool {
-	var u unix.Utsname
-	if unix.Uname(&u) != nil {
-		return false
-	}
-	major, rest, _ := strings.Cut(unix.ByteSliceToString(u.Release[:]), ".")
-	minor, _, _ := strings.Cut(rest, ".")
-	ma, err1 := strconv.Atoi(major)
-	mi, err2 := strconv.Atoi(minor)
-	return err1 == nil && err2 == nil && (ma > 6 || ma == 6 && mi >= 7)
-})
+func rtoCounted() bool { return kernelver.AtLeast(6, 7) }

@@ -15,6 +15,7 @@ import (
 	"netmatrix/cmd/internal/linkspec"
 	"netmatrix/harness"
 	"netmatrix/harness/catalog"
+	"netmatrix/harness/link"
 	"netmatrix/results"
 	"netmatrix/results/report"
 )
@@ -162,7 +163,7 @@ func parseCompare(args []string, stderr io.Writer) (*compareCmd, error) {
 	if c.cfg.BulkRate, err = parseRate(*rate); err != nil {
 		return fail("-rate: %v", err)
 	}
-	if c.cfg.BulkBytes, err = parseBytes(*bulkBytes); err != nil {
+	if c.cfg.BulkBytes, err = link.ParseSize(*bulkBytes); err != nil {
 		return fail("-bytes: %v", err)
 	}
 	if err := c.cfg.Validate(); err != nil {

@@ -71,6 +71,10 @@ func TestBadFlagsExitTwoWithUsage(t *testing.T) {
 		{"-sweep", "loss=0,1%", "-target", "udp://127.0.0.1:7"},
 		{"-sweep", "loss=0,1%", "-cc", "bbr"},
 		{"-replay", "run.json", "-count", "5"},
+		{"-sndbuf", "lots"},
+		{"-rcvbuf", "0"},
+		{"-sndbuf", "2GiB"},
+		{"-link", "kernel", "-exec", "true", "-rcvbuf", "1MiB"},
 		{"serve", "-listen", "no-port"},
 		{"serve", "-bogus"},
 	} {
@@ -366,4 +370,28 @@ func TestHelpNamesEachValue(t *testing.T) {
 	_, _, errs := run(t, t.Context(), "-h")
 	assert.Contains(t, errs, "  -exec CMD\n")
 	assert.Contains(t, errs, "  -fingerprint HEX\n")
+}
+
+// -sndbuf and -rcvbuf reach the path and the record, on the path of
+// every kind (loopback's within the host's limits, so without root).
+func TestSocketBufferFlags(t *testing.T) {
+	for _, path := range [][]string{{"-delay", "1ms"}, {"-link", "loopback"}} {
+		t.Run(path[1], func(t *testing.T) {
+			args := append([]string{"-workload", "bulk", "-transports", "tcp", "-duration", "300ms",
+				"-sndbuf", "96KiB", "-rcvbuf", "64KiB", "-format", "json"}, path...)
+			code, out, errs := run(t, t.Context(), args...)
+			require.Equal(t, exitOK, code, errs)
+			resultstest.RequireSchema(t, []byte(out))
+			var rec results.Record
+			require.NoError(t, json.Unmarshal([]byte(out), &rec))
+			assert.EqualValues(t, 96<<10, rec.Scenario.SendBuffer)
+			assert.EqualValues(t, 64<<10, rec.Scenario.ReceiveBuffer)
+			require.Len(t, rec.Results, 1)
+			r := rec.Results[0]
+			assert.Empty(t, r.Error)
+			assert.Positive(t, r.Bytes)
+			assert.NotEmpty(t, r.LimitedBy, "the path watched the sender")
+			assert.NotNil(t, r.LimitedMs)
+		})
+	}
 }

@@ -24,6 +24,8 @@ func (lf *linkFlags) checkExec() error {
 		return errExecNeedsKernel
 	case lf.exec == "":
 		return errors.New("-exec-server needs -exec, the command to run on the client's side")
+	case lf.SendBuffer != "" || lf.ReceiveBuffer != "":
+		return errors.New("-sndbuf and -rcvbuf size compare's own sockets; -exec's programs choose theirs (iperf3 -w, say)")
 	}
 	return nil
 }
@@ -35,10 +37,10 @@ func (lf *linkFlags) path(spec link.Spec) harness.Scenario {
 	if lf.kind != "kernel" {
 		return sc
 	}
-	cc := sc.Record.CongestionControl
+	opts, _ := lf.Options()
 	sc.Record.Link = "kernel"
 	sc.NewPath = func(ctx context.Context) (netpath.Path, error) {
-		return kernel.New(ctx, spec, netpath.Options{CongestionControl: cc})
+		return kernel.New(ctx, spec, opts)
 	}
 	return sc
 }

@@ -37,21 +37,23 @@ func (lf *linkFlags) scenarios() ([]harness.Scenario, error) {
 	if err := lf.checkExec(); err != nil {
 		return nil, err
 	}
+	if err := lf.Check(); err != nil {
+		return nil, err
+	}
 	switch lf.kind {
 	case "loopback":
 		if lf.Profile != "" || lf.Impaired() {
 			return nil, fmt.Errorf("-link loopback has no impairment; use -link emulated for -profile, -loss and the like")
 		}
+		opts, _ := lf.Options()
 		return []harness.Scenario{{
-			Record:  results.Scenario{Name: "loopback", Link: "loopback"},
-			NewPath: func(context.Context) (netpath.Path, error) { return loopback.New(), nil },
+			Record: results.Scenario{Name: "loopback", Link: "loopback",
+				SendBuffer: int64(opts.SendBuffer), ReceiveBuffer: int64(opts.ReceiveBuffer)},
+			NewPath: func(context.Context) (netpath.Path, error) { return loopback.New(opts) },
 		}}, nil
 	case "emulated", "kernel":
 	default:
 		return nil, fmt.Errorf("-link %q: want emulated, kernel or loopback", lf.kind)
-	}
-	if err := lf.CheckCC(); err != nil {
-		return nil, err
 	}
 	if lf.Profile == "" && !lf.Impaired() {
 		var out []harness.Scenario

@@ -89,7 +89,7 @@ func (p *program) fanout(ctx context.Context, args []string) int {
 
 // linkSpec is the link the flags describe, checked.
 func linkSpec(s *linkspec.Settings) (link.Spec, error) {
-	if err := s.CheckCC(); err != nil {
+	if err := s.Check(); err != nil {
 		return link.Spec{}, err
 	}
 	spec, err := s.Spec()

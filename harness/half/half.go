@@ -51,6 +51,10 @@ type Report struct {
 	Heard []metrics.ByteArrival `json:"heard,omitempty"`
 	// Stats are its end's transport counters (QUIC's, say).
 	Stats map[string]uint64 `json:"stats,omitempty"`
+	// Spurious counts the TCP segments the sender sent again that had
+	// reached this end already (the link's own copies apart), where the
+	// path shows its packets; nil elsewhere.
+	Spurious *uint64 `json:"spurious,omitempty"`
 }
 
 // Bulk is what a bulk receiver counted: bytes of a byte stream checked

@@ -2,9 +2,11 @@ package netpath
 
 import (
 	"context"
+	"fmt"
 	"net"
 
 	"netmatrix/harness/link"
+	"netmatrix/internal/tcplimit"
 	"netmatrix/results"
 )
 
@@ -44,6 +46,26 @@ type Tapper interface {
 	SetTap(t link.Tap)
 }
 
+// A SenderWatcher is a path that can follow what holds back the sender
+// of a TCP connection its client dialled, look by look (package
+// tcplimit): the emulated path through gVisor's TCP probe, after every
+// ACK; the kernel path and loopback through TCP_INFO and SO_MEMINFO,
+// every few milliseconds. A bulk row's limited_by is read from it.
+type SenderWatcher interface {
+	// WatchSender starts following c, a TCP conn the path's client
+	// dialled; ok is false where the path cannot (a conn of another
+	// kind).
+	WatchSender(c net.Conn) (w SenderWatch, ok bool)
+}
+
+// A SenderWatch follows one sender.
+type SenderWatch interface {
+	// Stop ends the watch, charging the last look up to now, and
+	// returns the time the sender spent in each class. It may be called
+	// more than once, and after the conn has closed.
+	Stop() tcplimit.Times
+}
+
 // Options are the settings every kind of path takes, each with one name
 // whatever the path. The zero value gives every path its defaults.
 type Options struct {
@@ -52,7 +74,33 @@ type Options struct {
 	// any algorithm its kernel has ("bbr" where built). Empty means
 	// DefaultCongestionControl.
 	CongestionControl string
+	// SendBuffer and ReceiveBuffer size every TCP socket's send and
+	// receive buffers, in bytes, as SO_SNDBUF and SO_RCVBUF do on Linux:
+	// set before the socket listens or connects (the window scale is
+	// fixed at the SYN; accepted sockets take their listener's), past
+	// the host's limits (SO_SNDBUFFORCE, SO_RCVBUFFORCE) on the kernel
+	// path and loopback, and kept doubled, Linux's allowance for its
+	// bookkeeping, on every path. A size set stops that buffer's
+	// autotuning. Zero leaves the stack's own, autotuned: Linux's
+	// defaults (tcp_wmem up to 4 MiB, tcp_rmem up to 32 MiB), which the
+	// emulated path's stacks follow.
+	SendBuffer, ReceiveBuffer int
 }
+
+// Validate reports settings no path can take.
+func (o Options) Validate() error {
+	if o.SendBuffer < 0 || o.ReceiveBuffer < 0 {
+		return fmt.Errorf("netpath: socket buffers of %d and %d bytes: want sizes of zero or more", o.SendBuffer, o.ReceiveBuffer)
+	}
+	if o.SendBuffer > MaxSocketBuffer || o.ReceiveBuffer > MaxSocketBuffer {
+		return fmt.Errorf("netpath: socket buffers of %d and %d bytes: at most %d (Linux keeps them doubled in an int)", o.SendBuffer, o.ReceiveBuffer, MaxSocketBuffer)
+	}
+	return nil
+}
+
+// MaxSocketBuffer is the largest SendBuffer or ReceiveBuffer: Linux
+// keeps twice the size in an int, and stops there (1 GiB - 1).
+const MaxSocketBuffer = 1<<30 - 1
 
 // DefaultCongestionControl is Reno on every path: the TCP that the Mathis
 // et al. and Padhye et al. models describe, so a run can be held against

@@ -124,12 +124,19 @@ var csvColumns = []csvColumn{
 		}
 		return strconv.FormatBool(*r.Verified)
 	}},
+	{"limited_by", func(_ *results.Record, r *results.Result) string { return r.LimitedBy }},
 	{"handshake_ms", func(_ *results.Record, r *results.Result) string { return csvFloat(r.HandshakeMs) }},
 	{"link_lost_up", pathCounter(func(p *results.PathStats) uint64 { return p.Up.Lost })},
 	{"link_lost_down", pathCounter(func(p *results.PathStats) uint64 { return p.Down.Lost })},
 	{"queue_drops_up", pathCounter(func(p *results.PathStats) uint64 { return p.Up.QueueDrops })},
 	{"queue_drops_down", pathCounter(func(p *results.PathStats) uint64 { return p.Down.QueueDrops })},
 	{"tcp_retransmits", pathCounter(func(p *results.PathStats) uint64 { return p.TCPRetransmits })},
+	{"tcp_spurious_retransmits", func(_ *results.Record, r *results.Result) string {
+		if r.Path == nil || r.Path.TCPSpuriousRetransmits == nil {
+			return ""
+		}
+		return strconv.FormatUint(*r.Path.TCPSpuriousRetransmits, 10)
+	}},
 	{"stack_drops", pathCounter(func(p *results.PathStats) uint64 { return p.StackDrops })},
 	{"mathis_mbps", modelColumn(mathis)},
 	{"padhye_mbps", modelColumn(padhye)},

@@ -125,10 +125,65 @@ func explainBulk(rs []results.Result) string {
 		}
 		clauses = append(clauses, c)
 	}
+	for _, r := range rs {
+		if c := limitClause(r); c != "" {
+			clauses = append(clauses, c)
+		}
+		if c := spuriousClause(r); c != "" {
+			clauses = append(clauses, c)
+		}
+	}
 	if c := emulatorClause(rs); c != "" {
 		clauses = append(clauses, c)
 	}
 	return strings.Join(clauses, "; ")
+}
+
+// limitClause says what held a TCP bulk flow back (its limited_by), with
+// the size that held it and how much of the link it used: "tcp was held
+// by its 4 MiB send buffer, at 43% of the link's rate".
+func limitClause(r results.Result) string {
+	if r.LimitedBy == "" || r.Interrupted {
+		return ""
+	}
+	by := map[string]string{
+		results.LimitedByLink:          "the link",
+		results.LimitedByCongestion:    "its congestion window",
+		results.LimitedByReceiveWindow: "the receiver's window",
+		results.LimitedBySendBuffer:    "its send buffer",
+		results.LimitedByEmulator:      "the emulator (the relay, or the CPU it shares with the stacks), not TCP or the link",
+		results.LimitedByCPU:           "this machine's CPU, not TCP",
+	}[r.LimitedBy]
+	switch {
+	case by == "":
+		by = r.LimitedBy
+	case r.LimitedBy == results.LimitedByCongestion && r.LimitedMs != nil && r.LimitedMs.Recovery > r.LimitedMs.Congestion:
+		by = "its loss recovery"
+	case r.LimitedBy == results.LimitedBySendBuffer && r.MaxSendBuffer > 0:
+		by = "its " + fmtBytes(r.MaxSendBuffer) + " send buffer"
+	case r.LimitedBy == results.LimitedByReceiveWindow && r.MaxPeerWindow > 0:
+		by = "the receiver's " + fmtBytes(r.MaxPeerWindow) + " window"
+	}
+	c := fmt.Sprintf("%s was held by %s", r.Transport, by)
+	switch {
+	case r.LinkShare == nil:
+	case r.LimitedBy == results.LimitedByLink:
+		c += fmt.Sprintf(", at %s of its rate", fmtPct(100*min(*r.LinkShare, 1)))
+	default:
+		c += fmt.Sprintf(", at %s of the link's rate", fmtPct(100*min(*r.LinkShare, 1)))
+	}
+	return c
+}
+
+// spuriousClause counts the retransmissions a TCP flow's sender made of
+// data the link had delivered, where there were any.
+func spuriousClause(r results.Result) string {
+	if r.Path == nil || r.Path.TCPSpuriousRetransmits == nil || *r.Path.TCPSpuriousRetransmits == 0 {
+		return ""
+	}
+	n := *r.Path.TCPSpuriousRetransmits
+	return fmt.Sprintf("%d of the %d segments %s retransmitted %s spurious (data the link had delivered)",
+		n, r.Path.TCPRetransmits, r.Transport, map[bool]string{true: "was", false: "were"}[n == 1])
 }
 
 // noiseMs is how much a p99 on a busy machine owes to the machine

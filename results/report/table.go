@@ -98,6 +98,13 @@ var tableColumns = []column{
 		}
 		return "NO"
 	}},
+	{Col: Col{Head: "limited by", Short: "limit", About: "what held a TCP flow back", Left: true, Rank: 2}, in: []string{catalog.Bulk},
+		value: func(r results.Result) string {
+			if r.LimitedBy == "" {
+				return "-"
+			}
+			return strings.ReplaceAll(r.LimitedBy, "_", " ")
+		}},
 	latencyColumn("p50", 2, latencyWorkloads, func(l results.Latency) float64 { return l.P50 }),
 	latencyColumn("p90", 5, []string{catalog.Echo, catalog.HTTP}, func(l results.Latency) float64 { return l.P90 }),
 	latencyColumn("p99", 1, latencyWorkloads, func(l results.Latency) float64 { return l.P99 }),

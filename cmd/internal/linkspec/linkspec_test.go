@@ -83,7 +83,7 @@ func TestSpec(t *testing.T) {
 		_, err := bad.Spec()
 		assert.Error(t, err, "%+v", bad)
 	}
-	assert.Error(t, (&Settings{CC: "bbr"}).CheckCC())
+	assert.Error(t, (&Settings{CC: "bbr"}).Check())
 }
 
 // A sweep is one scenario per point, each named for its point and

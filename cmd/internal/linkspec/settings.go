@@ -26,17 +26,25 @@ type Settings struct {
 	Loss, Burst, Delay, Jitter, Reorder, Dup, Bandwidth, Queue, MTU string
 	// CC is TCP's congestion control: reno or cubic; "" means reno.
 	CC string
+	// SendBuffer and ReceiveBuffer size every TCP socket's buffers, as
+	// typed ("16MiB"): kept doubled, as Linux keeps SO_SNDBUF and
+	// SO_RCVBUF, and not autotuned. "" leaves the stacks' own, autotuned
+	// as Linux's (netpath.Options).
+	SendBuffer, ReceiveBuffer string
 	// Seed seeds every random choice on the link, zero as well as any
 	// other; Register's default is link.DefaultSeed, the profiles' own.
 	Seed uint64
 }
 
 // Register adds the settings to fs as -profile, -loss, -burst, -delay,
-// -jitter, -reorder, -dup, -bandwidth, -queue, -mtu, -cc and -seed.
+// -jitter, -reorder, -dup, -bandwidth, -queue, -mtu, -cc, -sndbuf, -rcvbuf
+// and -seed.
 func (s *Settings) Register(fs *flag.FlagSet) {
 	fs.StringVar(&s.Profile, "profile", "", "a named link to start from: "+strings.Join(link.Profiles(), ", "))
 	// Reno by default: the TCP the Mathis and Padhye models describe.
 	fs.StringVar(&s.CC, "cc", "reno", "TCP congestion control: reno or cubic (the kernel path takes any its kernel has)")
+	fs.StringVar(&s.SendBuffer, "sndbuf", "", "TCP send buffer of every socket on every path (16MiB), as SO_SNDBUF: kept doubled, not autotuned; forced past the host's limit on the kernel path and loopback (root). Default: the stacks' own, autotuned up to Linux's 4 MiB")
+	fs.StringVar(&s.ReceiveBuffer, "rcvbuf", "", "TCP receive buffer of every socket on every path (16MiB), as SO_RCVBUF: kept doubled, not autotuned, about this much receive window; forced past the host's limit on the kernel path and loopback (root). Default: the stacks' own, autotuned up to Linux's 32 MiB")
 	fs.Uint64Var(&s.Seed, "seed", link.DefaultSeed, "seed of every random choice on the link: the same seed gives the same fate to the same packets")
 	fs.StringVar(&s.Loss, "loss", "", "share of packets lost in each direction (2% or 0.02)")
 	fs.StringVar(&s.Burst, "burst", "", "mean loss burst length in packets (Gilbert-Elliott); 1 means independent loss")
@@ -64,12 +72,13 @@ func (s *Settings) Value(param string) string {
 	return map[string]string{"loss": s.Loss, "delay": s.Delay, "jitter": s.Jitter, "bandwidth": s.Bandwidth}[param]
 }
 
-// CheckCC refuses a congestion control the stacks do not have.
-func (s *Settings) CheckCC() error {
+// Check reports a congestion control or a socket buffer no path takes.
+func (s *Settings) Check() error {
 	if s.CC != "" && s.CC != "reno" && s.CC != "cubic" {
 		return fmt.Errorf("-cc %q: want reno or cubic", s.CC)
 	}
-	return nil
+	_, err := s.Options()
+	return err
 }
 
 // Spec is the link the settings describe: the profile, if one is named,
@@ -170,24 +179,48 @@ func (s *Settings) apply(spec *link.Spec) error {
 }
 
 // Scenario is a scenario on the emulated path with spec: every run gets
-// a fresh path of its own with the same settings and seed.
+// a fresh path of its own with the same settings and seed. Check the
+// settings first: Scenario takes what Options reads.
 func (s *Settings) Scenario(spec link.Spec) harness.Scenario {
-	cc := s.CC
-	if cc == "" {
-		cc = "reno"
-	}
-	return harness.Scenario{
+	opts, _ := s.Options()
+	opts = opts.WithDefaults()
+	sc := harness.Scenario{
 		Record: results.Scenario{
 			Name: spec.Name, Link: "emulated", Seed: int64(spec.Seed),
-			Up: results.LinkOf(spec.Up), Down: results.LinkOf(spec.Down), CongestionControl: cc,
+			Up: results.LinkOf(spec.Up), Down: results.LinkOf(spec.Down), CongestionControl: opts.CongestionControl,
+			SendBuffer: int64(opts.SendBuffer), ReceiveBuffer: int64(opts.ReceiveBuffer),
 		},
 		NewPath: func(ctx context.Context) (netpath.Path, error) {
-			return emulated.New(ctx, spec, netpath.Options{CongestionControl: cc})
+			return emulated.New(ctx, spec, opts)
 		},
 		// Round trips of milliseconds dwarf what sharing the CPU adds.
 		Concurrent: min(spec.Up.Delay, spec.Down.Delay) >= time.Millisecond,
 		BulkRate:   AutoRate(spec.Up),
 	}
+	return sc
+}
+
+// Options are the path's settings besides its link, alike on every kind
+// of path: TCP's congestion control and socket buffers.
+func (s *Settings) Options() (netpath.Options, error) {
+	opts := netpath.Options{CongestionControl: s.CC}
+	for _, b := range []struct {
+		flag, val string
+		dst       *int
+	}{{"sndbuf", s.SendBuffer, &opts.SendBuffer}, {"rcvbuf", s.ReceiveBuffer, &opts.ReceiveBuffer}} {
+		if strings.TrimSpace(b.val) == "" {
+			continue
+		}
+		v, err := link.ParseSize(b.val)
+		if err == nil && (v == 0 || v > netpath.MaxSocketBuffer) {
+			err = fmt.Errorf("want a size from 1 byte to 1GiB, not %q", b.val)
+		}
+		if err != nil {
+			return opts, fmt.Errorf("-%s: %w", b.flag, err)
+		}
+		*b.dst = int(v)
+	}
+	return opts, nil
 }
 
 // AutoRate is the UDP bulk rate for a link when none is asked for: the

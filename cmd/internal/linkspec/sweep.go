@@ -117,7 +117,7 @@ func (s *Settings) Sweep(param string, points []SweepPoint, path func(link.Spec)
 	if s.Value(param) != "" {
 		return nil, fmt.Errorf("-sweep %s and -%s both set %s; keep one", param, param, param)
 	}
-	if err := s.CheckCC(); err != nil {
+	if err := s.Check(); err != nil {
 		return nil, err
 	}
 	base, err := s.Spec()

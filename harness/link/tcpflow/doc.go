@@ -15,4 +15,15 @@
 //	relay.SetTap(flow.Tap) // before the client dials, to see the SYN
 //	// ... run the stream ...
 //	msgs, err := metrics.HeadOfLine(flow.Arrivals(), framing, sent)
+//
+// A Flow also keeps the set of byte ranges that have arrived, and counts
+// the data segments that brought nothing new: the sender's spurious
+// retransmissions (data the link had delivered), apart from the copies
+// the link made itself. NewCounter makes a Flow that only counts, for a
+// bulk transfer's tens of thousands of segments a second:
+//
+//	flow := tcpflow.NewCounter(serverPort)
+//	relay.SetTap(flow.Tap)
+//	// ... run the transfer ...
+//	spurious := flow.Counts().Spurious()
 package tcpflow

@@ -2,6 +2,7 @@ package tcpflow
 
 import (
 	"context"
+	"encoding/binary"
 	"net/netip"
 	"testing"
 	"time"
@@ -155,14 +156,8 @@ func TestFlowBeyondFourGiB(t *testing.T) {
 // link loses nothing but holds the second message back 30 ms with a
 // reorder, so the third waits for it.
 func TestFlowAsTapFeedsHeadOfLine(t *testing.T) {
-	sink := &linktest.Counter{}
-	r, err := link.NewRelay(context.Background(), link.Symmetric(link.Config{}, 1), sink, sink)
-	require.NoError(t, err)
-	defer r.Close()
 	f := New(server.Port())
-	r.SetTap(f.Tap)
-
-	send := func(p pkt) { r.Send(link.Up, link.NewBuf(p.build())) }
+	send, sink := tappedRelay(t, link.Config{}, f)
 	send(pkt{src: client, dst: server, seq: 0, flags: syn})
 	send(pkt{src: client, dst: server, seq: 1, flags: psh, payload: 1})   // the flow byte
 	send(pkt{src: client, dst: server, seq: 2, flags: psh, payload: 10})  // message 0
@@ -182,4 +177,153 @@ func TestFlowAsTapFeedsHeadOfLine(t *testing.T) {
 	}
 	d, _ := msgs[2].HOL()
 	assert.GreaterOrEqual(t, d, 30*time.Millisecond)
+}
+
+// Each case is a connection's data segments in delivery order (after its
+// SYN, ISN 0) and what the flow must count. id stands for what differs
+// between a packet and a retransmission of it (the IP identification
+// Linux increments, or a newer TCP timestamp); a link's copy repeats it.
+func TestFlowCounts(t *testing.T) {
+	data := func(seq uint32, n int, id uint16) pkt {
+		return pkt{src: client, dst: server, seq: seq, flags: psh, payload: n, id: id}
+	}
+	ackBack := pkt{src: server, dst: client, seq: 1, flags: ack}
+	for _, tc := range []struct {
+		name string
+		pkts []pkt
+		want Counts
+	}{
+		{
+			name: "in order, nothing repeated",
+			pkts: []pkt{data(1, 100, 1), data(101, 100, 2), data(201, 100, 3)},
+			want: Counts{Segments: 3, Bytes: 300},
+		},
+		{
+			// The second segment was lost on the link: its
+			// retransmission brings new bytes.
+			name: "retransmission of lost data",
+			pkts: []pkt{data(1, 100, 1), data(201, 100, 3), data(101, 100, 4)},
+			want: Counts{Segments: 3, Bytes: 300},
+		},
+		{
+			// The second segment arrived; the sender resent it anyway
+			// (a timeout too early, a loss presumed from reordering).
+			name: "retransmission of delivered data",
+			pkts: []pkt{data(1, 100, 1), data(101, 100, 2), data(201, 100, 3), data(101, 100, 4)},
+			want: Counts{Segments: 4, Bytes: 400, Repeats: 1},
+		},
+		{
+			// The tail-loss probe resends the last segment, the very
+			// next packet, with nothing between: only its identification
+			// (or timestamp) tells it from a copy.
+			name: "retransmission right behind its original",
+			pkts: []pkt{data(1, 100, 1), data(101, 100, 2), data(101, 100, 3)},
+			want: Counts{Segments: 3, Bytes: 300, Repeats: 1},
+		},
+		{
+			name: "the link's copy",
+			pkts: []pkt{data(1, 100, 1), data(101, 100, 2), data(101, 100, 2), data(201, 100, 3)},
+			want: Counts{Segments: 4, Bytes: 400, Repeats: 1, LinkCopies: 1},
+		},
+		{
+			// A copy of a retransmission is the link's; the
+			// retransmission itself is the sender's.
+			name: "the link's copy of a spurious retransmission",
+			pkts: []pkt{data(1, 100, 1), data(101, 100, 2), data(1, 100, 3), data(1, 100, 3)},
+			want: Counts{Segments: 4, Bytes: 400, Repeats: 2, LinkCopies: 1},
+		},
+		{
+			// A packet of the other direction between the original and
+			// the copy changes nothing: the copy follows its original
+			// in its own direction.
+			name: "the link's copy, a reply between",
+			pkts: []pkt{data(1, 100, 1), ackBack, data(1, 100, 1)},
+			want: Counts{Segments: 2, Bytes: 200, Repeats: 1, LinkCopies: 1},
+		},
+		{
+			// The same packet again, but not right behind: the sender's.
+			name: "a repeat with a packet between",
+			pkts: []pkt{data(1, 100, 1), data(101, 100, 2), data(1, 100, 1)},
+			want: Counts{Segments: 3, Bytes: 300, Repeats: 1},
+		},
+		{
+			// Repacketised: part old, part new, needed for its new bytes.
+			name: "overlap with new bytes",
+			pkts: []pkt{data(1, 100, 1), data(201, 100, 3), data(51, 100, 4)},
+			want: Counts{Segments: 3, Bytes: 300},
+		},
+		{
+			// Repacketised over bytes that had all arrived, in two
+			// segments: repeated in full.
+			name: "overlap of delivered bytes only",
+			pkts: []pkt{data(1, 100, 1), data(101, 100, 2), data(51, 100, 3)},
+			want: Counts{Segments: 3, Bytes: 300, Repeats: 1},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, f := range []*Flow{New(server.Port()), NewCounter(server.Port())} {
+				f.Observe(0, pkt{src: client, dst: server, seq: 0, flags: syn}.build())
+				for i, p := range tc.pkts {
+					f.Observe(int64(i+1), p.build())
+				}
+				assert.Equal(t, tc.want, f.Counts())
+				assert.Equal(t, tc.want.Repeats-tc.want.LinkCopies, f.Counts().Spurious())
+			}
+		})
+	}
+}
+
+// A counting flow keeps no arrivals.
+func TestFlowCounterKeepsNoLog(t *testing.T) {
+	f := NewCounter(server.Port())
+	f.Observe(0, pkt{src: client, dst: server, seq: 0, flags: syn}.build())
+	f.Observe(1, pkt{src: client, dst: server, seq: 1, flags: psh, payload: 100}.build())
+	assert.Empty(t, f.Arrivals())
+	assert.Equal(t, int64(1), f.Counts().Segments)
+}
+
+// Through a relay that duplicates every packet: each copy comes right
+// behind its original and is the link's; a retransmission the sender
+// made (a new identification) is spurious, and its copy the link's.
+func TestFlowCountsTheLinksCopies(t *testing.T) {
+	f := NewCounter(server.Port())
+	send, sink := tappedRelay(t, link.Config{Duplicate: 1}, f)
+	send(pkt{src: client, dst: server, seq: 0, flags: syn})
+	for i := range uint32(5) {
+		send(pkt{src: client, dst: server, seq: 1 + 100*i, flags: psh, payload: 100, id: uint16(i)})
+	}
+	send(pkt{src: client, dst: server, seq: 101, flags: psh, payload: 100, id: 9})
+	require.Eventually(t, func() bool { return sink.Count() == 14 }, time.Second, time.Millisecond)
+	c := f.Counts()
+	assert.Equal(t, Counts{Segments: 12, Bytes: 1200, Repeats: 7, LinkCopies: 6}, c)
+	assert.Equal(t, int64(1), c.Spurious())
+}
+
+// tappedRelay starts a relay of c both ways with f as its tap, closed
+// when the test ends; send offers a packet up it, and sink counts what
+// it delivered.
+func tappedRelay(t *testing.T, c link.Config, f *Flow) (send func(pkt), sink *linktest.Counter) {
+	t.Helper()
+	sink = &linktest.Counter{}
+	r, err := link.NewRelay(context.Background(), link.Symmetric(c, 1), sink, sink)
+	require.NoError(t, err)
+	t.Cleanup(func() { r.Close() })
+	r.SetTap(f.Tap)
+	return func(p pkt) { r.Send(link.Up, link.NewBuf(p.build())) }, sink
+}
+
+// BenchmarkCounterTap is what a counting Flow costs the relay per data
+// segment of a bulk transfer: in order, full-sized, through Tap.
+func BenchmarkCounterTap(b *testing.B) {
+	f := NewCounter(server.Port())
+	f.Observe(0, pkt{src: client, dst: server, seq: 0, flags: syn}.build())
+	p := link.NewBuf(pkt{src: client, dst: server, flags: psh, payload: 1448}.build())
+	b.ReportAllocs()
+	for i := range b.N {
+		binary.BigEndian.PutUint32(p.B[20+4:], uint32(1+i*1448)) // the sequence number
+		f.Tap(link.Up, int64(i), p)
+	}
+	if c := f.Counts(); c.Segments != int64(b.N) || c.Repeats != 0 {
+		b.Fatalf("counts %+v after %d segments", c, b.N)
+	}
 }

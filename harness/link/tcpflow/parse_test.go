@@ -29,7 +29,8 @@ type pkt struct {
 	ipOptions  int   // bytes of IPv4 options (NOPs), a multiple of 4
 	frag       uint8 // IPv4 flags (header.IPv4FlagMoreFragments)
 	fragOffset uint16
-	proto      uint8 // 0 means TCP
+	proto      uint8  // 0 means TCP
+	id         uint16 // IPv4 identification
 }
 
 func (p pkt) build() []byte {
@@ -45,6 +46,7 @@ func (p pkt) build() []byte {
 		Protocol:       proto,
 		Flags:          p.frag,
 		FragmentOffset: p.fragOffset,
+		ID:             p.id,
 		SrcAddr:        tcpip.AddrFrom4(p.src.Addr().As4()),
 		DstAddr:        tcpip.AddrFrom4(p.dst.Addr().As4()),
 	})

@@ -22,13 +22,14 @@ import (
 type host struct {
 	stack *stack.Stack
 	addr  tcpip.Address
-	done  <-chan struct{} // closed when the path closes
+	done  <-chan struct{}  // closed when the path closes
+	bufs  *netpath.Options // every TCP socket's buffers (sizeBuffers)
 }
 
 var _ netpath.Network = (*host)(nil)
 
-func newHost(s *stack.Stack, addr tcpip.Address, done <-chan struct{}) *host {
-	return &host{stack: s, addr: addr, done: done}
+func newHost(s *stack.Stack, addr tcpip.Address, done <-chan struct{}, bufs *netpath.Options) *host {
+	return &host{stack: s, addr: addr, done: done, bufs: bufs}
 }
 
 // errNotIPv4 reports an address family the emulated hosts lack.
@@ -118,11 +119,12 @@ func (h *host) Listen(ctx context.Context, network, addr string) (net.Listener, 
 	if err != nil {
 		return nil, err
 	}
+	sizeBuffers(ep, h.bufs)
 	if terr := ep.Listen(listenBacklog); terr != nil {
 		ep.Close()
 		return nil, opError("listen", network, full, terr)
 	}
-	return newListener(ep, wq, h.done), nil
+	return newListener(ep, wq, h.done, h.bufs), nil
 }
 
 // listenBacklog is Linux's default somaxconn (as gonet uses).
@@ -202,6 +204,7 @@ func (h *host) dialTCP(ctx context.Context, network string, full tcpip.FullAddre
 	if err != nil {
 		return nil, err
 	}
+	sizeBuffers(ep, h.bufs)
 	// Register before Connect: the handshake may finish before we wait.
 	entry, writable := waiter.NewChannelEntry(waiter.WritableEvents)
 	wq.EventRegister(&entry)

@@ -22,14 +22,17 @@ type Path struct {
 	relay  *link.Relay
 	client *host
 	server *host
+	// senders follows the client stack's TCP senders for WatchSender.
+	senders *senderProbe
 
 	closeOnce sync.Once
 	done      chan struct{} // closed by Close
 }
 
 var (
-	_ netpath.Path   = (*Path)(nil)
-	_ netpath.Tapper = (*Path)(nil)
+	_ netpath.Path          = (*Path)(nil)
+	_ netpath.Tapper        = (*Path)(nil)
+	_ netpath.SenderWatcher = (*Path)(nil)
 )
 
 // New builds the two hosts and the link between them and starts the
@@ -50,6 +53,9 @@ func New(ctx context.Context, spec link.Spec, opts netpath.Options) (*Path, erro
 	if err := spec.Validate(); err != nil {
 		return nil, fmt.Errorf("emulated: emulated path: %w", err)
 	}
+	if err := opts.Validate(); err != nil {
+		return nil, fmt.Errorf("emulated: %w", err)
+	}
 	// Each host's MTU is that of the direction it sends on.
 	up, down := spec.Up.WithDefaults(), spec.Down.WithDefaults()
 	cnic := &nic{mtu: uint32(up.MTU), out: link.Up}
@@ -60,19 +66,22 @@ func New(ctx context.Context, spec link.Spec, opts netpath.Options) (*Path, erro
 	}
 	cnic.relay, snic.relay = relay, relay
 	p := &Path{spec: spec, relay: relay, done: make(chan struct{})}
-	cs, err := newStack(clientAddr, cnic, &opts)
+	// The client's TCP senders can be watched (WatchSender): the
+	// workloads' clients, and so their bulk senders, are there.
+	p.senders = newSenderProbe()
+	cs, err := newStack(clientAddr, cnic, &opts, p.senders)
 	if err != nil {
 		relay.Close()
 		return nil, err
 	}
-	ss, err := newStack(serverAddr, snic, &opts)
+	ss, err := newStack(serverAddr, snic, &opts, nil)
 	if err != nil {
 		cs.Destroy()
 		relay.Close()
 		return nil, err
 	}
-	p.client = newHost(cs, clientAddr, p.done)
-	p.server = newHost(ss, serverAddr, p.done)
+	p.client = newHost(cs, clientAddr, p.done, &opts)
+	p.server = newHost(ss, serverAddr, p.done, &opts)
 	go func() {
 		select {
 		case <-ctx.Done():

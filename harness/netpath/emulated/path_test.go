@@ -189,3 +189,28 @@ func TestHandshakeLossPoisonsRTT(t *testing.T) {
 	assert.Greater(t, rtt, 10*20*time.Millisecond, "the first sample was the dial, not the path")
 	assert.Greater(t, time.Duration(info["tcp_rto_us"])*time.Microsecond, time.Second, "and the RTO starts at seconds")
 }
+
+// -sndbuf and -rcvbuf reach every TCP socket, dialled and accepted, kept
+// doubled as Linux keeps them, past the stack's autotuning maximum.
+func TestSocketBuffers(t *testing.T) {
+	ctx := pathtest.Context(t, 30*time.Second)
+	opts := netpath.Options{SendBuffer: 16 << 20, ReceiveBuffer: 64 << 10}
+	p := newTestPath(t, ctx, link.Symmetric(link.Config{}, 1), opts)
+	pathtest.AssertSocketBuffers(t, ctx, p, opts, func(c net.Conn) (int, int) {
+		so := c.(*TCPConn).ep.SocketOptions()
+		return int(so.GetSendBufferSize()), int(so.GetReceiveBufferSize())
+	})
+}
+
+// Without them, a socket starts from Linux's tcp_wmem and tcp_rmem
+// defaults.
+func TestSocketBuffersDefault(t *testing.T) {
+	ctx := pathtest.Context(t, 30*time.Second)
+	p := newTestPath(t, ctx, link.Symmetric(link.Config{}, 1))
+	c, s := pathtest.TCPPair(t, ctx, p)
+	for _, conn := range []net.Conn{c, s} {
+		so := conn.(*TCPConn).ep.SocketOptions()
+		assert.EqualValues(t, 16<<10, so.GetSendBufferSize())
+		assert.EqualValues(t, 128<<10, so.GetReceiveBufferSize())
+	}
+}

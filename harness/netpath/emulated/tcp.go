@@ -6,6 +6,8 @@ import (
 	"sync"
 	"time"
 
+	"netmatrix/harness/netpath"
+
 	"gvisor.dev/gvisor/pkg/tcpip"
 	"gvisor.dev/gvisor/pkg/tcpip/adapters/gonet"
 	"gvisor.dev/gvisor/pkg/waiter"
@@ -50,6 +52,19 @@ func (c *TCPConn) TCPInfo() map[string]uint64 {
 	return m
 }
 
+// sizeBuffers gives a TCP endpoint the buffers o asks for, if any, kept
+// doubled as Linux keeps SO_SNDBUF and SO_RCVBUF; a size set stops that
+// buffer's autotuning, as on Linux. Set before Listen or Connect: the
+// receive buffer chooses the window scale of the handshake.
+func sizeBuffers(ep tcpip.Endpoint, o *netpath.Options) {
+	if o.SendBuffer > 0 {
+		ep.SocketOptions().SetSendBufferSize(2*int64(o.SendBuffer), true)
+	}
+	if o.ReceiveBuffer > 0 {
+		ep.SocketOptions().SetReceiveBufferSize(2*int64(o.ReceiveBuffer), true)
+	}
+}
+
 // socketBuffers gives a gonet conn the buffer options of net's conns.
 // The stack caps both at 16 MiB; setting the TCP receive buffer stops its
 // auto-tuning, as SO_RCVBUF does on Linux.
@@ -74,13 +89,14 @@ type listener struct {
 	ep       tcpip.Endpoint
 	wq       *waiter.Queue
 	pathDone <-chan struct{}
+	bufs     *netpath.Options // the accepted endpoints' buffers
 
 	closeOnce sync.Once
 	closed    chan struct{}
 }
 
-func newListener(ep tcpip.Endpoint, wq *waiter.Queue, pathDone <-chan struct{}) *listener {
-	return &listener{ep: ep, wq: wq, pathDone: pathDone, closed: make(chan struct{})}
+func newListener(ep tcpip.Endpoint, wq *waiter.Queue, pathDone <-chan struct{}, bufs *netpath.Options) *listener {
+	return &listener{ep: ep, wq: wq, pathDone: pathDone, bufs: bufs, closed: make(chan struct{})}
 }
 
 // Accept waits for a connection, for Close, or for the path to close; the
@@ -93,6 +109,10 @@ func (l *listener) Accept() (net.Conn, error) {
 	for {
 		ep, wq, err := l.ep.Accept(nil)
 		if err == nil {
+			// gVisor gives an accepted endpoint its listener's receive
+			// buffer but not the end of its autotuning, which Linux's
+			// accepted sockets inherit; nor the send buffer.
+			sizeBuffers(ep, l.bufs)
 			return newTCPConn(ep, wq), nil
 		}
 		if _, ok := err.(*tcpip.ErrWouldBlock); !ok {

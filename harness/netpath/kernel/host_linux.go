@@ -28,7 +28,8 @@ type Host struct {
 	ns   *netns
 	tun  *tunDev
 	addr netip.Addr
-	cc   string // TCP_CONGESTION of every TCP socket; "" leaves the default
+	cc   string          // TCP_CONGESTION of every TCP socket; "" leaves the default
+	bufs netpath.Options // the socket buffers of every TCP socket
 
 	open tracker
 
@@ -122,9 +123,13 @@ func checkNetwork(network, addr string, needHost bool) (string, error) {
 	return network[:3] + "4", nil
 }
 
-// control sets the congestion control of a TCP socket before it listens
-// or connects; accepted connections take their listener's.
-func (h *Host) control(network, _ string, c syscall.RawConn) error {
+// control sets the congestion control and the buffers of a TCP socket
+// before it listens or connects; accepted connections take their
+// listener's.
+func (h *Host) control(network, addr string, c syscall.RawConn) error {
+	if err := h.bufs.SetSocketBuffers(network, addr, c); err != nil {
+		return fmt.Errorf("kernel: %w", err)
+	}
 	if h.cc == "" || !strings.HasPrefix(network, "tcp") {
 		return nil
 	}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net"
 	"net/netip"
 	"os"
 	"strconv"
@@ -18,6 +19,7 @@ import (
 
 	"netmatrix/harness/link"
 	"netmatrix/harness/netpath"
+	"netmatrix/internal/tcplimit"
 	"netmatrix/results"
 )
 
@@ -50,8 +52,9 @@ type Path struct {
 }
 
 var (
-	_ netpath.Path   = (*Path)(nil)
-	_ netpath.Tapper = (*Path)(nil)
+	_ netpath.Path          = (*Path)(nil)
+	_ netpath.Tapper        = (*Path)(nil)
+	_ netpath.SenderWatcher = (*Path)(nil)
 )
 
 // Supported reports whether this process can build a kernel path,
@@ -81,9 +84,15 @@ var pathSeq atomic.Uint32
 // (TCP_CONGESTION, per socket: the host's sysctls are left alone), and so
 // does the namespaces' default, for programs started in them, where the
 // host allows it (see Programs). Any algorithm the kernel has will do.
+// opts.SendBuffer and opts.ReceiveBuffer, if set, size every TCP socket's
+// buffers (netpath.Options.SetSocketBuffers); programs started in the
+// hosts choose their own.
 func New(ctx context.Context, spec link.Spec, opts netpath.Options) (*Path, error) {
 	opts = opts.WithDefaults()
 	if err := spec.Validate(); err != nil {
+		return nil, fmt.Errorf("kernel: %w", err)
+	}
+	if err := opts.Validate(); err != nil {
 		return nil, fmt.Errorf("kernel: %w", err)
 	}
 	if err := Supported(); err != nil {
@@ -94,11 +103,11 @@ func New(ctx context.Context, spec link.Spec, opts netpath.Options) (*Path, erro
 	// own, so a repeat clashes with nothing).
 	id := fmt.Sprintf("nmx%d-%d", os.Getpid(), pathSeq.Add(1)%1000)
 	up, down := spec.Up.WithDefaults(), spec.Down.WithDefaults()
-	client, err := newHost(id+"c", clientAddr, serverAddr, up.MTU, opts.CongestionControl)
+	client, err := newHost(id+"c", clientAddr, serverAddr, up.MTU, &opts)
 	if err != nil {
 		return nil, err
 	}
-	server, err := newHost(id+"s", serverAddr, clientAddr, down.MTU, opts.CongestionControl)
+	server, err := newHost(id+"s", serverAddr, clientAddr, down.MTU, &opts)
 	if err != nil {
 		client.close()
 		return nil, err
@@ -132,9 +141,11 @@ func New(ctx context.Context, spec link.Spec, opts netpath.Options) (*Path, erro
 }
 
 // newHost makes a namespace with a TUN device named name at local,
-// towards peer.
-func newHost(name string, local, peer netip.Addr, mtu int, cc string) (*Host, error) {
-	h := &Host{addr: local, cc: cc}
+// towards peer, whose TCP sockets get the congestion control and buffers
+// of opts.
+func newHost(name string, local, peer netip.Addr, mtu int, opts *netpath.Options) (*Host, error) {
+	cc := opts.CongestionControl
+	h := &Host{addr: local, cc: cc, bufs: netpath.Options{SendBuffer: opts.SendBuffer, ReceiveBuffer: opts.ReceiveBuffer}}
 	ns, err := newNetns(func() error {
 		// No IPv6 on the TUN device: its link-local address would send
 		// router solicitations and MLD reports over the link, packets
@@ -198,6 +209,16 @@ func (p *Path) Hosts() (client, server *Host) { return p.client, p.server }
 // SetTap shows the tap every packet the path's link delivers from now on
 // (netpath.Tapper).
 func (p *Path) SetTap(t link.Tap) { p.relay.SetTap(t) }
+
+// WatchSender follows the sender of c, a kernel TCP socket of the
+// client's, through TCP_INFO and SO_MEMINFO (netpath.SenderWatcher).
+func (p *Path) WatchSender(c net.Conn) (netpath.SenderWatch, bool) {
+	w, ok := tcplimit.WatchSocket(c)
+	if !ok {
+		return nil, false
+	}
+	return w, true
+}
 
 // Spec is the link the path was built with.
 func (p *Path) Spec() link.Spec { return p.spec }

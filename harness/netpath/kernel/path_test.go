@@ -476,3 +476,12 @@ func TestRunClientStatus(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 128+15, code, "a signal's end, as a shell reports it")
 }
+
+// -sndbuf and -rcvbuf reach every TCP socket, dialled and accepted, past
+// the host's net.core.wmem_max (SO_SNDBUFFORCE) where they ask for more.
+func TestSocketBuffers(t *testing.T) {
+	ctx := pathtest.Context(t, 30*time.Second)
+	opts := netpath.Options{SendBuffer: 16 << 20, ReceiveBuffer: 64 << 10}
+	p := newTestPath(t, ctx, link.Symmetric(link.Config{}, 1), opts)
+	pathtest.AssertSocketBuffers(t, ctx, p, opts, pathtest.KernelSocketBuffers)
+}

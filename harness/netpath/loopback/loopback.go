@@ -2,21 +2,28 @@ package loopback
 
 import (
 	"context"
+	"fmt"
 	"net"
 
 	"netmatrix/harness/netpath"
+	"netmatrix/internal/tcplimit"
 	"netmatrix/results"
 )
 
 // Host is the host's own network stack. Both hosts of a loopback path
 // are the same Host; it also serves anything that needs the host's
 // sockets behind a Network (an echo client for an outside server, say).
-type Host struct{}
+// The zero Host leaves every socket as the host makes it.
+type Host struct {
+	// bufs sizes the TCP sockets' buffers (netpath.Options); the zero
+	// value leaves them to the host.
+	bufs netpath.Options
+}
 
 var _ netpath.Network = Host{}
 
-func (Host) Listen(ctx context.Context, network, addr string) (net.Listener, error) {
-	var lc net.ListenConfig
+func (h Host) Listen(ctx context.Context, network, addr string) (net.Listener, error) {
+	lc := net.ListenConfig{Control: h.bufs.SetSocketBuffers}
 	return lc.Listen(ctx, network, addr)
 }
 
@@ -25,22 +32,43 @@ func (Host) ListenPacket(ctx context.Context, network, addr string) (net.PacketC
 	return lc.ListenPacket(ctx, network, addr)
 }
 
-func (Host) Dial(ctx context.Context, network, addr string) (net.Conn, error) {
-	var d net.Dialer
+func (h Host) Dial(ctx context.Context, network, addr string) (net.Conn, error) {
+	d := net.Dialer{Control: h.bufs.SetSocketBuffers}
 	return d.DialContext(ctx, network, addr)
 }
 
 // Path is a path on which both hosts are the loopback interface.
-type Path struct{}
+type Path struct{ host Host }
 
-var _ netpath.Path = Path{}
+var (
+	_ netpath.Path          = Path{}
+	_ netpath.SenderWatcher = Path{}
+)
 
-// New returns a path over the host's loopback interface.
-func New() Path { return Path{} }
+// New returns a path over the host's loopback interface. Of opts it
+// takes the socket buffers (SendBuffer, ReceiveBuffer); the congestion
+// control stays the host's, which it does not change for one program.
+func New(opts netpath.Options) (Path, error) {
+	if err := opts.Validate(); err != nil {
+		return Path{}, fmt.Errorf("loopback: %w", err)
+	}
+	return Path{host: Host{bufs: netpath.Options{SendBuffer: opts.SendBuffer, ReceiveBuffer: opts.ReceiveBuffer}}}, nil
+}
 
-func (Path) Client() netpath.Network { return Host{} }
-func (Path) Server() netpath.Network { return Host{} }
-func (Path) ServerHost() string      { return "127.0.0.1" }
+func (p Path) Client() netpath.Network { return p.host }
+func (p Path) Server() netpath.Network { return p.host }
+func (Path) ServerHost() string        { return "127.0.0.1" }
+
+// WatchSender follows the sender of c, a socket of the host's, through
+// TCP_INFO and SO_MEMINFO where the host has them (Linux)
+// (netpath.SenderWatcher).
+func (Path) WatchSender(c net.Conn) (netpath.SenderWatch, bool) {
+	w, ok := tcplimit.WatchSocket(c)
+	if !ok {
+		return nil, false
+	}
+	return w, true
+}
 
 // Stats reports nothing: loopback has no link of its own to count.
 func (Path) Stats() (results.PathStats, bool) { return results.PathStats{}, false }

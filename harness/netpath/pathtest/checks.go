@@ -311,3 +311,42 @@ func AssertUDPLossIsTheLinks(t *testing.T, run UDPRun, n int) {
 	assert.InDelta(t, p, lost, sigmas*math.Sqrt(p*(1-p)/float64(n)), "UDP lost about 5%%")
 	t.Logf("lost %d of %d (%.2f%%), duplicated %d, reordered %d", n-distinct, n, 100*lost, dups, st.Up.Reordered)
 }
+
+// AssertSocketBuffers checks that p, built with opts, gave a dialled TCP
+// socket and an accepted one the buffers opts ask for, doubled as Linux
+// keeps them; buffers reads a conn's send and receive buffer sizes as its
+// stack keeps them.
+func AssertSocketBuffers(t *testing.T, ctx context.Context, p netpath.Path, opts netpath.Options, buffers func(net.Conn) (snd, rcv int)) {
+	t.Helper()
+	c, s := TCPPair(t, ctx, p)
+	for side, conn := range map[string]net.Conn{"dialled": c, "accepted": s} {
+		snd, rcv := buffers(conn)
+		assert.Equal(t, 2*opts.SendBuffer, snd, "%s: send buffer", side)
+		assert.Equal(t, 2*opts.ReceiveBuffer, rcv, "%s: receive buffer", side)
+	}
+}
+
+// TCPPair connects p's client to a listener on its server and returns
+// both ends, closed when the test ends.
+func TCPPair(tb testing.TB, ctx context.Context, p netpath.Path) (client, server net.Conn) {
+	tb.Helper()
+	ln, err := p.Server().Listen(ctx, "tcp", net.JoinHostPort(p.ServerHost(), "0"))
+	require.NoError(tb, err)
+	defer ln.Close()
+	type accepted struct {
+		c   net.Conn
+		err error
+	}
+	ch := make(chan accepted, 1)
+	go func() {
+		c, err := ln.Accept()
+		ch <- accepted{c, err}
+	}()
+	client, err = p.Client().Dial(ctx, "tcp", ln.Addr().String())
+	require.NoError(tb, err)
+	tb.Cleanup(func() { client.Close() })
+	a := <-ch
+	require.NoError(tb, a.err, "accept")
+	tb.Cleanup(func() { a.c.Close() })
+	return client, a.c
+}

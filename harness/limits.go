@@ -1,0 +1,106 @@
+package harness
+
+import (
+	"net"
+	"time"
+
+	"netmatrix/harness/netpath"
+	"netmatrix/internal/tcplimit"
+	"netmatrix/results"
+)
+
+// watchSender starts following the sender of c, a TCP conn p's client
+// dialled, where p can (netpath.SenderWatcher); nil where it cannot.
+func watchSender(p netpath.Path, c net.Conn) netpath.SenderWatch {
+	sw, ok := p.(netpath.SenderWatcher)
+	if !ok {
+		return nil
+	}
+	w, ok := sw.WatchSender(c)
+	if !ok {
+		return nil
+	}
+	return w
+}
+
+// putSenderLimits writes what a sender spent in each class into r.
+func putSenderLimits(r *results.Result, t tcplimit.Times) {
+	r.LimitedMs = &results.SenderLimits{
+		Busy:          results.Ms(t.Busy()),
+		ReceiveWindow: results.Ms(t.Spent[tcplimit.ReceiveWindow]),
+		Congestion:    results.Ms(t.Spent[tcplimit.Congestion]),
+		Recovery:      results.Ms(t.Spent[tcplimit.Recovery]),
+		SendBuffer:    results.Ms(t.Spent[tcplimit.SendBuffer]),
+		Writer:        results.Ms(t.Spent[tcplimit.Writer]),
+		Stack:         results.Ms(t.Spent[tcplimit.Stack]),
+	}
+	r.MaxSendBuffer, r.MaxPeerWindow = int64(t.MaxSendBuffer), int64(t.MaxPeerWindow)
+	r.WindowInFlight, r.WindowRTT = int64(t.HeldWire()), results.Ms(t.HeldRTT())
+}
+
+// judgeLimits sets what the path of scenario sc saw of bulk row r: the
+// share of the link's rate its direction carried (LinkShare), and for a
+// TCP flow whose sender was watched, what held it back (LimitedBy,
+// tcplimit.Verdict), from the sender's clocks, that share and how late
+// the relay was.
+func judgeLimits(r *results.Result, sc results.Scenario) {
+	var p tcplimit.Path
+	if st := r.Path; st != nil {
+		p.Relay = st.RelayLateness != nil
+		if p.Relay {
+			p.RelayLate = time.Duration(st.RelayLateness.P50 * float64(time.Millisecond))
+		}
+		if sc.Up != nil && sc.Up.BandwidthBits > 0 && r.Elapsed > 0 {
+			capacity := float64(sc.Up.BandwidthBits) / 8 * r.Elapsed.D().Seconds()
+			p.LinkUse = float64(st.Up.Bytes) / capacity
+			r.LinkShare = results.Float(p.LinkUse)
+		}
+	}
+	l := r.LimitedMs
+	if l == nil {
+		return
+	}
+	if sc.Up != nil && sc.Down != nil {
+		p.RTT = sc.Up.Delay.D() + sc.Down.Delay.D()
+		p.BDP = float64(sc.Up.BandwidthBits) / 8 * p.RTT.Seconds()
+		p.MaxRTT = maxRTT(sc.Up, sc.Down)
+	}
+	var t tcplimit.Times
+	t.Spent[tcplimit.ReceiveWindow] = l.ReceiveWindow.D()
+	t.Spent[tcplimit.Congestion] = l.Congestion.D()
+	t.Spent[tcplimit.Recovery] = l.Recovery.D()
+	t.Spent[tcplimit.SendBuffer] = l.SendBuffer.D()
+	t.Spent[tcplimit.Writer] = l.Writer.D()
+	t.Spent[tcplimit.Stack] = l.Stack.D()
+	// The record keeps only the means while the windows held the
+	// sender, which is all of them the verdict reads (HeldWire, HeldRTT).
+	t.WireSeconds[tcplimit.Congestion] = float64(r.WindowInFlight) * t.Held().Seconds()
+	t.RTTSeconds[tcplimit.Congestion] = r.WindowRTT.D().Seconds() * t.Held().Seconds()
+	r.LimitedBy = tcplimit.Verdict(t, p)
+}
+
+// maxRTT is the longest round trip a link of up and down makes for a
+// flow whose data goes up: both delays, three spreads of jitter each way,
+// and both rate-limit queues full, of full-sized packets up and of ACKs
+// (ackBytes) down.
+func maxRTT(up, down *results.Link) time.Duration {
+	const ackBytes = 100 // IPv4, TCP, timestamps and SACK blocks
+	d := up.Delay.D() + down.Delay.D() + 3*(up.Jitter.D()+down.Jitter.D())
+	if up.BandwidthBits > 0 {
+		d += time.Duration(float64(up.Queue*up.MTU*8) / float64(up.BandwidthBits) * float64(time.Second))
+	}
+	if down.BandwidthBits > 0 {
+		d += time.Duration(float64(down.Queue*ackBytes*8) / float64(down.BandwidthBits) * float64(time.Second))
+	}
+	return d
+}
+
+// putSpurious notes on r what the server half's tap counted of its path:
+// the sender's retransmissions of data the link had delivered. The
+// path's counters join it when the run ends (runJob).
+func putSpurious(r *results.Result, spurious *uint64) {
+	if spurious == nil {
+		return
+	}
+	r.Path = &results.PathStats{TCPSpuriousRetransmits: spurious}
+}

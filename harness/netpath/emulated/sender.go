@@ -1,0 +1,136 @@
+package emulated
+
+import (
+	"net"
+	"sync"
+	"time"
+
+	"gvisor.dev/gvisor/pkg/tcpip"
+	"gvisor.dev/gvisor/pkg/tcpip/stack"
+	"gvisor.dev/gvisor/pkg/tcpip/transport/tcp"
+
+	"netmatrix/harness/netpath"
+	"netmatrix/internal/tcplimit"
+)
+
+// senderProbe follows the TCP senders of the client's stack that a
+// watch asked for (Path.WatchSender). gVisor has no clocks of what held
+// a sender back; its TCP probe (tcp.NewProtocolProbe) hands over a copy
+// of an endpoint's state after every segment the endpoint receives (for
+// a sender, every ACK), once the stack has sent what the ACK allowed,
+// and the time to the next segment is charged to the state the last one
+// left (tcplimit.Clock).
+type senderProbe struct {
+	mu      sync.Mutex
+	watches map[uint16]*senderWatch // by local port
+}
+
+func newSenderProbe() *senderProbe {
+	return &senderProbe{watches: make(map[uint16]*senderWatch)}
+}
+
+// probe is a tcp.TCPProbeFunc. It runs on the endpoint's goroutine with
+// the endpoint's lock held, for every segment of every connection of
+// the stack, so it does little for those no one watches.
+func (p *senderProbe) probe(s *tcp.TCPEndpointState) {
+	p.mu.Lock()
+	w := p.watches[s.ID.LocalPort]
+	p.mu.Unlock()
+	if w != nil {
+		w.observe(s.SegTime, lookOf(s))
+	}
+}
+
+// lookOf reads a gVisor sender's state as a tcplimit.Look.
+func lookOf(s *tcp.TCPEndpointState) tcplimit.Look {
+	snd := &s.Sender
+	inFlight := int(snd.SndUna.Size(snd.SndNxt))
+	// In recovery Outstanding is RFC 6675's pipe (sender.SetPipe);
+	// outside it, it still counts the segments SACKed.
+	onPath := snd.Outstanding
+	if !snd.FastRecovery.Active {
+		onPath -= snd.SackedOut
+	}
+	return tcplimit.Look{
+		InFlight: inFlight,
+		// The send buffer holds what is in flight and what waits.
+		Unsent:     s.SndBufState.SndBufUsed - inFlight,
+		MSS:        snd.MaxPayloadSize,
+		PeerWindow: int(snd.SndWnd),
+		// gVisor's sendData sends while Outstanding < SndCwnd.
+		Pipe:       snd.Outstanding,
+		Cwnd:       snd.SndCwnd,
+		OnPath:     max(min(inFlight, onPath*snd.MaxPayloadSize), 0),
+		RTT:        snd.RTTState.SRTT,
+		Recovering: snd.FastRecovery.Active,
+		BufUsed:    s.SndBufState.SndBufUsed,
+		BufSize:    s.SndBufState.SndBufSize,
+		WakeAt:     0.5, // Endpoint.updateSndBufferUsage
+	}
+}
+
+// senderWatch is one watched sender's clock.
+type senderWatch struct {
+	probe *senderProbe
+	port  uint16
+	clock tcpip.Clock
+
+	mu    sync.Mutex
+	limit tcplimit.Clock
+	times *tcplimit.Times // set by Stop
+}
+
+var _ netpath.SenderWatch = (*senderWatch)(nil)
+
+func (w *senderWatch) observe(at tcpip.MonotonicTime, l tcplimit.Look) {
+	w.mu.Lock()
+	w.limit.Observe(since(at), l)
+	w.mu.Unlock()
+}
+
+// since is t on the stack's monotonic clock as a duration from its zero.
+func since(t tcpip.MonotonicTime) time.Duration { return t.Sub(tcpip.MonotonicTime{}) }
+
+// Stop ends the watch: the last state is charged up to now.
+func (w *senderWatch) Stop() tcplimit.Times {
+	w.probe.mu.Lock()
+	if w.probe.watches[w.port] == w {
+		delete(w.probe.watches, w.port)
+	}
+	w.probe.mu.Unlock()
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.times == nil {
+		w.limit.Stop(since(w.clock.NowMonotonic()))
+		t := w.limit.Times()
+		w.times = &t
+	}
+	return *w.times
+}
+
+// WatchSender follows the sender of c, a TCP conn the path's client
+// dialled, through the client stack's TCP probe (netpath.SenderWatcher).
+func (p *Path) WatchSender(c net.Conn) (netpath.SenderWatch, bool) {
+	tc, ok := c.(*TCPConn)
+	if !ok {
+		return nil, false
+	}
+	local, err := tc.ep.GetLocalAddress()
+	if err != nil {
+		return nil, false
+	}
+	w := &senderWatch{probe: p.senders, port: local.Port, clock: p.client.stack.Clock()}
+	p.senders.mu.Lock()
+	p.senders.watches[local.Port] = w
+	p.senders.mu.Unlock()
+	return w, true
+}
+
+// tcpProtocol is the TCP of a stack: with the probe on the client's,
+// whose senders the runs watch.
+func tcpProtocol(probe *senderProbe) stack.TransportProtocolFactory {
+	if probe == nil {
+		return tcp.NewProtocol
+	}
+	return tcp.NewProtocolProbe(probe.probe)
+}
