@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"netmatrix/harness/catalog"
+	"netmatrix/harness/half"
 	"netmatrix/harness/metrics"
 	"netmatrix/harness/netpath"
 	"netmatrix/results"
@@ -64,23 +65,23 @@ func Run(ctx context.Context, scenarios []Scenario, cfg Config, progress Progres
 		records[i] = newRecord(scenarios[i].Record, &cfg)
 	}
 	var mu sync.Mutex
-	add := func(j Job, r results.Result) {
+	add := func(j Job, rs ...results.Result) {
 		mu.Lock()
 		defer mu.Unlock()
-		records[j.index].Results = append(records[j.index].Results, r)
+		records[j.index].Results = append(records[j.index].Results, rs...)
 	}
 
 	together, alone := Plan(scenarios, cfg)
 	var wg sync.WaitGroup
 	for _, j := range together {
-		wg.Go(func() { add(j, runJob(ctx, j, &cfg, progress)) })
+		wg.Go(func() { add(j, runJob(ctx, j, &cfg, progress)...) })
 	}
 	wg.Wait()
 	for _, j := range alone {
 		if ctx.Err() != nil {
 			break
 		}
-		add(j, runJob(ctx, j, &cfg, progress))
+		add(j, runJob(ctx, j, &cfg, progress)...)
 	}
 	if err := ctx.Err(); err != nil {
 		return records, err
@@ -111,6 +112,9 @@ func newRecord(sc results.Scenario, cfg *Config) results.Record {
 	sc.Count, sc.Size, sc.Nagle = cfg.Count, cfg.Size, cfg.Nagle
 	sc.Interval, sc.Duration, sc.BulkBytes = results.Ms(cfg.Interval), results.Ms(cfg.Duration), cfg.BulkBytes
 	sc.EchoMode, sc.EchoInterval, sc.Timeout = results.EchoPingPong, results.Ms(cfg.EchoInterval), results.Ms(cfg.Timeout)
+	if cfg.Direction != half.Up {
+		sc.Direction = cfg.Direction
+	}
 	if cfg.EchoInterval > 0 {
 		sc.EchoMode = results.EchoPaced
 	}
@@ -167,47 +171,70 @@ func sortResults(rs []results.Result) {
 	})
 }
 
-// runJob opens a path, runs one workload over it and closes it.
-func runJob(ctx context.Context, j Job, cfg *Config, progress Progress) (r results.Result) {
+// runJob opens a path, runs one workload over it and closes it. It
+// returns a row per flow: one, or two for a bulk or stream run both ways
+// (Bidir).
+func runJob(ctx context.Context, j Job, cfg *Config, progress Progress) []results.Result {
 	name := j.Scenario.Record.Name
 	if progress != nil {
 		progress.Start(name, j.Workload, j.Transport)
 	}
-	var err error
 	start := time.Now()
-	defer func() {
+	rows, err := runOnPath(ctx, j, cfg)
+	out := make([]results.Result, len(rows))
+	for i, rw := range rows {
+		r := rw.r
 		r.Transport, r.Workload = j.Transport, j.Workload
 		if w, _ := catalog.LookupWorkload(j.Workload); r.LatencyMs != nil {
 			r.Metric = string(w.Latency)
 		}
-		markEnd(ctx, &r, err, start)
-		if progress != nil {
-			progress.Done(name, j.Workload, j.Transport, err)
+		rw.err = errors.Join(rw.err, err)
+		markEnd(ctx, &r, rw.err, start)
+		out[i] = r
+	}
+	if progress != nil {
+		var errs []error
+		for _, rw := range rows {
+			errs = append(errs, rw.err)
 		}
-	}()
+		progress.Done(name, j.Workload, j.Transport, errors.Join(errs...))
+	}
+	return out
+}
 
+// row is one flow's result and what went wrong with it.
+type row struct {
+	r   results.Result
+	err error
+}
+
+// runOnPath opens j's path, runs its workload over it and closes it. An
+// error of the path's own comes back apart from the rows'; a path that
+// did not open gives one empty row.
+func runOnPath(ctx context.Context, j Job, cfg *Config) (rows []row, err error) {
 	p, err := j.Scenario.NewPath(ctx)
 	if err != nil {
-		err = fmt.Errorf("open path: %w", err)
-		return r
+		return []row{{}}, fmt.Errorf("open path: %w", err)
 	}
+	taps := newTapMux(p)
 	defer func() {
 		if st, ok := p.Stats(); ok {
-			r.Path = &st
+			for i := range rows {
+				rows[i].r.Path = &st
+			}
 		}
-		err = errors.Join(err, p.Close())
+		err = p.Close()
 	}()
 
 	tr := transports[j.Transport]
 	shape, _ := catalog.LookupTransport(j.Transport)
+	one := func(r results.Result, err error) []row { return []row{{r, err}} }
 	switch j.Workload {
 	case catalog.Echo:
-		r, err = runEchoFlow(ctx, tr, shape, p, cfg)
-	case catalog.Stream:
-		r, err = runStream(ctx, tr, shape, p, cfg)
+		return one(runEchoFlow(ctx, tr, shape, p, cfg)), nil
 	case catalog.HTTP:
-		r, err = runHTTP(ctx, p, cfg)
-	case catalog.Bulk:
+		return one(runHTTP(ctx, p, cfg)), nil
+	case catalog.Stream, catalog.Bulk:
 		bc := *cfg
 		switch bc.BulkRate {
 		case 0:
@@ -215,11 +242,32 @@ func runJob(ctx context.Context, j Job, cfg *Config, progress Progress) (r resul
 		case Unlimited:
 			bc.BulkRate = 0
 		}
-		r, err = runBulk(ctx, tr, shape, p, &bc)
-	default:
-		err = fmt.Errorf("unknown workload %q", j.Workload)
+		return runDirections(cfg.Direction, func(dir string) (results.Result, error) {
+			if j.Workload == catalog.Stream {
+				return runStream(ctx, tr, shape, p, taps, dir, cfg)
+			}
+			return runBulk(ctx, tr, shape, p, dir, &bc)
+		}), nil
 	}
-	return r
+	return one(results.Result{}, fmt.Errorf("unknown workload %q", j.Workload)), nil
+}
+
+// runDirections runs a flow in each direction of d at once, a row each.
+// A row says its direction where the run has more than the default one.
+func runDirections(d string, run func(dir string) (results.Result, error)) []row {
+	dirs := directions(d)
+	rows := make([]row, len(dirs))
+	var wg sync.WaitGroup
+	for i, dir := range dirs {
+		wg.Go(func() {
+			rows[i].r, rows[i].err = run(dir)
+			if d != "" && d != half.Up {
+				rows[i].r.Direction = dir
+			}
+		})
+	}
+	wg.Wait()
+	return rows
 }
 
 // ms is d in milliseconds, the record's unit of time.

@@ -10,6 +10,7 @@ import (
 	"go.uber.org/goleak"
 
 	"netmatrix/harness/catalog"
+	"netmatrix/harness/half"
 	"netmatrix/harness/link"
 	"netmatrix/harness/netpath"
 	"netmatrix/harness/netpath/emulated"
@@ -164,7 +165,7 @@ func TestKernelTCPInfoInBulkResult(t *testing.T) {
 	p := newKernelPath(t, ctx, link.Symmetric(link.Config{Loss: 0.02, Delay: delay}, 3))
 	cfg := Config{BulkBytes: 2 << 20}.Defaults()
 	shape, _ := catalog.LookupTransport(catalog.TCP)
-	r, err := runBulk(ctx, transports[catalog.TCP], shape, p, &cfg)
+	r, err := runBulk(ctx, transports[catalog.TCP], shape, p, half.Up, &cfg)
 	require.NoError(t, err)
 	require.True(t, *r.Verified)
 	ts := r.TransportStats
@@ -181,6 +182,22 @@ func TestKernelTCPInfoInBulkResult(t *testing.T) {
 	assert.GreaterOrEqual(t, st.TCPRetransmits, ts["tcp_total_retrans"])
 }
 
+// Downloading, the sender is the server half: its socket's TCP_INFO
+// comes back with its report, prefixed server_, next to the client's.
+func TestKernelTCPInfoOfBulkDown(t *testing.T) {
+	ctx := pathtest.Context(t, 60*time.Second)
+	p := newKernelPath(t, ctx, link.Symmetric(link.Config{Loss: 0.02, Delay: 5 * time.Millisecond}, 3))
+	cfg := Config{BulkBytes: 2 << 20}.Defaults()
+	shape, _ := catalog.LookupTransport(catalog.TCP)
+	r, err := runBulk(ctx, transports[catalog.TCP], shape, p, half.Down, &cfg)
+	require.NoError(t, err)
+	require.True(t, *r.Verified)
+	ts := r.TransportStats
+	assert.Positive(t, ts["server_tcp_total_retrans"], "the sender repaired the link's losses")
+	assert.Zero(t, ts["tcp_total_retrans"], "the receiver sent no data to repair")
+	assert.Contains(t, ts, "tcp_min_rtt_us", "the client's own view")
+}
+
 // congestionControl is the TCP_CONGESTION of a kernel TCP conn.
 
 func TestKernelQUICOverLoss(t *testing.T) {
@@ -188,7 +205,7 @@ func TestKernelQUICOverLoss(t *testing.T) {
 	p := newKernelPath(t, ctx, link.Symmetric(link.Config{Loss: 0.05, Delay: 5 * time.Millisecond}, 7))
 	cfg := Config{Count: 150, Interval: 5 * time.Millisecond}.Defaults()
 	shape, _ := catalog.LookupTransport(catalog.QUIC)
-	r, err := runStream(ctx, transports[catalog.QUIC], shape, p, &cfg)
+	r, err := runStream(ctx, transports[catalog.QUIC], shape, p, newTapMux(p), half.Up, &cfg)
 	require.NoError(t, err)
 	assert.EqualValues(t, 150, r.Delivered, "every message arrived")
 	st, _ := p.Stats()

@@ -102,6 +102,9 @@ type transport interface {
 	stream(ctx context.Context, c *clientEnd, cfg *Config) (*flow, error)
 	// bulk runs the client's side of a whole bulk transfer.
 	bulk(ctx context.Context, c *clientEnd, cfg *Config) (bulkOutcome, error)
+	// receive connects a client that receives what the server half
+	// sends (half.Down) and hands it to r. Its flow has no conn.
+	receive(ctx context.Context, c *clientEnd, cfg *Config, r *receiving) (*flow, error)
 }
 
 // transports are the adapters of the catalog's rows.
@@ -133,6 +136,7 @@ func startServer(ctx context.Context, serve func(ctx context.Context) error) (st
 type clientEnd struct {
 	net  netpath.Network
 	half half.Flow
+	taps *tapMux // the path's tap, where it has one
 }
 
 // addr is where the server half listens.

@@ -14,6 +14,7 @@ import (
 
 	"netmatrix/harness"
 	"netmatrix/harness/catalog"
+	"netmatrix/harness/half"
 	"netmatrix/results"
 	"netmatrix/results/report"
 )
@@ -95,6 +96,8 @@ func parseCompare(args []string, stderr io.Writer) (*compareCmd, error) {
 		workloads  = fs.String("workload", strings.Join(catalog.WorkloadNames(), ","), "workloads to run, comma-separated: "+strings.Join(catalog.WorkloadNames(), ", "))
 		rate       = fs.String("rate", "auto", "UDP bulk target rate (100mbit, 1gbit); 0 sends as fast as the socket takes datagrams; auto is the link's rate limit, or 100mbit on an unlimited emulated link, or unlimited on loopback")
 		bulkBytes  = fs.String("bytes", "0", "bulk: transfer this much (10MiB, 1GB) and wait for all of it, to show completion time; 0 runs for -duration")
+		reverse    = fs.Bool("reverse", false, "bulk and stream: the server sends and the client receives (a download), on any path")
+		bidir      = fs.Bool("bidir", false, "bulk and stream: both ways at once, a row for each direction")
 	)
 	fs.IntVar(&c.cfg.Count, "count", 150, "messages per echo and stream run")
 	fs.DurationVar(&c.cfg.Interval, "interval", 20*time.Millisecond, "stream pacing: one message every interval")
@@ -160,10 +163,21 @@ func parseCompare(args []string, stderr io.Writer) (*compareCmd, error) {
 	if c.cfg.BulkBytes, err = parseBytes(*bulkBytes); err != nil {
 		return fail("-bytes: %v", err)
 	}
+	switch {
+	case *reverse && *bidir:
+		return fail("-reverse and -bidir: choose one (-bidir already runs the server's direction)")
+	case *reverse:
+		c.cfg.Direction = half.Down
+	case *bidir:
+		c.cfg.Direction = harness.Bidir
+	}
 	if err := c.cfg.Validate(); err != nil {
 		return fail("%v", err)
 	}
 	if c.target.URL != "" {
+		if c.cfg.Direction != "" {
+			return fail("-reverse and -bidir run bulk and stream; -target measures echo alone")
+		}
 		if c.sweep != "" {
 			return fail("-sweep runs on the emulated path; it cannot measure a -target")
 		}

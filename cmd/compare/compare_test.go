@@ -71,6 +71,8 @@ func TestBadFlagsExitTwoWithUsage(t *testing.T) {
 		{"-sweep", "loss=0,1%", "-target", "udp://127.0.0.1:7"},
 		{"-sweep", "loss=0,1%", "-cc", "bbr"},
 		{"-replay", "run.json", "-count", "5"},
+		{"-reverse", "-bidir"},
+		{"-reverse", "-target", "udp://127.0.0.1:7"},
 		{"serve", "-listen", "no-port"},
 		{"serve", "-bogus"},
 	} {

@@ -128,6 +128,8 @@ var csvColumns = []csvColumn{
 		return ""
 	}},
 	{"error", func(_ *results.Record, r *results.Result) string { return r.Error }},
+	{"direction", func(_ *results.Record, r *results.Result) string { return r.Direction }},
+	{"clock_bound_ms", func(_ *results.Record, r *results.Result) string { return csvOpt(r.ClockBoundMs) }},
 }
 
 // WriteCSV renders records as CSV (RFC 4180): a header line, then one

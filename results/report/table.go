@@ -20,6 +20,9 @@ type column struct {
 	head  string
 	left  bool // text, not a number
 	value func(r results.Result) string
+	// clocked marks a figure that needs the sender's and the receiver's
+	// clocks in step: a one-way delay.
+	clocked bool
 }
 
 // row is one line of a table: a result and the scenario it ran in.
@@ -66,6 +69,7 @@ func columns(workload string) []column {
 			}
 			return fmtMs(r.HOLMs.P99)
 		}}
+		p50.clocked, p99.clocked, mx.clocked = true, true, true
 		return []column{sent, deliv, lost, corrupt, reord, dup, p50, p99, mx, jit, hol, link, retx}
 	case catalog.Bulk:
 		gp := column{head: "goodput Mbit/s", value: func(r results.Result) string { return opt(r.GoodputMbitS, fmtRate) }}
@@ -159,8 +163,17 @@ func workloadTable(workload string, rows []row) Table {
 		t.Head = append(t.Head, c.head)
 		t.Left = append(t.Left, c.left)
 	}
+	bound := clockBound(rows)
+	if bound != nil {
+		// The one-way delays span two hosts' clocks: mark them.
+		for i, c := range cols {
+			if c.clocked {
+				t.Head[i+2] += "*"
+			}
+		}
+	}
 	for _, rw := range rows {
-		line := []string{rw.scenario, rw.r.Transport}
+		line := []string{rw.scenario, rowName(rw.r)}
 		for _, c := range cols {
 			line = append(line, c.value(rw.r))
 		}
@@ -177,8 +190,44 @@ func workloadTable(workload string, rows []row) Table {
 	for i, rw := range rows {
 		rs[i] = rw.r
 	}
-	t.Note = explain(workload, rs, func(i int) string { return rows[i].scenario })
+	t.Note = explain(workload, rs, func(i int) string { return rows[i].scenario + dirLabel(rows[i].r) })
+	if bound != nil {
+		t.Note = fmt.Sprintf("* One-way delay between two hosts: their clocks were matched over the control channel to within ±%s ms, and these figures carry that uncertainty; jitter and loss do not. %s",
+			fmtMs(*bound), t.Note)
+	}
 	return t
+}
+
+// rowName is a row's transport, with the way its flow went where the
+// run had more than the default one: "tcp ↓" for the server sending.
+func rowName(r results.Result) string {
+	switch r.Direction {
+	case "up":
+		return r.Transport + " ↑"
+	case "down":
+		return r.Transport + " ↓"
+	}
+	return r.Transport
+}
+
+// dirLabel names a row's direction in a sentence: "" for the default.
+func dirLabel(r results.Result) string {
+	if r.Direction == "" {
+		return ""
+	}
+	return " (" + r.Direction + ")"
+}
+
+// clockBound is the largest clock uncertainty of rows whose one-way
+// delays span two hosts; nil where none does.
+func clockBound(rows []row) *float64 {
+	var b *float64
+	for _, rw := range rows {
+		if v := rw.r.ClockBoundMs; v != nil && (b == nil || *v > *b) {
+			b = v
+		}
+	}
+	return b
 }
 
 func writeTerminal(w io.Writer, t Table) error {

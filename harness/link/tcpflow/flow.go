@@ -15,7 +15,8 @@ import (
 // packets that carry no data (pure ACKs, a bare FIN, RST) are passed
 // over. Its methods are safe to call at once from several goroutines.
 type Flow struct {
-	port uint16
+	port    uint16
+	reverse bool // follow the data from port, not toward it
 
 	mu sync.Mutex
 	// src and dst are the connection's ends, the data's sender first,
@@ -36,6 +37,11 @@ type Flow struct {
 // New returns a Flow that follows the first connection opened toward
 // port.
 func New(port uint16) *Flow { return &Flow{port: port} }
+
+// NewReverse returns a Flow that follows the data coming back from port
+// on the first connection opened toward it: what a server there sends.
+// It anchors on the server's SYN-ACK.
+func NewReverse(port uint16) *Flow { return &Flow{port: port, reverse: true} }
 
 var _ link.Tap = (*Flow)(nil).Tap
 
@@ -62,6 +68,13 @@ func (f *Flow) Observe(at int64, b []byte) {
 func (f *Flow) observe(at int64, b []byte) {
 	s, err := Parse(b)
 	if err != nil {
+		return
+	}
+	if !f.anchored && f.reverse {
+		if s.Src.Port() == f.port && s.Flags&(FlagSYN|FlagACK) == FlagSYN|FlagACK {
+			f.src, f.dst, f.first, f.anchored = s.Src, s.Dst, s.Seq+1, true
+			f.record(at, s)
+		}
 		return
 	}
 	if !f.anchored {
