@@ -168,6 +168,7 @@ func TestKernelTCPInfoInBulkResult(t *testing.T) {
 	r, err := runBulk(ctx, transports[catalog.TCP], shape, p, half.Up, &cfg)
 	require.NoError(t, err)
 	require.True(t, *r.Verified)
+	assert.EqualValues(t, 2<<20, r.Bytes, "all of it, however long it takes")
 	ts := r.TransportStats
 	t.Logf("goodput %.1f Mbit/s; TCP_INFO %v", *r.GoodputMbitS, ts)
 	assert.EqualValues(t, 1500-20-20-12, ts["tcp_snd_mss"], "MTU less IPv4, TCP and timestamp option")
@@ -192,6 +193,7 @@ func TestKernelTCPInfoOfBulkDown(t *testing.T) {
 	r, err := runBulk(ctx, transports[catalog.TCP], shape, p, half.Down, &cfg)
 	require.NoError(t, err)
 	require.True(t, *r.Verified)
+	assert.EqualValues(t, 2<<20, r.Bytes, "all of it, however long it takes")
 	ts := r.TransportStats
 	assert.Positive(t, ts["server_tcp_total_retrans"], "the sender repaired the link's losses")
 	assert.Zero(t, ts["tcp_total_retrans"], "the receiver sent no data to repair")

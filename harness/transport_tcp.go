@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"time"
 
 	"netmatrix/harness/catalog"
 	"netmatrix/harness/half"
@@ -153,9 +154,14 @@ func (tcpTransport) bulk(ctx context.Context, c *clientEnd, cfg *Config) (bulkOu
 }
 
 // sendTCPBulk sends a bulk transfer on conn: for Duration, or BulkBytes
-// and then the wait until the sink has them all.
+// and then the wait until the sink has them all, however long that takes
+// (as UDP's and QUIC's transfers of a fixed size do).
 func sendTCPBulk(ctx context.Context, conn *tcp.Client, cfg *Config) (int64, error) {
-	sent, err := conn.SendBulk(ctx, deadline(cfg.Duration), cfg.BulkBytes)
+	end := deadline(cfg.Duration)
+	if cfg.BulkBytes > 0 {
+		end = time.Time{}
+	}
+	sent, err := conn.SendBulk(ctx, end, cfg.BulkBytes)
 	if err == nil && cfg.BulkBytes > 0 {
 		err = conn.Finish(ctx)
 	}
