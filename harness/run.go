@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"sync"
 	"time"
 
@@ -42,6 +41,14 @@ type Progress interface {
 	Done(scenario, workload, transport string, err error)
 }
 
+// A RowListener hears of each row as soon as it is done, with the record
+// it belongs to (its other results are those done before it) and that
+// record's index among Run's: a Progress that is one lets a long run be
+// watched row by row. Calls never overlap.
+type RowListener interface {
+	Row(scenario int, rec *results.Record, r results.Result)
+}
+
 // Run runs every workload of cfg over every scenario, for every
 // transport, and returns one record per scenario. Runs go in the
 // catalog's phases: every paced run (a stream) side by side, then the
@@ -65,10 +72,16 @@ func Run(ctx context.Context, scenarios []Scenario, cfg Config, progress Progres
 		records[i] = newRecord(scenarios[i].Record, &cfg)
 	}
 	var mu sync.Mutex
+	rows, _ := progress.(RowListener)
 	add := func(j Job, rs ...results.Result) {
 		mu.Lock()
 		defer mu.Unlock()
 		records[j.index].Results = append(records[j.index].Results, rs...)
+		for _, r := range rs {
+			if rows != nil {
+				rows.Row(j.index, &records[j.index], r)
+			}
+		}
 	}
 
 	together, alone := Plan(scenarios, cfg)
@@ -87,7 +100,7 @@ func Run(ctx context.Context, scenarios []Scenario, cfg Config, progress Progres
 		return records, err
 	}
 	for i := range records {
-		sortResults(records[i].Results)
+		results.Sort(records[i].Results)
 	}
 	return records, nil
 }
@@ -159,16 +172,6 @@ func Plan(scenarios []Scenario, cfg Config) (together, alone []Job) {
 		alone = append(alone, js...)
 	}
 	return together, alone
-}
-
-// sortResults orders results by workload, then transport, as tables show them.
-func sortResults(rs []results.Result) {
-	slices.SortStableFunc(rs, func(a, b results.Result) int {
-		if d := catalog.WorkloadIndex(a.Workload) - catalog.WorkloadIndex(b.Workload); d != 0 {
-			return d
-		}
-		return catalog.TransportIndex(a.Transport) - catalog.TransportIndex(b.Transport)
-	})
 }
 
 // runJob opens a path, runs one workload over it and closes it. It

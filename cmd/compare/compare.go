@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -111,7 +112,7 @@ func parseCompare(args []string, stderr io.Writer) (*compareCmd, error) {
 	c.link.register(fs)
 	fs.StringVar(&c.target.URL, "target", "", "measure echo against a running echo server: tcp://HOST:PORT, udp://HOST:PORT or quic://HOST:PORT")
 	fs.StringVar(&c.target.Fingerprint, "fingerprint", "", "with a quic:// -target: the server certificate's SHA-256, as `compare serve` prints it")
-	fs.StringVar(&c.format, "format", "table", "output: table, markdown, csv or json (one record per line)")
+	fs.StringVar(&c.format, "format", "table", "output: table, markdown, csv or json (a line per row as it finishes: a record holding that row, which -replay and results.ReadJSON join back into the run)")
 	fs.StringVar(&c.out, "o", "", "write the output to this file instead of standard output")
 	fs.StringVar(&c.sweep, "sweep", "", "run one emulated path per value of a link setting, every transport on each: loss=0,0.5,1,2,5,10% or delay=0,20,80ms, jitter=..., bandwidth=1,10,100mbit")
 	fs.BoolVar(&c.save, "save", false, "also write the run's JSON, Markdown report and SVG plots to a new folder <date>-<scenario> under -save-dir")
@@ -253,13 +254,31 @@ func (c *compareCmd) run(ctx context.Context, stdout, stderr io.Writer) int {
 	var (
 		records []results.Record
 		err     error
+		rows    *rowWriter
 	)
 	if c.target.URL != "" {
 		var rec results.Record
 		rec, err = harness.RunTarget(ctx, c.target, c.cfg, prog)
 		records = []results.Record{rec}
 	} else {
-		records, err = harness.Run(ctx, c.scenarios, c.cfg, prog)
+		var p harness.Progress = prog
+		if c.format == "json" {
+			// A row each as it finishes, so a long run can be watched
+			// and piped.
+			w, closeOut, oerr := c.openOut(stdout)
+			if oerr != nil {
+				prog.stop()
+				fmt.Fprintf(stderr, "compare: %v\n", oerr)
+				return exitFail
+			}
+			defer closeOut()
+			rows = &rowWriter{Progress: prog, w: w, command: c.command}
+			p = rows
+		}
+		records, err = harness.Run(ctx, c.scenarios, c.cfg, p)
+		if rows != nil {
+			rows.flush()
+		}
 	}
 	prog.stop()
 	if err != nil && len(records) == 0 {
@@ -269,9 +288,13 @@ func (c *compareCmd) run(ctx context.Context, stdout, stderr io.Writer) int {
 	for i := range records {
 		records[i].Command = c.command
 	}
+	if rows != nil && rows.err != nil {
+		fmt.Fprintf(stderr, "compare: %v\n", rows.err)
+		return exitFail
+	}
 	// An interrupted run is shown as far as it got, but not saved as if
 	// it were whole.
-	if rerr := c.output(stdout, stderr, records, c.save && err == nil); rerr != nil {
+	if rerr := c.output(stdout, stderr, records, rows != nil, c.save && err == nil); rerr != nil {
 		fmt.Fprintf(stderr, "compare: %v\n", rerr)
 		return exitFail
 	}
@@ -289,20 +312,86 @@ func (c *compareCmd) run(ctx context.Context, stdout, stderr io.Writer) int {
 	return exitOK
 }
 
-// output renders records in -format to -o or stdout and, when save is
-// set, writes the run's folder.
-func (c *compareCmd) output(stdout, stderr io.Writer, records []results.Record, save bool) error {
-	w := stdout
-	if c.out != "" {
-		f, err := os.Create(c.out)
+// rowWriter writes each row of a run as a JSON line as soon as it is
+// done (harness.RowListener): a record of its own, which
+// results.ReadJSON joins back into the run's records, in the order their
+// scenarios first appear. So that this is the command's order, a row
+// waits until every earlier scenario has shown a row (a moment: the
+// first rows of all scenarios run side by side); flush writes the rest.
+type rowWriter struct {
+	harness.Progress
+	w       io.Writer
+	command string
+	err     error // the first write that failed
+
+	shown int // scenarios 0..shown-1 have had a row written
+	held  map[int][]results.Record
+}
+
+func (rw *rowWriter) Row(scenario int, rec *results.Record, r results.Result) {
+	row := *rec
+	row.Command, row.Results = rw.command, []results.Result{r}
+	if scenario > rw.shown {
+		if rw.held == nil {
+			rw.held = map[int][]results.Record{}
+		}
+		rw.held[scenario] = append(rw.held[scenario], row)
+		return
+	}
+	rw.write(row)
+	if scenario == rw.shown {
+		rw.shown++
+		for rows, ok := rw.held[rw.shown]; ok; rows, ok = rw.held[rw.shown] {
+			delete(rw.held, rw.shown)
+			rw.shown++
+			for _, row := range rows {
+				rw.write(row)
+			}
+		}
+	}
+}
+
+// flush writes the rows still held, in scenario order.
+func (rw *rowWriter) flush() {
+	for _, k := range slices.Sorted(maps.Keys(rw.held)) {
+		for _, row := range rw.held[k] {
+			rw.write(row)
+		}
+	}
+	rw.held = nil
+}
+
+func (rw *rowWriter) write(row results.Record) {
+	if rw.err == nil {
+		rw.err = results.WriteJSON(rw.w, []results.Record{row})
+	}
+}
+
+// openOut is where the output goes: -o, or stdout.
+func (c *compareCmd) openOut(stdout io.Writer) (io.Writer, func(), error) {
+	if c.out == "" {
+		return stdout, func() {}, nil
+	}
+	f, err := os.Create(c.out)
+	if err != nil {
+		return nil, nil, err
+	}
+	return f, func() { f.Close() }, nil
+}
+
+// output renders records in -format to -o or stdout, unless they were
+// written row by row already (written), and, when save is set, writes the
+// run's folder.
+func (c *compareCmd) output(stdout, stderr io.Writer, records []results.Record, written, save bool) error {
+	if !written {
+		w, closeOut, err := c.openOut(stdout)
 		if err != nil {
 			return err
 		}
-		defer f.Close()
-		w = f
-	}
-	if err := formats[c.format](w, records); err != nil {
-		return err
+		defer closeOut()
+		if err := formats[c.format](w, records); err != nil {
+			return err
+		}
 	}
 	if !save {
 		return nil
@@ -332,7 +421,7 @@ func (c *compareCmd) replayRun(stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "compare: -replay %s: %v\n", c.replay, err)
 		return exitFail
 	}
-	if err := c.output(stdout, stderr, records, c.save); err != nil {
+	if err := c.output(stdout, stderr, records, false, c.save); err != nil {
 		fmt.Fprintf(stderr, "compare: %v\n", err)
 		return exitFail
 	}

@@ -3,7 +3,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"net"
 	"os"
@@ -32,8 +31,10 @@ func TestKernelLinkRunsEveryTransportAndWorkload(t *testing.T) {
 	code, out, errs := run(t, t.Context(), "-link", "kernel", "-loss", "2%", "-delay", "2ms", "-seed", "3",
 		"-count", "20", "-interval", "2ms", "-duration", "300ms", "-format", "json")
 	require.Equal(t, exitOK, code, errs)
-	var rec results.Record
-	require.NoError(t, json.Unmarshal([]byte(out), &rec))
+	recs, err := results.ReadJSON(strings.NewReader(out))
+	require.NoError(t, err)
+	require.Len(t, recs, 1)
+	rec := recs[0]
 	assert.Equal(t, "kernel", rec.Scenario.Link)
 	assert.Equal(t, "reno", rec.Scenario.CongestionControl)
 	rows := make(map[string]results.Result)
