@@ -54,6 +54,9 @@ type Config struct {
 	BulkRate int64
 	// DatagramSize is the UDP bulk datagram payload. Zero means 1400.
 	DatagramSize int
+	// sendCap is the most a server half sends in a time-limited bulk
+	// flow (half.Spec.Cap); zero is no bound.
+	sendCap int64
 	// Direction is which way bulk and stream flows go: half.Up (the
 	// client sends), half.Down (the server sends) or Bidir (both at
 	// once, a row each). Empty means half.Up.

@@ -73,7 +73,7 @@ func specConfig(spec *half.Spec) *Config {
 	cfg := Config{
 		Count: spec.Count, Size: spec.Size, Interval: spec.Interval,
 		Duration: spec.Duration, BulkBytes: spec.Bytes, BulkRate: spec.Rate, DatagramSize: spec.DatagramSize,
-		Stall: spec.Stall, Nagle: spec.Nagle,
+		Stall: spec.Stall, Nagle: spec.Nagle, sendCap: spec.Cap,
 	}.Defaults()
 	return &cfg
 }

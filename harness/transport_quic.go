@@ -252,6 +252,7 @@ func (t quicTransport) bulk(ctx context.Context, c *clientEnd, cfg *Config) (bul
 func sendQUICBulk(ctx context.Context, conn *quic.Client, shape quic.Shape, cfg *Config) (int64, error) {
 	b := quic.Bulk{Deadline: deadline(cfg.Duration)}
 	if shape == quic.OneStream {
+		b.Limit = cfg.sendCap
 		if cfg.BulkBytes > 0 {
 			b = quic.Bulk{Limit: cfg.BulkBytes}
 		}
@@ -265,8 +266,9 @@ func sendQUICBulk(ctx context.Context, conn *quic.Client, shape quic.Shape, cfg 
 	// A datagram must fit in one QUIC packet: about 1200 bytes until
 	// path MTU discovery finds more, so UDP's 1400 is cut down to fit.
 	b.Size = min(cfg.DatagramSize, conn.MaxDatagram())
+	b.Limit = datagrams(cfg.sendCap, b.Size)
 	if cfg.BulkBytes > 0 {
-		b.Deadline, b.Limit = time.Time{}, (cfg.BulkBytes+int64(b.Size)-1)/int64(b.Size)
+		b.Deadline, b.Limit = time.Time{}, datagrams(cfg.BulkBytes, b.Size)
 	}
 	return conn.SendBulk(ctx, b)
 }

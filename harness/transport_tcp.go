@@ -157,11 +157,11 @@ func (tcpTransport) bulk(ctx context.Context, c *clientEnd, cfg *Config) (bulkOu
 // and then the wait until the sink has them all, however long that takes
 // (as UDP's and QUIC's transfers of a fixed size do).
 func sendTCPBulk(ctx context.Context, conn *tcp.Client, cfg *Config) (int64, error) {
-	end := deadline(cfg.Duration)
+	end, limit := deadline(cfg.Duration), cfg.sendCap
 	if cfg.BulkBytes > 0 {
-		end = time.Time{}
+		end, limit = time.Time{}, cfg.BulkBytes
 	}
-	sent, err := conn.SendBulk(ctx, end, cfg.BulkBytes)
+	sent, err := conn.SendBulk(ctx, end, limit)
 	if err == nil && cfg.BulkBytes > 0 {
 		err = conn.Finish(ctx)
 	}

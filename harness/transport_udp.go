@@ -82,11 +82,16 @@ func (udpTransport) bulk(ctx context.Context, c *clientEnd, cfg *Config) (bulkOu
 // sendUDPBulk sends numbered datagrams on conn at BulkRate, for Duration
 // or until BulkBytes have gone.
 func sendUDPBulk(ctx context.Context, conn *udp.Client, cfg *Config) (int64, error) {
-	b := udp.Bulk{Size: cfg.DatagramSize, Rate: cfg.BulkRate, Deadline: deadline(cfg.Duration)}
+	b := udp.Bulk{Size: cfg.DatagramSize, Rate: cfg.BulkRate, Deadline: deadline(cfg.Duration), Count: datagrams(cfg.sendCap, cfg.DatagramSize)}
 	if cfg.BulkBytes > 0 {
-		b.Deadline, b.Count = time.Time{}, (cfg.BulkBytes+int64(b.Size)-1)/int64(b.Size)
+		b.Deadline, b.Count = time.Time{}, datagrams(cfg.BulkBytes, b.Size)
 	}
 	return conn.SendBulk(ctx, b)
+}
+
+// datagrams is how many datagrams of size bytes carry n bytes.
+func datagrams(n int64, size int) int64 {
+	return (n + int64(size) - 1) / int64(size)
 }
 
 // udpAsk is the datagram a client sends a UDP server half that sends
@@ -105,7 +110,7 @@ func serveUDPSource(ctx context.Context, pc net.PacketConn, send func(context.Co
 	stop := context.AfterFunc(ctx, func() { pc.Close() })
 	defer stop()
 	defer pc.Close()
-	buf := make([]byte, len(udpAsk)+1)
+	buf := make([]byte, 2048)
 	var from net.Addr
 	for {
 		n, addr, err := pc.ReadFrom(buf)

@@ -38,6 +38,10 @@ type Spec struct {
 	// per second; zero is as fast as the socket takes datagrams.
 	Rate         int64 `json:"rate_bps,omitempty"`
 	DatagramSize int   `json:"datagram_size,omitempty"`
+	// Cap, if set, is the most a server half sends in a bulk flow of
+	// Duration, in bytes: the bound a server for others puts on a
+	// flow (compare serve), not a client's ask. Zero: none.
+	Cap int64 `json:"cap,omitempty"`
 	// Stall bounds a reliable sender's wait for its peer to take data.
 	Stall time.Duration `json:"stall_ns,omitempty"`
 	// Nagle leaves Nagle's algorithm on for TCP.
