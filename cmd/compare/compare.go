@@ -55,6 +55,7 @@ type compareCmd struct {
 	cfg       harness.Config
 	link      linkFlags
 	target    harness.Target
+	remote    remoteFlags
 	format    string
 	out       string
 	scenarios []harness.Scenario
@@ -110,6 +111,7 @@ func parseCompare(args []string, stderr io.Writer) (*compareCmd, error) {
 	fs.BoolVar(&c.cfg.Nagle, "nagle", false, "leave Nagle's algorithm on for TCP (off by default: TCP_NODELAY)")
 	fs.IntVar(&c.cfg.DatagramSize, "dgram-size", 1400, "UDP bulk datagram size in bytes")
 	c.link.register(fs)
+	c.remote.register(fs)
 	fs.StringVar(&c.target.URL, "target", "", "measure echo against a running echo server: tcp://HOST:PORT, udp://HOST:PORT or quic://HOST:PORT")
 	fs.StringVar(&c.target.Fingerprint, "fingerprint", "", "with a quic:// -target: the server certificate's SHA-256, as `compare serve` prints it")
 	fs.StringVar(&c.format, "format", "table", "output: table, markdown, csv or json (a line per row as it finishes: a record holding that row, which -replay and results.ReadJSON join back into the run)")
@@ -119,7 +121,7 @@ func parseCompare(args []string, stderr io.Writer) (*compareCmd, error) {
 	fs.StringVar(&c.saveDir, "save-dir", "results", "where -save puts its folders")
 	fs.StringVar(&c.replay, "replay", "", "render a saved run (its folder or run.json, or any file of -format json output) instead of running one")
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "usage: compare [flags]\n       compare -replay FILE.json [-format F] [-o FILE] [-save]\n       compare serve [-listen ADDR] [-sockperf]\n\nRuns TCP, UDP and QUIC side by side over the same path and prints what each gave the application.\n\nflags:\n")
+		fmt.Fprintf(fs.Output(), "usage: compare [flags]\n       compare -remote HOST:PORT -key FILE [flags]\n       compare -replay FILE.json [-format F] [-o FILE] [-save]\n       compare serve [-listen ADDR] [-key FILE] [-sockperf]\n\nRuns TCP, UDP and QUIC side by side over the same path and prints what each gave the application.\n\nflags:\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -174,6 +176,12 @@ func parseCompare(args []string, stderr io.Writer) (*compareCmd, error) {
 	}
 	if err := c.cfg.Validate(); err != nil {
 		return fail("%v", err)
+	}
+	if c.scenarios, err = c.remote.check(fs); err != nil {
+		return fail("%v", err)
+	}
+	if c.scenarios != nil {
+		return &c, nil
 	}
 	if c.target.URL != "" {
 		if c.cfg.Direction != "" {
@@ -246,6 +254,10 @@ func isShellSafe(r rune) bool {
 }
 
 func (c *compareCmd) run(ctx context.Context, stdout, stderr io.Writer) int {
+	if !c.remote.open(ctx, stderr) {
+		return exitFail
+	}
+	defer c.remote.close()
 	var pl *plan
 	if c.target.URL == "" {
 		pl = newPlan(c.scenarios, c.cfg)
