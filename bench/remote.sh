@@ -5,6 +5,7 @@
 #   a. TCP bulk: compare -remote against compare serve, next to the same
 #      bulk on -link loopback in one process. The control channel carries
 #      no data, so the ratio should be about 1 (target: at least 0.9).
+#      Not pinned, unless BULK_PIN=split (see below).
 #   b. Echo round trip, MSG-byte messages, one in flight: compare -remote
 #      (echo server half behind the session's gate) next to sockperf's
 #      client and server, two processes (target: p50 within 1.3x).
@@ -18,7 +19,7 @@
 #
 # sockperf and jq are installed with apt-get when missing (as root). Only
 # loopback is used. Tunables (environment):
-#   PIN=same ROUNDS=3 RTT_TIME=3 COUNT=50000 MSG=160 DURATION=5 PORT=17800
+#   PIN=same BULK_PIN=none ROUNDS=3 RTT_TIME=3 COUNT=50000 MSG=160 DURATION=5 PORT=17800
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -32,124 +33,36 @@ PORT=${PORT:-17800}
 HOST=127.0.0.1
 SP_PORT=$PORT OUR_PORT=$((PORT + 2))
 
-say() { echo "remote.sh: $*" >&2; }
-
-missing=()
-for tool in sockperf jq taskset ss; do
-	command -v "$tool" >/dev/null || missing+=("$tool")
-done
-if ((${#missing[@]})); then
-	if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-		pkgs=()
-		for tool in "${missing[@]}"; do
-			case $tool in
-			taskset) pkgs+=(util-linux) ;;
-			ss) pkgs+=(iproute2) ;;
-			*) pkgs+=("$tool") ;;
-			esac
-		done
-		say "installing ${pkgs[*]}"
-		export DEBIAN_FRONTEND=noninteractive
-		apt-get update -qq
-		apt-get install -y -qq --no-install-recommends "${pkgs[@]}" >/dev/null
-	else
-		say "missing ${missing[*]}: install them or run as root"
-		exit 1
-	fi
-fi
-
-# Every process started here is stopped by its pid.
-work=$(mktemp -d)
-pids=()
-cleanup() {
-	local pid
-	for pid in ${pids[@]+"${pids[@]}"}; do
-		kill "$pid" 2>/dev/null || true
-		wait "$pid" 2>/dev/null || true
-	done
-	rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-start() {
-	local log=$1
-	shift
-	"$@" >"$log" 2>&1 &
-	pid=$!
-	pids+=("$pid")
-}
-stop() {
-	kill "$1" 2>/dev/null || true
-	wait "$1" 2>/dev/null || true
-	local keep=() p
-	for p in "${pids[@]}"; do [ "$p" = "$1" ] || keep+=("$p"); done
-	pids=(${keep[@]+"${keep[@]}"})
-}
-wait_port() {
-	local flag=-tln
-	[ "$1" = udp ] && flag=-uln
-	for _ in $(seq 100); do
-		ss -H "$flag" "sport = :$2" | grep -q . && return 0
-		sleep 0.05
-	done
-	say "nothing came up on $1 port $2"
-	exit 1
-}
-jrun() {
-	local out
-	if ! out=$("$@" 2>"$work/jrun.err"); then
-		say "failed: $*"
-		cat "$work/jrun.err" >&2
-		exit 1
-	fi
-	printf '%s\n' "$out"
-}
+NAME=remote.sh TOOLS=sockperf
+# shellcheck source=lib.sh
+. bench/lib.sh
 
 say "building cmd/compare"
 go build -o "$work/compare" ./cmd/compare
 compare=$work/compare
-openssl_key=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
-echo "$openssl_key" >"$work/key"
+# A random key, as serve would make one.
+head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$work/key"
 
-cpus=($(taskset -pc $$ | sed 's/.*: //' | tr ',' '\n' | while IFS=- read -r a b; do seq "$a" "${b:-$a}"; done))
-first=${cpus[0]} last=${cpus[${#cpus[@]} - 1]}
-case $PIN in
-same) srv=(taskset -c "$last") cli=(taskset -c "$last") pinning="every latency process on CPU $last" ;;
-split) srv=(taskset -c "$first") cli=(taskset -c "$last") pinning="servers on CPU $first, clients on CPU $last" ;;
-none) srv=() cli=() pinning="no pinning" ;;
-*) say "PIN=$PIN: want same, split or none"; exit 2 ;;
-esac
+# Bulk runs are not pinned by default: one process spreads sender and
+# sink over the CPUs, two processes are left to the scheduler. On a small
+# shared VM a neighbour's load on one CPU shows up more in two processes
+# than in one: BULK_PIN=split gives the remote server the first CPU and
+# its client the last (the one-process run both), to see the two layouts
+# with a CPU each per end.
+bulk_both=() bulk_srv=() bulk_cli=()
+if [ "${BULK_PIN:-none}" = split ] && [ "$first" != "$last" ]; then
+	bulk_both=(taskset -c "$first,$last") bulk_srv=(taskset -c "$first") bulk_cli=(taskset -c "$last")
+fi
 
-record() {
-	if ! [[ $2 =~ ^[0-9.e+-]+$ ]]; then
-		say "no figure for $1 (got '$2'); logs in $work"
-		exit 1
-	fi
-	echo "$2" >>"$work/r.$1"
-}
-median() { sort -g "$work/r.$1" | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
-
-sockperf_rtt() {
-	local name=$1 port=$2 out try
-	shift 2
-	for try in 1 2; do
-		out=$("${cli[@]}" sockperf ping-pong -i "$HOST" -p "$port" -t "$RTT_TIME" -m "$MSG" "$@" 2>&1) || true
-		grep -q 'percentile 50.000 =' <<<"$out" && break
-	done
-	grep -q 'percentile 50.000 =' <<<"$out" || { say "sockperf $name printed no percentiles"; echo "$out" >&2; exit 1; }
-	record "$name.p50" "$(awk '/percentile 50.000 =/ {print 2*$NF}' <<<"$out")"
-	record "$name.p99" "$(awk '/percentile 99.000 =/ {print 2*$NF}' <<<"$out")"
-}
-
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 for r in $(seq "$ROUNDS"); do
 	say "round $r/$ROUNDS"
 	# a. TCP bulk, local and remote.
-	json=$(jrun "$compare" -link loopback -workload bulk -transports tcp -duration "${DURATION}s" -format json)
+	json=$(jrun "${bulk_both[@]}" "$compare" -link loopback -workload bulk -transports tcp -duration "${DURATION}s" -format json)
 	record bulk.local "$(jq -r '.results[0].goodput_mbit_s' <<<"$json")"
-	start "$work/serve.log" "$compare" serve -listen "$HOST:$OUR_PORT" -key "$work/key"
+	start "$work/serve.log" "${bulk_srv[@]}" "$compare" serve -listen "$HOST:$OUR_PORT" -key "$work/key"
 	wait_port tcp "$OUR_PORT"
-	json=$(jrun "$compare" -remote "$HOST:$OUR_PORT" -key "$work/key" -workload bulk -transports tcp -duration "${DURATION}s" -format json)
+	json=$(jrun "${bulk_cli[@]}" "$compare" -remote "$HOST:$OUR_PORT" -key "$work/key" -workload bulk -transports tcp -duration "${DURATION}s" -format json)
 	record bulk.remote "$(jq -r '.results[0].goodput_mbit_s' <<<"$json")"
 	stop "$pid"
 
@@ -173,12 +86,10 @@ for r in $(seq "$ROUNDS"); do
 	stop "$pid"
 done
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "nan" }'; }
-verdict() { awk "BEGIN { exit !($1) }" && echo PASS || echo FAIL; }
-f() { printf "%.$1f" "$(median "$2")"; }
 
 echo
-echo "compare -remote vs local and sockperf on loopback: $(uname -sr), $(nproc) CPUs; median of $ROUNDS rounds; latency: $pinning"
+echo "compare -remote vs local and sockperf on loopback: $(uname -sr), $(nproc) CPUs; median of $ROUNDS rounds; latency: $pinning; bulk: ${BULK_PIN:-none}"
+echo "load average $load_before before, $(cut -d' ' -f1-3 /proc/loadavg) after"
 echo
 bl=$(median bulk.local) br=$(median bulk.remote)
 printf '  %-46s %10s\n' "TCP bulk, ${DURATION}s (Mbit/s)" ""

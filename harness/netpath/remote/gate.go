@@ -11,10 +11,12 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
 	"sync"
 	"time"
 
 	"netmatrix/harness/netpath"
+	"netmatrix/udp"
 )
 
 // The gate binds a session's data flows to the session, and keeps the
@@ -74,9 +76,10 @@ func newGate() (*gate, error) {
 	return g, nil
 }
 
-func (g *gate) cookie(addr net.Addr) []byte {
+func (g *gate) cookie(from netip.AddrPort) []byte {
 	m := hmac.New(sha256.New, g.secret[:])
-	io.WriteString(m, addr.String())
+	b, _ := from.MarshalBinary()
+	m.Write(b)
 	return m.Sum(nil)[:cookieLen]
 }
 
@@ -114,7 +117,7 @@ func (n network) ListenPacket(ctx context.Context, netw, addr string) (net.Packe
 	if err != nil {
 		return nil, err
 	}
-	return &gatedConn{PacketConn: pc, g: n.g, admitted: map[string]bool{}}, nil
+	return &gatedConn{PacketConn: pc, g: n.g, admitted: map[netip.AddrPort]bool{}}, nil
 }
 
 // Dial is refused: a server half only listens.
@@ -192,18 +195,49 @@ func (l *tokenListener) Close() error {
 }
 
 // gatedConn is a datagram socket behind the gate: it reads only from
-// admitted addresses and sends only to them, and answers the check.
+// admitted addresses and sends only to them, and answers the check. The
+// udp package's servers see it as a udp.Gated and serve its socket
+// directly, with their fast paths, asking Admit and Admitted; quic-go
+// goes through ReadFrom and WriteTo.
 type gatedConn struct {
 	net.PacketConn
 	g        *gate
 	mu       sync.Mutex
-	admitted map[string]bool
+	admitted map[netip.AddrPort]bool
 }
 
-func (c *gatedConn) isAdmitted(a net.Addr) bool {
+var _ udp.Gated = (*gatedConn)(nil)
+
+// key is a as the admitted set keeps it: IPv4 as IPv4, whatever the
+// socket's family.
+func key(a netip.AddrPort) netip.AddrPort { return netip.AddrPortFrom(a.Addr().Unmap(), a.Port()) }
+
+func addrPortOf(a net.Addr) netip.AddrPort {
+	if ua, ok := a.(*net.UDPAddr); ok {
+		return key(ua.AddrPort())
+	}
+	ap, _ := netip.ParseAddrPort(a.String())
+	return key(ap)
+}
+
+func (c *gatedConn) Socket() net.PacketConn { return c.PacketConn }
+
+func (c *gatedConn) Admitted(to netip.AddrPort) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.admitted[a.String()]
+	return c.admitted[key(to)]
+}
+
+// Admit takes a datagram of an admitted sender for the server, unless it
+// is a prove again (the admit was lost), which it answers: data of a flow
+// is never exactly a prove with the token. Anything from another sender
+// is the check's to answer, or dropped.
+func (c *gatedConn) Admit(msg []byte, from netip.AddrPort) bool {
+	if !c.Admitted(from) {
+		c.check(msg, from)
+		return false
+	}
+	return !(len(msg) == proveLen && c.check(msg, from))
 }
 
 func (c *gatedConn) ReadFrom(p []byte) (int, net.Addr, error) {
@@ -217,38 +251,32 @@ func (c *gatedConn) ReadFrom(p []byte) (int, net.Addr, error) {
 		if err != nil {
 			return 0, addr, err
 		}
-		if !c.isAdmitted(addr) {
-			c.check(buf[:n], addr)
-			continue
+		if c.Admit(buf[:n], addrPortOf(addr)) {
+			return copy(p, buf[:n]), addr, nil
 		}
-		// A prove again (the admit was lost) is answered; anything else
-		// is the flow's. Data of a flow is never exactly a prove with
-		// the token.
-		if n == proveLen && c.check(buf[:n], addr) {
-			continue
-		}
-		return copy(p, buf[:n]), addr, nil
 	}
 }
 
 // check answers a message of the check from addr, and reports whether it
 // was one.
-func (c *gatedConn) check(b []byte, addr net.Addr) bool {
+func (c *gatedConn) check(b []byte, from netip.AddrPort) bool {
 	if len(b) < knockLen || string(b[:len(gateMagic)]) != gateMagic || !c.g.tokenOK(b[len(gateMagic)+1:knockLen]) {
 		return false
 	}
+	from = key(from)
+	to := net.UDPAddrFromAddrPort(from)
 	switch kind := b[len(gateMagic)]; {
 	case kind == 'K' && len(b) == knockLen:
-		c.PacketConn.WriteTo(gateMsg('C', c.g.cookie(addr)), addr)
-	case kind == 'P' && len(b) == proveLen && hmac.Equal(b[knockLen:], c.g.cookie(addr)):
+		c.PacketConn.WriteTo(gateMsg('C', c.g.cookie(from)), to)
+	case kind == 'P' && len(b) == proveLen && hmac.Equal(b[knockLen:], c.g.cookie(from)):
 		c.mu.Lock()
 		if len(c.admitted) < maxAdmitted {
-			c.admitted[addr.String()] = true
+			c.admitted[from] = true
 		}
-		ok := c.admitted[addr.String()]
+		ok := c.admitted[from]
 		c.mu.Unlock()
 		if ok {
-			c.PacketConn.WriteTo(gateMsg('A'), addr)
+			c.PacketConn.WriteTo(gateMsg('A'), to)
 		}
 	default:
 		return false
@@ -272,7 +300,7 @@ func (c *gatedConn) setBuffer(n int, set func(*net.UDPConn, int) error) error {
 // WriteTo sends only to an admitted address; to any other, p is dropped
 // as a congested path would drop it.
 func (c *gatedConn) WriteTo(p []byte, addr net.Addr) (int, error) {
-	if !c.isAdmitted(addr) {
+	if !c.Admitted(addrPortOf(addr)) {
 		return len(p), nil
 	}
 	return c.PacketConn.WriteTo(p, addr)

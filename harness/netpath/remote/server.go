@@ -236,10 +236,10 @@ func (s *Server) session(ctx context.Context, ch *channel, from net.Addr) {
 			// Answered here, not in a goroutine: the stamps are the
 			// exchange, and a queue between them would widen its bound.
 			r := v.(*clockReq)
-			ch.write(tTime, &clockReply{ID: r.ID, T1: r.T1, T2: now, T3: wire.Now()})
+			ch.write(tTime, &clockReply{reqID: reqID{r.ID}, T1: r.T1, T2: now, T3: wire.Now()})
 			continue
 		case tPing:
-			ch.write(tPong, &pong{ID: v.(*ping).ID})
+			ch.write(tPong, &pong{reqID: reqID{v.(*ping).ID}})
 			continue
 		case tHello:
 			ch.write(tError, &errorMsg{Code: codeProtocol, Message: "hello twice"})
@@ -248,7 +248,7 @@ func (s *Server) session(ctx context.Context, ch *channel, from net.Addr) {
 		select {
 		case inFlight <- struct{}{}:
 		default:
-			ch.write(tError, &errorMsg{ID: requestID(v), Code: codeRefused, Message: "too many requests at once"})
+			ch.write(tError, &errorMsg{reqID: reqID{idOf(v)}, Code: codeRefused, Message: "too many requests at once"})
 			continue
 		}
 		ss.wg.Go(func() {
@@ -257,19 +257,6 @@ func (s *Server) session(ctx context.Context, ch *channel, from net.Addr) {
 		})
 	}
 	s.logf("session with %s over after %v", from, time.Since(start).Round(time.Millisecond))
-}
-
-// requestID is the ID of a request of any type.
-func requestID(v any) uint32 {
-	switch r := v.(type) {
-	case *startReq:
-		return r.ID
-	case *reportReq:
-		return r.ID
-	case *stopReq:
-		return r.ID
-	}
-	return 0
 }
 
 // session is one client's time with the server.
@@ -300,7 +287,7 @@ func (e *flowEntry) stop() {
 
 func (ss *session) serve(ctx context.Context, t msgType, v any) {
 	refuse := func(id uint32, err error) {
-		ss.ch.write(tError, &errorMsg{ID: id, Code: codeRefused, Message: err.Error()})
+		ss.ch.write(tError, &errorMsg{reqID: reqID{id}, Code: codeRefused, Message: err.Error()})
 	}
 	switch r := v.(type) {
 	case *startReq:
@@ -309,7 +296,7 @@ func (ss *session) serve(ctx context.Context, t msgType, v any) {
 			refuse(r.ID, err)
 			return
 		}
-		ss.ch.write(tStarted, &started{ID: r.ID, Flow: id, Port: port})
+		ss.ch.write(tStarted, &started{reqID: reqID{r.ID}, Flow: id, Port: port})
 	case *reportReq:
 		e := ss.flow(r.Flow)
 		if e == nil {
@@ -326,7 +313,7 @@ func (ss *session) serve(ctx context.Context, t msgType, v any) {
 			refuse(r.ID, err)
 			return
 		}
-		if ss.ch.write(tReported, &reported{ID: r.ID, Report: rep}) != nil {
+		if ss.ch.write(tReported, &reported{reqID: reqID{r.ID}, Report: rep}) != nil {
 			refuse(r.ID, errors.New("the report is larger than the control channel carries: fewer messages (-count)"))
 		}
 	case *stopReq:
@@ -336,7 +323,7 @@ func (ss *session) serve(ctx context.Context, t msgType, v any) {
 			ss.mu.Unlock()
 			e.stop()
 		}
-		ss.ch.write(tStopped, &stopped{ID: r.ID})
+		ss.ch.write(tStopped, &stopped{reqID: reqID{r.ID}})
 	}
 }
 

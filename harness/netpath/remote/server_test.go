@@ -221,22 +221,17 @@ func TestMalformedMessagesEndTheSessionNotTheServer(t *testing.T) {
 		{"nothing at all", nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			c, err := tls.Dial("tcp", addr, conf)
-			require.NoError(t, err)
+			c := welcomed(t, addr, conf)
 			defer c.Close()
-			hi, _ := encode(tHello, &hello{Version: Version})
-			_, err = c.Write(append(hi, tc.send...))
+			_, err := c.Write(tc.send)
 			require.NoError(t, err)
 			start := time.Now()
 			c.SetReadDeadline(time.Now().Add(5 * time.Second))
-			_, err = c.Read(make([]byte, 1<<16)) // the welcome
-			require.NoError(t, err)
 			for err == nil {
 				_, err = c.Read(make([]byte, 1<<16)) // an error reply, then the end
 			}
 			assert.Less(t, time.Since(start), 2*time.Second, "the session ended: %v", err)
-			s := dial(t, addr) // the server is free
-			s.Close()
+			welcomed(t, addr, conf).Close() // the server is free
 		})
 	}
 	t.Run("TLS garbage", func(t *testing.T) {
@@ -249,8 +244,32 @@ func TestMalformedMessagesEndTheSessionNotTheServer(t *testing.T) {
 		for err == nil {
 			_, err = c.Read(make([]byte, 64))
 		}
-		dial(t, addr).Close()
+		welcomed(t, addr, conf).Close()
 	})
+}
+
+// welcomed opens a session by hand and returns it once welcomed: when the
+// server has freed itself of the session before (which it does as soon as
+// it sees that session's end, a moment after its client does).
+func welcomed(t *testing.T, addr string, conf *tls.Config) *tls.Conn {
+	t.Helper()
+	hi, _ := encode(tHello, &hello{Version: Version})
+	for end := time.Now().Add(5 * time.Second); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
+		c, err := tls.Dial("tcp", addr, conf)
+		require.NoError(t, err)
+		_, err = c.Write(hi)
+		require.NoError(t, err)
+		c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		typ, _, err := decode(c, replies, nil)
+		require.NoError(t, err)
+		if typ == tWelcome {
+			c.SetReadDeadline(time.Time{})
+			return c
+		}
+		c.Close() // busy yet
+	}
+	t.Fatal("the server stayed busy")
+	return nil
 }
 
 // What a session may ask for is bounded by the server's limits.
@@ -273,4 +292,33 @@ func TestLimitsRefuseTooMuch(t *testing.T) {
 	r := rec.Results[0]
 	assert.Empty(t, r.Error)
 	assert.LessOrEqual(t, r.Sent, int64(1<<20), "the server sent no more than its cap")
+}
+
+// Cut short (Ctrl-C), a remote run ends within a second or so, its rows
+// marked interrupted, and the server is free again.
+func TestInterruptedRemoteRunEndsPromptly(t *testing.T) {
+	addr := server(t, nil)
+	s := dial(t, addr)
+	ctx, cancel := context.WithCancel(t.Context())
+	time.AfterFunc(500*time.Millisecond, cancel)
+	start := time.Now()
+	recs, err := harness.Run(ctx, []harness.Scenario{{
+		Record:  results.Scenario{Name: "remote 127.0.0.1", Link: "remote"},
+		NewPath: func(context.Context) (netpath.Path, error) { return s.Path(), nil },
+	}}, harness.Config{Workloads: []string{catalog.Stream, catalog.Bulk}, Transports: []string{catalog.TCP, catalog.UDP},
+		Direction: harness.Bidir, Count: 1000, Interval: 10 * time.Millisecond, Duration: 10 * time.Second}, nil)
+	took := time.Since(start)
+	assert.ErrorIs(t, err, context.Canceled)
+	assert.Less(t, took, 2500*time.Millisecond, "stopped soon after the interrupt")
+	for _, r := range recs[0].Results {
+		assert.True(t, r.Interrupted, "%s/%s %s", r.Workload, r.Transport, r.Direction)
+	}
+	s.Close()
+	require.Eventually(t, func() bool {
+		s2, err := Dial(t.Context(), addr, testKey)
+		if err == nil {
+			s2.Close()
+		}
+		return err == nil
+	}, 5*time.Second, 50*time.Millisecond, "the server is free")
 }

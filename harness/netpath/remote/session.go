@@ -135,7 +135,7 @@ func (s *Session) readLoop() {
 			s.end(fmt.Errorf("remote: %s: the control channel: %w", s.addr, err))
 			return
 		}
-		id := replyID(v)
+		id := idOf(v)
 		if t == tError && id == 0 {
 			s.end(fmt.Errorf("remote: %s ended the session: %s", s.addr, v.(*errorMsg).Message))
 			return
@@ -150,25 +150,6 @@ func (s *Session) readLoop() {
 	}
 }
 
-// replyID is the ID of a reply of any type.
-func replyID(v any) uint32 {
-	switch r := v.(type) {
-	case *clockReply:
-		return r.ID
-	case *started:
-		return r.ID
-	case *reported:
-		return r.ID
-	case *stopped:
-		return r.ID
-	case *pong:
-		return r.ID
-	case *errorMsg:
-		return r.ID
-	}
-	return 0
-}
-
 // keepAlive pings while the session lasts, so the server does not take
 // a quiet spell (a long bulk run) for a client gone.
 func (s *Session) keepAlive() {
@@ -180,7 +161,7 @@ func (s *Session) keepAlive() {
 			return
 		case <-t.C:
 			ctx, cancel := context.WithTimeout(context.Background(), idleTimeout)
-			s.call(ctx, tPing, func(id uint32) any { return &ping{ID: id} }, tPong)
+			s.call(ctx, tPing, func(id uint32) any { return &ping{reqID: reqID{id}} }, tPong)
 			cancel()
 		}
 	}
@@ -259,7 +240,7 @@ const clockSamples = 8
 func (s *Session) estimate(ctx context.Context) (half.Clock, error) {
 	best := half.Clock{Bound: -1}
 	for range clockSamples {
-		v, err := s.call(ctx, tClock, func(id uint32) any { return &clockReq{ID: id, T1: wire.Now()} }, tTime)
+		v, err := s.call(ctx, tClock, func(id uint32) any { return &clockReq{reqID: reqID{id}, T1: wire.Now()} }, tTime)
 		t4 := wire.Now()
 		if err != nil {
 			return half.Clock{}, fmt.Errorf("remote: clock: %w", err)
@@ -302,7 +283,7 @@ func (s *Session) Start(ctx context.Context, spec half.Spec) (half.Flow, error) 
 			return nil, err
 		}
 	}
-	v, err := s.call(ctx, tStart, func(id uint32) any { return &startReq{ID: id, Spec: spec} }, tStarted)
+	v, err := s.call(ctx, tStart, func(id uint32) any { return &startReq{reqID: reqID{id}, Spec: spec} }, tStarted)
 	if err != nil {
 		return nil, fmt.Errorf("%s/%s: %w", spec.Workload, spec.Transport, err)
 	}
@@ -340,13 +321,18 @@ const reportAfterCancel = 5 * time.Second
 
 func (f *flow) Report(ctx context.Context, until half.Until) (half.Report, error) {
 	if ctx.Err() != nil {
+		if f.spec.Direction == half.Down {
+			// A sending half reports once it is done, and it is not:
+			// as on a path of one machine, the run was cut short.
+			return half.Report{}, ctx.Err()
+		}
 		// Interrupted: ask for what it has, at once.
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), reportAfterCancel)
 		defer cancel()
 		until = half.Until{}
 	}
-	v, err := f.s.call(ctx, tReport, func(id uint32) any { return &reportReq{ID: id, Flow: f.id, Until: until} }, tReported)
+	v, err := f.s.call(ctx, tReport, func(id uint32) any { return &reportReq{reqID: reqID{id}, Flow: f.id, Until: until} }, tReported)
 	if err != nil {
 		return half.Report{}, err
 	}
@@ -377,5 +363,5 @@ const stopTimeout = 5 * time.Second
 func (f *flow) Stop() {
 	ctx, cancel := context.WithTimeout(context.Background(), stopTimeout)
 	defer cancel()
-	f.s.call(ctx, tStop, func(id uint32) any { return &stopReq{ID: id, Flow: f.id} }, tStopped)
+	f.s.call(ctx, tStop, func(id uint32) any { return &stopReq{reqID: reqID{id}, Flow: f.id} }, tStopped)
 }

@@ -48,6 +48,22 @@ const (
 // Version is the control protocol's; a server refuses any other.
 const Version = 1
 
+// reqID is the number a request carries and its reply repeats.
+// Embedded, its field is the message's own in JSON.
+type reqID struct {
+	ID uint32 `json:"id"`
+}
+
+func (r reqID) msgID() uint32 { return r.ID }
+
+// idOf is the ID of a message of any type; 0 for one without.
+func idOf(v any) uint32 {
+	if m, ok := v.(interface{ msgID() uint32 }); ok {
+		return m.msgID()
+	}
+	return 0
+}
+
 type hello struct {
 	Version int `json:"version"`
 }
@@ -62,58 +78,58 @@ type welcome struct {
 }
 
 type clockReq struct {
-	ID uint32 `json:"id"`
-	T1 int64  `json:"t1"` // client's send time
+	reqID
+	T1 int64 `json:"t1"` // client's send time
 }
 
 type clockReply struct {
-	ID uint32 `json:"id"`
-	T1 int64  `json:"t1"`
-	T2 int64  `json:"t2"` // server's receive time
-	T3 int64  `json:"t3"` // server's send time
+	reqID
+	T1 int64 `json:"t1"`
+	T2 int64 `json:"t2"` // server's receive time
+	T3 int64 `json:"t3"` // server's send time
 }
 
 type startReq struct {
-	ID   uint32    `json:"id"`
+	reqID
 	Spec half.Spec `json:"spec"`
 }
 
 type started struct {
-	ID   uint32 `json:"id"`
+	reqID
 	Flow uint32 `json:"flow"`
 	Port int    `json:"port"`
 }
 
 type reportReq struct {
-	ID    uint32     `json:"id"`
+	reqID
 	Flow  uint32     `json:"flow"`
 	Until half.Until `json:"until"`
 }
 
 type reported struct {
-	ID     uint32      `json:"id"`
+	reqID
 	Report half.Report `json:"report"`
 }
 
 type stopReq struct {
-	ID   uint32 `json:"id"`
+	reqID
 	Flow uint32 `json:"flow"`
 }
 
 type stopped struct {
-	ID uint32 `json:"id"`
+	reqID
 }
 
 type ping struct {
-	ID uint32 `json:"id"`
+	reqID
 }
 
 type pong struct {
-	ID uint32 `json:"id"`
+	reqID
 }
 
 type errorMsg struct {
-	ID      uint32 `json:"id"`
+	reqID
 	Code    string `json:"code"` // codeBusy, codeRefused, codeProtocol
 	Message string `json:"message"`
 }

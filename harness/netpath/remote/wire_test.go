@@ -33,11 +33,11 @@ func withLength(t msgType, n uint32) []byte {
 func TestRequestsRoundTrip(t *testing.T) {
 	for typ, v := range map[msgType]any{
 		tHello:  &hello{Version: Version},
-		tClock:  &clockReq{ID: 7, T1: 123456789},
-		tStart:  &startReq{ID: 1, Spec: half.Spec{Workload: "stream", Transport: "udp", Direction: half.Down, Count: 150, Interval: 20 * time.Millisecond}},
-		tReport: &reportReq{ID: 2, Flow: 3, Until: half.Until{Sent: 150, Quiet: time.Second}},
-		tStop:   &stopReq{ID: 4, Flow: 3},
-		tPing:   &ping{ID: 5},
+		tClock:  &clockReq{reqID: reqID{7}, T1: 123456789},
+		tStart:  &startReq{reqID: reqID{1}, Spec: half.Spec{Workload: "stream", Transport: "udp", Direction: half.Down, Count: 150, Interval: 20 * time.Millisecond}},
+		tReport: &reportReq{reqID: reqID{2}, Flow: 3, Until: half.Until{Sent: 150, Quiet: time.Second}},
+		tStop:   &stopReq{reqID: reqID{4}, Flow: 3},
+		tPing:   &ping{reqID: reqID{5}},
 	} {
 		b, err := encode(typ, v)
 		require.NoError(t, err)
@@ -94,17 +94,17 @@ func FuzzControlMessage(f *testing.F) {
 	}
 	// Each request type, well formed.
 	f.Add(seed(tHello, &hello{Version: Version}))
-	f.Add(seed(tStart, &startReq{ID: 1, Spec: half.Spec{Workload: "bulk", Transport: "tcp", Duration: time.Second}}))
-	f.Add(seed(tReport, &reportReq{ID: 1, Flow: 2, Until: half.Until{Sent: 3}}))
-	f.Add(seed(tClock, &clockReq{ID: 1, T1: -1}))
+	f.Add(seed(tStart, &startReq{reqID: reqID{1}, Spec: half.Spec{Workload: "bulk", Transport: "tcp", Duration: time.Second}}))
+	f.Add(seed(tReport, &reportReq{reqID: reqID{1}, Flow: 2, Until: half.Until{Sent: 3}}))
+	f.Add(seed(tClock, &clockReq{reqID: reqID{1}, T1: -1}))
 	// Truncated: a header alone, a body cut short.
 	f.Add([]byte{byte(tHello), 0, 0, 0})
-	f.Add(seed(tStop, &stopReq{ID: 1})[:8])
+	f.Add(seed(tStop, &stopReq{reqID: reqID{1}})[:8])
 	// A length at the limit and one over it.
 	f.Add(withLength(tHello, 256))
 	f.Add(withLength(tStart, maxRequest+1))
 	// Two messages back to back: only the first is read.
-	f.Add(append(seed(tPing, &ping{ID: 1}), seed(tPing, &ping{ID: 2})...))
+	f.Add(append(seed(tPing, &ping{reqID: reqID{1}}), seed(tPing, &ping{reqID: reqID{2}})...))
 	// Type confusion: a reply's type, a body of another request's shape.
 	f.Add(frame(tError, `{"id":0,"code":"busy","message":"x"}`))
 	f.Add(frame(tHello, `{"id":1,"flow":2}`))
@@ -137,9 +137,9 @@ func TestWriteHoldsReplyLimits(t *testing.T) {
 	big := &errorMsg{Message: string(bytes.Repeat([]byte("x"), maxRequest))}
 	assert.True(t, errors.Is(ch.write(tError, big), errTooLong))
 	assert.Zero(t, b.Len(), "nothing went out")
-	require.NoError(t, ch.write(tPong, &pong{ID: 1}))
+	require.NoError(t, ch.write(tPong, &pong{reqID: reqID{1}}))
 	typ, v, err := decode(&b, replies, nil)
 	require.NoError(t, err)
 	assert.Equal(t, tPong, typ)
-	assert.Equal(t, &pong{ID: 1}, v)
+	assert.Equal(t, &pong{reqID: reqID{1}}, v)
 }
