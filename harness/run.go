@@ -77,10 +77,11 @@ func Run(ctx context.Context, scenarios []Scenario, cfg Config, progress Progres
 		mu.Lock()
 		defer mu.Unlock()
 		records[j.index].Results = append(records[j.index].Results, rs...)
+		if rows == nil {
+			return
+		}
 		for _, r := range rs {
-			if rows != nil {
-				rows.Row(j.index, &records[j.index], r)
-			}
+			rows.Row(j.index, &records[j.index], r)
 		}
 	}
 
