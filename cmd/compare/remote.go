@@ -24,7 +24,7 @@ type remoteFlags struct {
 }
 
 func (rf *remoteFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&rf.addr, "remote", "", "run every workload over the real network to `compare serve` at HOST:PORT (its -listen address), its server halves there; needs -key")
+	fs.StringVar(&rf.addr, "remote", "", "run every workload over the real network to compare serve at HOST:PORT (its -listen address), the server halves there; needs -key")
 	fs.StringVar(&rf.keyFile, "key", "", "with -remote: the file holding the key compare serve printed or was given")
 }
 
