@@ -45,6 +45,13 @@ func (c *streamCollector) snapshot() ([]metrics.Arrival, int64) {
 	return append([]metrics.Arrival(nil), c.arrivals...), c.corrupt
 }
 
+// count counts the messages that have arrived, whatever they were.
+func (c *streamCollector) count() int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return int64(len(c.arrivals)) + c.corrupt
+}
+
 // unique counts the messages that have arrived, each once.
 func (c *streamCollector) unique() int64 {
 	c.mu.Lock()

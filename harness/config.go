@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"netmatrix/harness/catalog"
+	"netmatrix/harness/half"
 	"netmatrix/internal/wire"
 )
 
@@ -53,6 +54,29 @@ type Config struct {
 	BulkRate int64
 	// DatagramSize is the UDP bulk datagram payload. Zero means 1400.
 	DatagramSize int
+	// sendCap is the most a server half sends in a time-limited bulk
+	// flow (half.Spec.Cap); zero is no bound.
+	sendCap int64
+	// Direction is which way bulk and stream flows go: half.Up (the
+	// client sends), half.Down (the server sends) or Bidir (both at
+	// once, a row each). Empty means half.Up.
+	Direction string
+}
+
+// Bidir as Config.Direction runs each bulk and stream flow both ways at
+// once: two rows, "up" and "down", measured side by side.
+const Bidir = "bidir"
+
+// directions are the flows a bulk or stream run of Config.Direction d
+// has, as half.Spec names them.
+func directions(d string) []string {
+	switch d {
+	case half.Down:
+		return []string{half.Down}
+	case Bidir:
+		return []string{half.Up, half.Down}
+	}
+	return []string{half.Up}
 }
 
 // Unlimited as Config.BulkRate sends UDP as fast as the socket takes it.
@@ -111,6 +135,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("bulk rate cannot be negative")
 	case c.BulkBytes < 0:
 		return fmt.Errorf("bulk bytes cannot be negative")
+	case c.Direction != "" && c.Direction != half.Up && c.Direction != half.Down && c.Direction != Bidir:
+		return fmt.Errorf("direction %q: want up, down or bidir", c.Direction)
 	}
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"netmatrix/harness/catalog"
+	"netmatrix/harness/half"
 	"netmatrix/harness/link"
 	"netmatrix/harness/netpath"
 	"netmatrix/harness/netpath/emulated"
@@ -28,7 +29,7 @@ func quicRun(tb testing.TB, row string, spec link.Spec, cfg Config) (results.Res
 	defer p.Close()
 	cfg = cfg.Defaults()
 	shape, _ := catalog.LookupTransport(row)
-	r, err := runStream(ctx, transports[row], shape, p, &cfg)
+	r, err := runStream(ctx, transports[row], shape, p, newTapMux(p), half.Up, &cfg)
 	require.NoError(tb, err, row)
 	st, ok := p.Stats()
 	require.True(tb, ok)

@@ -4,11 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"sync"
 	"time"
 
 	"netmatrix/harness/catalog"
+	"netmatrix/harness/half"
 	"netmatrix/harness/metrics"
 	"netmatrix/harness/netpath"
 	"netmatrix/results"
@@ -41,11 +41,12 @@ type Progress interface {
 	Done(scenario, workload, transport string, err error)
 }
 
-// A RowReporter is a Progress that also takes each run's result the
-// moment the run ends, after Done: a page that fills its tables in as
-// rows finish. Run finds it by type assertion.
-type RowReporter interface {
-	RowDone(scenario string, r results.Result)
+// A RowListener hears of each row as soon as it is done, with the record
+// it belongs to (its other results are those done before it) and that
+// record's index among Run's: a Progress that is one lets a long run be
+// watched row by row. Calls never overlap.
+type RowListener interface {
+	Row(scenario int, rec *results.Record, r results.Result)
 }
 
 // Run runs every workload of cfg over every scenario, for every
@@ -71,29 +72,36 @@ func Run(ctx context.Context, scenarios []Scenario, cfg Config, progress Progres
 		records[i] = newRecord(scenarios[i].Record, &cfg)
 	}
 	var mu sync.Mutex
-	add := func(j Job, r results.Result) {
+	rows, _ := progress.(RowListener)
+	add := func(j Job, rs ...results.Result) {
 		mu.Lock()
 		defer mu.Unlock()
-		records[j.index].Results = append(records[j.index].Results, r)
+		records[j.index].Results = append(records[j.index].Results, rs...)
+		if rows == nil {
+			return
+		}
+		for _, r := range rs {
+			rows.Row(j.index, &records[j.index], r)
+		}
 	}
 
 	together, alone := Plan(scenarios, cfg)
 	var wg sync.WaitGroup
 	for _, j := range together {
-		wg.Go(func() { add(j, runJob(ctx, j, &cfg, progress)) })
+		wg.Go(func() { add(j, runJob(ctx, j, &cfg, progress)...) })
 	}
 	wg.Wait()
 	for _, j := range alone {
 		if ctx.Err() != nil {
 			break
 		}
-		add(j, runJob(ctx, j, &cfg, progress))
+		add(j, runJob(ctx, j, &cfg, progress)...)
 	}
 	if err := ctx.Err(); err != nil {
 		return records, err
 	}
 	for i := range records {
-		sortResults(records[i].Results)
+		results.Sort(records[i].Results)
 	}
 	return records, nil
 }
@@ -137,6 +145,9 @@ func newRecord(sc results.Scenario, cfg *Config) results.Record {
 	sc.Count, sc.Size, sc.Nagle = cfg.Count, cfg.Size, cfg.Nagle
 	sc.Interval, sc.Duration, sc.BulkBytes = results.Ms(cfg.Interval), results.Ms(cfg.Duration), cfg.BulkBytes
 	sc.EchoMode, sc.EchoInterval, sc.Timeout = results.EchoPingPong, results.Ms(cfg.EchoInterval), results.Ms(cfg.Timeout)
+	if cfg.Direction != half.Up {
+		sc.Direction = cfg.Direction
+	}
 	if cfg.EchoInterval > 0 {
 		sc.EchoMode = results.EchoPaced
 	}
@@ -183,70 +194,83 @@ func Plan(scenarios []Scenario, cfg Config) (together, alone []Job) {
 	return together, alone
 }
 
-// sortResults orders results by workload, then transport, as tables show them.
-func sortResults(rs []results.Result) {
-	slices.SortStableFunc(rs, func(a, b results.Result) int {
-		if d := catalog.WorkloadIndex(a.Workload) - catalog.WorkloadIndex(b.Workload); d != 0 {
-			return d
-		}
-		return catalog.TransportIndex(a.Transport) - catalog.TransportIndex(b.Transport)
-	})
-}
-
-// runJob opens a path, runs one workload over it and closes it.
-func runJob(ctx context.Context, j Job, cfg *Config, progress Progress) (r results.Result) {
+// runJob opens a path, runs one workload over it and closes it. It
+// returns a row per flow: one, or two for a bulk or stream run both ways
+// (Bidir).
+func runJob(ctx context.Context, j Job, cfg *Config, progress Progress) []results.Result {
 	name := j.Scenario.Record.Name
 	if progress != nil {
 		progress.Start(name, j.Workload, j.Transport)
 	}
-	var err error
 	start := time.Now()
-	defer func() {
+	rows, err := runOnPath(ctx, j, cfg)
+	out := make([]results.Result, len(rows))
+	for i, rw := range rows {
+		r := rw.r
 		r.Transport, r.Workload = j.Transport, j.Workload
 		if w, _ := catalog.LookupWorkload(j.Workload); r.LatencyMs != nil {
 			r.Metric = string(w.Latency)
 		}
-		markEnd(ctx, &r, err, start)
-		if progress != nil {
-			progress.Done(name, j.Workload, j.Transport, err)
+		rw.err = errors.Join(rw.err, err)
+		markEnd(ctx, &r, rw.err, start)
+		out[i] = r
+	}
+	if progress != nil {
+		var errs []error
+		for _, rw := range rows {
+			errs = append(errs, rw.err)
 		}
-		if rr, ok := progress.(RowReporter); ok {
-			rr.RowDone(name, r)
-		}
-	}()
+		progress.Done(name, j.Workload, j.Transport, errors.Join(errs...))
+	}
+	return out
+}
 
+// row is one flow's result and what went wrong with it.
+type row struct {
+	r   results.Result
+	err error
+}
+
+// runOnPath opens j's path, runs its workload over it and closes it. An
+// error of the path's own comes back apart from the rows'; a path that
+// did not open gives one empty row.
+func runOnPath(ctx context.Context, j Job, cfg *Config) (rows []row, err error) {
 	p, err := j.Scenario.NewPath(ctx)
 	if err != nil {
-		err = fmt.Errorf("open path: %w", err)
-		return r
+		return []row{{}}, fmt.Errorf("open path: %w", err)
 	}
+	taps := newTapMux(p)
 	defer func() {
 		if st, ok := p.Stats(); ok {
-			// A run that followed its flow's packets itself (a tap)
-			// left what it counted in r.Path; the path's own counters
-			// join it.
-			if r.Path != nil {
-				st.TCPSpuriousRetransmits = r.Path.TCPSpuriousRetransmits
+			for i := range rows {
+				r := &rows[i].r
+				pst := st
+				// A run that followed its flow's packets (a tap) left
+				// what it counted in r.Path; the path's counters join it.
+				if r.Path != nil {
+					pst.TCPSpuriousRetransmits = r.Path.TCPSpuriousRetransmits
+				}
+				r.Path = &pst
+				r.EmulatorBound = emulatorBound(r, j.Scenario.Record)
 			}
-			r.Path = &st
-			r.EmulatorBound = emulatorBound(&r, j.Scenario.Record)
 		}
 		if j.Workload == catalog.Bulk {
-			judgeLimits(&r, j.Scenario.Record)
+			for i := range rows {
+				judgeLimits(&rows[i].r, j.Scenario.Record)
+			}
 		}
-		err = errors.Join(err, p.Close())
+		err = p.Close()
 	}()
 
 	tr := transports[j.Transport]
 	shape, _ := catalog.LookupTransport(j.Transport)
+	one := func(r results.Result, err error) []row { return []row{{r, err}} }
 	switch j.Workload {
 	case catalog.Echo:
-		r, err = runEchoFlow(ctx, tr, shape, p, cfg)
-	case catalog.Stream:
-		r, err = runStream(ctx, tr, shape, p, cfg)
+		return one(runEchoFlow(ctx, tr, shape, p, cfg)), nil
 	case catalog.HTTP:
-		r, err = runHTTP(ctx, p, cfg)
-	case catalog.Bulk:
+		return one(runHTTP(ctx, p, cfg)), nil
+	case catalog.Stream, catalog.Bulk:
 		bc := *cfg
 		switch bc.BulkRate {
 		case 0:
@@ -254,11 +278,32 @@ func runJob(ctx context.Context, j Job, cfg *Config, progress Progress) (r resul
 		case Unlimited:
 			bc.BulkRate = 0
 		}
-		r, err = runBulk(ctx, tr, shape, p, &bc)
-	default:
-		err = fmt.Errorf("unknown workload %q", j.Workload)
+		return runDirections(cfg.Direction, func(dir string) (results.Result, error) {
+			if j.Workload == catalog.Stream {
+				return runStream(ctx, tr, shape, p, taps, dir, cfg)
+			}
+			return runBulk(ctx, tr, shape, p, dir, &bc)
+		}), nil
 	}
-	return r
+	return one(results.Result{}, fmt.Errorf("unknown workload %q", j.Workload)), nil
+}
+
+// runDirections runs a flow in each direction of d at once, a row each.
+// A row says its direction where the run has more than the default one.
+func runDirections(d string, run func(dir string) (results.Result, error)) []row {
+	dirs := directions(d)
+	rows := make([]row, len(dirs))
+	var wg sync.WaitGroup
+	for i, dir := range dirs {
+		wg.Go(func() {
+			rows[i].r, rows[i].err = run(dir)
+			if d != "" && d != half.Up {
+				rows[i].r.Direction = dir
+			}
+		})
+	}
+	wg.Wait()
+	return rows
 }
 
 // ms is d in milliseconds, the record's unit of time.

@@ -11,6 +11,7 @@ import (
 	"go.uber.org/goleak"
 
 	"netmatrix/harness/catalog"
+	"netmatrix/harness/half"
 	"netmatrix/harness/link"
 	"netmatrix/harness/netpath"
 	"netmatrix/harness/netpath/emulated"
@@ -165,9 +166,10 @@ func TestKernelTCPInfoInBulkResult(t *testing.T) {
 	p := newKernelPath(t, ctx, link.Symmetric(link.Config{Loss: 0.02, Delay: delay}, 3))
 	cfg := Config{BulkBytes: 2 << 20}.Defaults()
 	shape, _ := catalog.LookupTransport(catalog.TCP)
-	r, err := runBulk(ctx, transports[catalog.TCP], shape, p, &cfg)
+	r, err := runBulk(ctx, transports[catalog.TCP], shape, p, half.Up, &cfg)
 	require.NoError(t, err)
 	require.True(t, *r.Verified)
+	assert.EqualValues(t, 2<<20, r.Bytes, "all of it, however long it takes")
 	ts := r.TransportStats
 	t.Logf("goodput %.1f Mbit/s; TCP_INFO %v", *r.GoodputMbitS, ts)
 	assert.EqualValues(t, 1500-20-20-12, ts["tcp_snd_mss"], "MTU less IPv4, TCP and timestamp option")
@@ -182,6 +184,23 @@ func TestKernelTCPInfoInBulkResult(t *testing.T) {
 	assert.GreaterOrEqual(t, st.TCPRetransmits, ts["tcp_total_retrans"])
 }
 
+// Downloading, the sender is the server half: its socket's TCP_INFO
+// comes back with its report, prefixed server_, next to the client's.
+func TestKernelTCPInfoOfBulkDown(t *testing.T) {
+	ctx := pathtest.Context(t, 60*time.Second)
+	p := newKernelPath(t, ctx, link.Symmetric(link.Config{Loss: 0.02, Delay: 5 * time.Millisecond}, 3))
+	cfg := Config{BulkBytes: 2 << 20}.Defaults()
+	shape, _ := catalog.LookupTransport(catalog.TCP)
+	r, err := runBulk(ctx, transports[catalog.TCP], shape, p, half.Down, &cfg)
+	require.NoError(t, err)
+	require.True(t, *r.Verified)
+	assert.EqualValues(t, 2<<20, r.Bytes, "all of it, however long it takes")
+	ts := r.TransportStats
+	assert.Positive(t, ts["server_tcp_total_retrans"], "the sender repaired the link's losses")
+	assert.Zero(t, ts["tcp_total_retrans"], "the receiver sent no data to repair")
+	assert.Contains(t, ts, "tcp_min_rtt_us", "the client's own view")
+}
+
 // congestionControl is the TCP_CONGESTION of a kernel TCP conn.
 
 func TestKernelQUICOverLoss(t *testing.T) {
@@ -189,7 +208,7 @@ func TestKernelQUICOverLoss(t *testing.T) {
 	p := newKernelPath(t, ctx, link.Symmetric(link.Config{Loss: 0.05, Delay: 5 * time.Millisecond}, 7))
 	cfg := Config{Count: 150, Interval: 5 * time.Millisecond}.Defaults()
 	shape, _ := catalog.LookupTransport(catalog.QUIC)
-	r, err := runStream(ctx, transports[catalog.QUIC], shape, p, &cfg)
+	r, err := runStream(ctx, transports[catalog.QUIC], shape, p, newTapMux(p), half.Up, &cfg)
 	require.NoError(t, err)
 	assert.EqualValues(t, 150, r.Delivered, "every message arrived")
 	st, _ := p.Stats()
@@ -197,23 +216,23 @@ func TestKernelQUICOverLoss(t *testing.T) {
 	assert.Positive(t, r.TransportStats["packets_lost"], "quic-go saw the loss")
 }
 
-// rows is a Progress that keeps every result RowDone hands it.
-type rows struct {
+// rowsSeen is a Progress that keeps every row Row hands it.
+type rowsSeen struct {
 	mu  sync.Mutex
 	got map[string]results.Result
 }
 
-func (*rows) Start(scenario, workload, transport string)           {}
-func (*rows) Done(scenario, workload, transport string, err error) {}
-func (p *rows) RowDone(scenario string, r results.Result) {
+func (*rowsSeen) Start(scenario, workload, transport string)           {}
+func (*rowsSeen) Done(scenario, workload, transport string, err error) {}
+func (p *rowsSeen) Row(_ int, rec *results.Record, r results.Result) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.got[scenario+"/"+r.Workload+"/"+r.Transport] = r
+	p.got[rec.Scenario.Name+"/"+r.Workload+"/"+r.Transport] = r
 }
 
-// A RowReporter gets each result as its run ends, the same as the record.
-func TestRowDoneHandsOverEachResult(t *testing.T) {
-	p := &rows{got: map[string]results.Result{}}
+// A RowListener gets each result as its run ends, the same as the record.
+func TestRowHandsOverEachResult(t *testing.T) {
+	p := &rowsSeen{got: map[string]results.Result{}}
 	recs, err := Run(t.Context(), []Scenario{{
 		Record:  results.Scenario{Name: "loopback", Link: "loopback"},
 		NewPath: func(context.Context) (netpath.Path, error) { return loopback.New(netpath.Options{}) },

@@ -106,6 +106,9 @@ type transport interface {
 	stream(ctx context.Context, c *clientEnd, cfg *Config) (*flow, error)
 	// bulk runs the client's side of a whole bulk transfer.
 	bulk(ctx context.Context, c *clientEnd, cfg *Config) (bulkOutcome, error)
+	// receive connects a client that receives what the server half
+	// sends (half.Down) and hands it to r. Its flow has no conn.
+	receive(ctx context.Context, c *clientEnd, cfg *Config, r *receiving) (*flow, error)
 }
 
 // transports are the adapters of the catalog's rows.
@@ -140,6 +143,7 @@ type clientEnd struct {
 	// senders follows what holds a TCP sender back, where the path can;
 	// nil elsewhere.
 	senders netpath.SenderWatcher
+	taps    *tapMux // the path's tap, where it has one
 }
 
 // addr is where the server half listens.

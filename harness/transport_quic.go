@@ -28,35 +28,56 @@ type quicTransport struct{ shape quic.Shape }
 // should. Its own counters of packets sent and lost remain.
 var untraced = quic.Config{NoTrace: true}
 
+// quicSink is the receiving end of a stream or a bulk transfer, the
+// server half's (up) or the client's (down). On one stream, the STREAM
+// frames quic-go received tell when each message's bytes were there to
+// be read: the messages are on the sender's first stream, stream 0 when
+// the client opened it, 1 when the server did.
+func (t quicTransport) quicSink(r *receiving, stream int64) *quic.Sink {
+	if r.bulk != nil {
+		return &quic.Sink{Config: untraced, OnBytes: r.bulk.onBytes, OnMessage: r.bulk.onDatagram}
+	}
+	sink := &quic.Sink{OnMessage: r.col.onMsg}
+	if t.shape == quic.OneStream {
+		log := &byteLog{}
+		sink.OnStreamFrame = func(fr quic.StreamFrame) {
+			if fr.StreamID == stream {
+				log.add(metrics.ByteArrival{At: fr.Arrived, Offset: fr.Offset, Length: fr.Length})
+			}
+		}
+		r.heard = log.arrivals
+	}
+	return sink
+}
+
 func (t quicTransport) serve(ctx context.Context, h *serverHost, spec *half.Spec, f *localFlow) error {
+	if spec.Workload == catalog.Bulk && t.shape == quic.StreamPerMessage {
+		return errPerMessageBulk
+	}
 	var (
 		serve func(context.Context, net.PacketConn) error
 		stats func() quic.Stats
 	)
-	switch spec.Workload {
-	case catalog.Echo:
+	switch {
+	case f.send != nil:
+		cfg := specConfig(spec)
+		src := &quic.Source{Shape: t.shape, Bulk: spec.Workload == catalog.Bulk, Send: func(ctx context.Context, c *quic.Client) error {
+			return f.send.run(ctx, func(ctx context.Context) (int64, error) {
+				if spec.Workload == catalog.Bulk {
+					return sendQUICBulk(ctx, c, t.shape, cfg)
+				}
+				return t.sendMessages(ctx, c, cfg)
+			})
+		}}
+		if src.Bulk {
+			src.Config = untraced
+		}
+		serve, stats = src.Serve, src.Stats
+	case spec.Workload == catalog.Echo:
 		srv := &quic.EchoServer{}
 		serve, stats = srv.Serve, srv.Stats
-	case catalog.Stream:
-		srv := &quic.Sink{OnMessage: f.col.onMsg}
-		// On one stream, the STREAM frames quic-go received tell when
-		// each message's bytes were there to be read. The messages are
-		// the client's first stream's.
-		if t.shape == quic.OneStream {
-			log := &byteLog{}
-			srv.OnStreamFrame = func(fr quic.StreamFrame) {
-				if fr.StreamID == 0 {
-					log.add(metrics.ByteArrival{At: fr.Arrived, Offset: fr.Offset, Length: fr.Length})
-				}
-			}
-			f.heard = log.arrivals
-		}
-		serve, stats = srv.Serve, srv.Stats
-	case catalog.Bulk:
-		if t.shape == quic.StreamPerMessage {
-			return errPerMessageBulk
-		}
-		srv := &quic.Sink{Config: untraced, OnBytes: f.bulk.onBytes, OnMessage: f.bulk.onDatagram}
+	case f.recv != nil:
+		srv := t.quicSink(f.recv, 0)
 		serve, stats = srv.Serve, srv.Stats
 	default:
 		return fmt.Errorf("quic: no server half for %q", spec.Workload)
@@ -65,6 +86,22 @@ func (t quicTransport) serve(ctx context.Context, h *serverHost, spec *half.Spec
 	var err error
 	f.addr, f.stop, err = listenUDP(ctx, h, serve)
 	return err
+}
+
+// sendMessages sends a stream on c and waits until it is delivered, or
+// of datagrams, until quic-go has accounted for each.
+func (t quicTransport) sendMessages(ctx context.Context, c *quic.Client, cfg *Config) (int64, error) {
+	sent, err := sendStream(ctx, c, cfg)
+	if err != nil {
+		return sent, err
+	}
+	if t.shape != quic.Datagrams {
+		return sent, finishStream(ctx, c.Finish, cfg)
+	}
+	sctx, cancel := context.WithTimeout(ctx, settleTimeout)
+	defer cancel()
+	_ = c.Settle(sctx)
+	return sent, nil
 }
 
 // errPerMessageBulk refuses a bulk transfer cut into a stream per
@@ -206,24 +243,47 @@ func (t quicTransport) bulk(ctx context.Context, c *clientEnd, cfg *Config) (bul
 		stop:      func() { conn.Close() },
 		stats:     func() map[string]uint64 { return conn.Stats().Map() },
 	}
+	out.sent, err = sendQUICBulk(ctx, conn, t.shape, cfg)
+	return out, err
+}
+
+// sendQUICBulk sends a bulk transfer on conn in shape: for Duration, or
+// BulkBytes (one stream: and then the wait until the sink has them all).
+func sendQUICBulk(ctx context.Context, conn *quic.Client, shape quic.Shape, cfg *Config) (int64, error) {
 	b := quic.Bulk{Deadline: deadline(cfg.Duration)}
-	if t.shape == quic.OneStream {
+	if shape == quic.OneStream {
+		b.Limit = cfg.sendCap
 		if cfg.BulkBytes > 0 {
 			b = quic.Bulk{Limit: cfg.BulkBytes}
 		}
-		out.sent, err = conn.SendBulk(ctx, b)
+		sent, err := conn.SendBulk(ctx, b)
 		if err == nil && cfg.BulkBytes > 0 {
 			err = conn.Finish(ctx)
 		}
-		return out, err
+		return sent, err
 	}
 
 	// A datagram must fit in one QUIC packet: about 1200 bytes until
 	// path MTU discovery finds more, so UDP's 1400 is cut down to fit.
 	b.Size = min(cfg.DatagramSize, conn.MaxDatagram())
+	b.Limit = datagrams(cfg.sendCap, b.Size)
 	if cfg.BulkBytes > 0 {
-		b.Deadline, b.Limit = time.Time{}, (cfg.BulkBytes+int64(b.Size)-1)/int64(b.Size)
+		b.Deadline, b.Limit = time.Time{}, datagrams(cfg.BulkBytes, b.Size)
 	}
-	out.sent, err = conn.SendBulk(ctx, b)
-	return out, err
+	return conn.SendBulk(ctx, b)
+}
+
+func (t quicTransport) receive(ctx context.Context, c *clientEnd, cfg *Config, r *receiving) (*flow, error) {
+	sink := t.quicSink(r, 1)
+	conn, err := quicDial(ctx, c, sink.Config, func(ctx context.Context, pc net.PacketConn, addr string, opt *quic.Options) (*quic.Client, error) {
+		return quic.DialSource(ctx, pc, addr, t.shape, sink, opt)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &flow{
+		handshake: conn.Handshake(),
+		stop:      func() { conn.Close() },
+		stats:     func() map[string]uint64 { return conn.Stats().Map() },
+	}, nil
 }

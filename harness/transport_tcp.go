@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"time"
 
 	"netmatrix/harness/catalog"
 	"netmatrix/harness/half"
@@ -63,36 +64,81 @@ func (w *tcpWatch) close() {
 	w.w.Release()
 }
 
+// tcpSink is the receiving end of a stream or a bulk transfer, the
+// server half's (up) or the client's (down).
+func tcpSink(r *receiving) *tcp.Sink {
+	if r.col != nil {
+		return &tcp.Sink{OnMessage: r.col.onMsg}
+	}
+	return &tcp.Sink{OnBytes: r.bulk.onBytes}
+}
+
+// tapTCP has the path's tap follow the data of the next connection to
+// addr's port, toward it (up) or from it (down), for head-of-line delay.
+func tapTCP(tap netpath.Tapper, r *receiving, addr net.Addr, down bool) {
+	if tap == nil {
+		return
+	}
+	port := uint16(addr.(*net.TCPAddr).Port)
+	var seg *tcpflow.Flow
+	switch {
+	case down && r.col != nil:
+		seg = tcpflow.NewReverse(port)
+	case down:
+		return // a download's repeats are the server's; followed up only
+	case r.col != nil:
+		seg = tcpflow.New(port)
+	default:
+		// A bulk flow is counted, not logged: 85k segments a second.
+		seg = tcpflow.NewCounter(port)
+	}
+	tap.SetTap(seg.Tap)
+	if r.col != nil {
+		r.heard = seg.Arrivals
+	}
+	if !down {
+		r.spurious = func() int64 { return seg.Counts().Spurious() }
+	}
+}
+
 func (tcpTransport) serve(ctx context.Context, h *serverHost, spec *half.Spec, f *localFlow) error {
 	ln, err := h.net.Listen(ctx, "tcp", h.addr())
 	if err != nil {
 		return err
 	}
 	var serve func(context.Context, net.Listener) error
-	switch spec.Workload {
-	case catalog.Echo:
+	switch {
+	case f.send != nil:
+		cfg := specConfig(spec)
+		serve = (&tcp.Source{Bulk: spec.Workload == catalog.Bulk, Nagle: spec.Nagle, Send: func(ctx context.Context, c *tcp.Client) error {
+			return f.send.run(ctx, func(ctx context.Context) (int64, error) {
+				// The sender's own view of the connection: its
+				// retransmissions, on a kernel socket.
+				w := &tcpWatch{w: c.Watch()}
+				defer w.close()
+				defer func() { f.send.stats = w.stats() }()
+				if spec.Workload == catalog.Bulk {
+					return sendTCPBulk(ctx, c, cfg, nil)
+				}
+				sent, err := sendStream(ctx, c, cfg)
+				if err == nil {
+					err = finishStream(ctx, c.Finish, cfg)
+				}
+				return sent, err
+			})
+		}}).Serve
+	case spec.Workload == catalog.Echo:
 		serve = (&tcp.EchoServer{Nagle: spec.Nagle}).Serve
-	case catalog.Stream:
-		serve = (&tcp.Sink{OnMessage: f.col.onMsg}).Serve
+	case spec.Workload == catalog.HTTP:
+		serve = httpServer(spec).Serve
+	case f.recv != nil:
+		serve = tcpSink(f.recv).Serve
 		// Where the path shows its packets, the segments the server's
 		// stack received tell when each message's bytes were there to
 		// be read.
 		if h.tap != nil {
-			seg := tcpflow.New(uint16(ln.Addr().(*net.TCPAddr).Port))
-			h.tap.SetTap(seg.Tap)
-			f.heard = seg.Arrivals
-			f.spurious = func() int64 { return seg.Counts().Spurious() }
+			tapTCP(h.tap, f.recv, ln.Addr(), false)
 		}
-	case catalog.Bulk:
-		serve = (&tcp.Sink{OnBytes: f.bulk.onBytes}).Serve
-		// A bulk flow is counted, not logged: 85k segments a second.
-		if h.tap != nil {
-			seg := tcpflow.NewCounter(uint16(ln.Addr().(*net.TCPAddr).Port))
-			h.tap.SetTap(seg.Tap)
-			f.spurious = func() int64 { return seg.Counts().Spurious() }
-		}
-	case catalog.HTTP:
-		serve = httpServer(spec).Serve
 	default:
 		ln.Close()
 		return fmt.Errorf("tcp: no server half for %q", spec.Workload)
@@ -135,16 +181,53 @@ func (tcpTransport) bulk(ctx context.Context, c *clientEnd, cfg *Config) (bulkOu
 		return bulkOutcome{}, err
 	}
 	out := bulkOutcome{handshake: wire.Since(t0), start: wire.Now(), stop: func() { conn.Close() }}
-	out.sent, err = conn.SendBulk(ctx, deadline(cfg.Duration), cfg.BulkBytes)
-	// The writer is done: the queue draining after it is not what held
-	// the transfer back.
-	out.limits = w.limits()
-	if err == nil && cfg.BulkBytes > 0 {
-		err = conn.Finish(ctx)
-	}
+	// Once the writer is done, the queue draining behind it is not what
+	// held the transfer back.
+	out.sent, err = sendTCPBulk(ctx, conn, cfg, func() { out.limits = w.limits() })
 	// Asked now: runBulk reads stats after stop.
 	info := w.stats()
 	w.close()
 	out.stats = func() map[string]uint64 { return info }
 	return out, err
+}
+
+// sendTCPBulk sends a bulk transfer on conn: for Duration, or BulkBytes
+// and then the wait until the sink has them all, however long that takes
+// (as UDP's and QUIC's transfers of a fixed size do). written, if set, is
+// called when the writer is done, before that wait.
+func sendTCPBulk(ctx context.Context, conn *tcp.Client, cfg *Config, written func()) (int64, error) {
+	end, limit := deadline(cfg.Duration), cfg.sendCap
+	if cfg.BulkBytes > 0 {
+		end, limit = time.Time{}, cfg.BulkBytes
+	}
+	sent, err := conn.SendBulk(ctx, end, limit)
+	if written != nil {
+		written()
+	}
+	if err == nil && cfg.BulkBytes > 0 {
+		err = conn.Finish(ctx)
+	}
+	return sent, err
+}
+
+func (tcpTransport) receive(ctx context.Context, c *clientEnd, cfg *Config, r *receiving) (*flow, error) {
+	raddr, err := net.ResolveTCPAddr("tcp", c.addr())
+	if err != nil {
+		return nil, err
+	}
+	if c.taps != nil {
+		tapTCP(c.taps, r, raddr, true)
+	}
+	t0 := wire.Now()
+	w := &tcpWatch{}
+	conn, err := w.dial(c)(ctx, "tcp", c.addr())
+	if err != nil {
+		return nil, err
+	}
+	handshake := wire.Since(t0)
+	stop := startServer(ctx, func(ctx context.Context) error {
+		tcpSink(r).ServeConn(ctx, conn)
+		return nil
+	})
+	return &flow{handshake: handshake, stop: func() { conn.Close(); stop(); w.close() }, stats: w.stats}, nil
 }

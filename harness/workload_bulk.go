@@ -14,17 +14,21 @@ import (
 )
 
 // runBulk sends as fast as the transport allows for Duration (or a fixed
-// BulkBytes) and reports what arrived intact, and for datagrams the loss,
-// duplicates and reordering. Goodput is what was delivered over the run's
-// length when it was time-limited, however early the last byte came (a
-// flow that stalls at the end has delivered less, and says so), and over
-// the completion time of a fixed transfer.
-func runBulk(ctx context.Context, tr transport, shape catalog.Transport, p netpath.Path, cfg *Config) (results.Result, error) {
-	c, err := startFlow(ctx, p, half.Spec{Workload: catalog.Bulk, Transport: shape.Name})
+// BulkBytes) in direction dir (the client sends, half.Up, or the server
+// half does, half.Down), and reports what arrived intact, and for
+// datagrams the loss, duplicates and reordering. Goodput is what was
+// delivered over the run's length when it was time-limited, however early
+// the last byte came (a flow that stalls at the end has delivered less,
+// and says so), and over the completion time of a fixed transfer.
+func runBulk(ctx context.Context, tr transport, shape catalog.Transport, p netpath.Path, dir string, cfg *Config) (results.Result, error) {
+	c, err := startFlow(ctx, p, nil, flowSpec(catalog.Bulk, shape.Name, dir, cfg))
 	if err != nil {
 		return results.Result{}, err
 	}
 	defer c.half.Stop()
+	if dir == half.Down {
+		return bulkDown(ctx, tr, shape, c, cfg)
+	}
 	o, err := tr.bulk(ctx, c, cfg)
 	if o.stop == nil {
 		return results.Result{}, err
@@ -42,34 +46,71 @@ func runBulk(ctx context.Context, tr transport, shape catalog.Transport, p netpa
 	if rerr != nil {
 		return results.Result{}, errors.Join(err, fmt.Errorf("bulk: the server half's report: %w", rerr))
 	}
-	s := rep.Bulk
-	if s == nil {
-		s = &half.Bulk{}
-	}
-	unit := "datagrams"
-	if shape.ByteStream {
-		unit = "bytes"
-	}
-	r := results.Result{
-		Unit:        unit,
-		Sent:        o.sent,
-		Bytes:       s.Bytes,
-		Corrupt:     s.Corrupt,
-		HandshakeMs: ms(o.handshake),
-	}
 	var stats map[string]uint64
 	if o.stats != nil {
 		stats = o.stats()
 	}
+	got := rep.Bulk
+	if got == nil {
+		got = &half.Bulk{}
+	}
+	// The server half stamped the last arrival on its clock.
+	last := rep.Clock.ToClient(got.Last)
+	r := bulkResult(shape, cfg, o.sent, got, o.start, stopped, last)
+	r.HandshakeMs = ms(o.handshake)
 	r.TransportStats = withServerStats(stats, rep.Stats)
 	if o.limits != nil {
 		putSenderLimits(&r, *o.limits)
 	}
 	putSpurious(&r, rep.Spurious)
+	return r, err
+}
+
+// bulkDown is the bulk transfer the server half sends to the client of c.
+func bulkDown(ctx context.Context, tr transport, shape catalog.Transport, c *clientEnd, cfg *Config) (results.Result, error) {
+	recv := newReceiving(catalog.Bulk, 0)
+	f, err := tr.receive(ctx, c, cfg, recv)
+	if err != nil {
+		return results.Result{}, err
+	}
+	defer f.stop()
+	rep, err := reportSent(ctx, c, catalog.Bulk, cfg)
+	if !shape.Reliable {
+		recv.wait(ctx, half.Until{Sent: rep.Sent, Quiet: cfg.Timeout})
+	}
+	got := recv.bulk.snapshot()
+	var stats map[string]uint64
+	if f.stats != nil {
+		stats = f.stats()
+	}
+	// The server half's times are on its clock; its run's length is
+	// not, being a difference of two.
+	start := rep.Clock.ToClient(rep.Started)
+	stopped := start + (rep.Stopped - rep.Started)
+	r := bulkResult(shape, cfg, rep.Sent, &got, start, stopped, got.Last)
+	r.HandshakeMs = ms(f.handshake)
+	r.TransportStats = withServerStats(stats, rep.Stats)
+	return r, err
+}
+
+// bulkResult is the row of a bulk transfer of sent bytes or datagrams
+// that arrived as got, sent from start to stopped, its last arrival at
+// last, all on the client's clock.
+func bulkResult(shape catalog.Transport, cfg *Config, sent int64, got *half.Bulk, start, stopped, last int64) results.Result {
+	unit := "datagrams"
 	if shape.ByteStream {
-		r.Delivered = s.Bytes
+		unit = "bytes"
+	}
+	r := results.Result{
+		Unit:    unit,
+		Sent:    sent,
+		Bytes:   got.Bytes,
+		Corrupt: got.Corrupt,
+	}
+	if shape.ByteStream {
+		r.Delivered = got.Bytes
 	} else {
-		r.Delivered, r.Duplicates, r.Reordered = s.Unique, s.Dups, s.Reordered
+		r.Delivered, r.Duplicates, r.Reordered = got.Unique, got.Dups, got.Reordered
 	}
 	if shape.Reliable {
 		// A reliable transport loses nothing: what is missing was still
@@ -78,15 +119,15 @@ func runBulk(ctx context.Context, tr transport, shape catalog.Transport, p netpa
 	} else {
 		r.Lost = r.Sent - r.Delivered
 	}
-	verified := s.Corrupt == 0 && (cfg.BulkBytes == 0 || !shape.Reliable || s.Bytes == o.sent)
+	verified := got.Corrupt == 0 && (cfg.BulkBytes == 0 || !shape.Reliable || got.Bytes == sent)
 	r.Verified = &verified
-	window := stopped - o.start // the run's length
+	window := stopped - start // the run's length
 	if cfg.BulkBytes > 0 {
-		window = s.Last - o.start // the transfer's completion time
+		window = last - start // the transfer's completion time
 	}
 	if window > 0 {
 		r.Elapsed = results.Ms(window)
-		r.GoodputMbitS = results.Float(float64(s.Bytes) * 8 / time.Duration(window).Seconds() / 1e6)
+		r.GoodputMbitS = results.Float(float64(got.Bytes) * 8 / time.Duration(window).Seconds() / 1e6)
 	}
-	return r, err
+	return r
 }

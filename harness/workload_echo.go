@@ -79,7 +79,7 @@ func runEcho(ctx context.Context, f *flow, cfg *Config) (results.Result, error) 
 // runEchoFlow runs the echo workload against an echo server half
 // started on p.
 func runEchoFlow(ctx context.Context, tr transport, shape catalog.Transport, p netpath.Path, cfg *Config) (results.Result, error) {
-	c, err := startFlow(ctx, p, half.Spec{Workload: catalog.Echo, Transport: shape.Name, Nagle: cfg.Nagle})
+	c, err := startFlow(ctx, p, nil, flowSpec(catalog.Echo, shape.Name, "", cfg))
 	if err != nil {
 		return results.Result{}, err
 	}

@@ -19,7 +19,7 @@ import (
 // how long each request took, first byte written to last byte read. A
 // request that fails or comes back wrong counts as lost.
 func runHTTP(ctx context.Context, p netpath.Path, cfg *Config) (results.Result, error) {
-	c, err := startFlow(ctx, p, half.Spec{Workload: catalog.HTTP, Transport: catalog.TCP, Size: cfg.Size})
+	c, err := startFlow(ctx, p, nil, flowSpec(catalog.HTTP, catalog.TCP, "", cfg))
 	if err != nil {
 		return results.Result{}, err
 	}

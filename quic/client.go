@@ -70,6 +70,8 @@ const (
 	roleEcho role = iota
 	roleMessages
 	roleBulk
+	// roleReceive receives what a Source sends (DialSource).
+	roleReceive
 )
 
 // Client is one QUIC connection to an EchoServer or a Sink, in one shape.
@@ -105,13 +107,13 @@ const inboxLimit = 4096
 // on its own stream, or as datagrams. The handshake ends within ctx, or
 // at once with a clear error when the server refuses it.
 func DialEcho(ctx context.Context, pc net.PacketConn, addr string, shape Shape, opt *Options) (*Client, error) {
-	return dial(ctx, pc, addr, shape, roleEcho, opt)
+	return dial(ctx, pc, addr, shape, roleEcho, opt, nil)
 }
 
 // DialMessages connects to a Sink at addr over pc (see DialEcho) for a
 // flow of messages.
 func DialMessages(ctx context.Context, pc net.PacketConn, addr string, shape Shape, opt *Options) (*Client, error) {
-	return dial(ctx, pc, addr, shape, roleMessages, opt)
+	return dial(ctx, pc, addr, shape, roleMessages, opt, nil)
 }
 
 // DialBulk connects to a Sink at addr over pc (see DialEcho) for a bulk
@@ -122,13 +124,13 @@ func DialBulk(ctx context.Context, pc net.PacketConn, addr string, shape Shape, 
 		pc.Close()
 		return nil, errors.New("quic: a bulk transfer is one stream or datagrams, not a stream per message")
 	}
-	return dial(ctx, pc, addr, shape, roleBulk, opt)
+	return dial(ctx, pc, addr, shape, roleBulk, opt, nil)
 }
 
 // dial runs the handshake over pc, which the client owns from then on
 // (Close closes it, and so does a failed dial), and opens what the shape
-// and role need.
-func dial(ctx context.Context, pc net.PacketConn, addr string, shape Shape, r role, opt *Options) (*Client, error) {
+// and role need. onFrame, if set, hears of every STREAM frame received.
+func dial(ctx context.Context, pc net.PacketConn, addr string, shape Shape, r role, opt *Options, onFrame func(StreamFrame)) (*Client, error) {
 	if opt == nil {
 		opt = &Options{}
 	}
@@ -155,7 +157,7 @@ func dial(ctx context.Context, pc net.PacketConn, addr string, shape Shape, r ro
 	c.tr = &quicgo.Transport{Conn: pc}
 	start := time.Now()
 	// Dial, not DialEarly: no 0-RTT, the handshake completes first.
-	c.conn, err = c.tr.Dial(ctx, raddr, tlsConf, opt.Config.quicConfig(c.cnt, nil))
+	c.conn, err = c.tr.Dial(ctx, raddr, tlsConf, opt.Config.quicConfig(c.cnt, onFrame))
 	if err != nil {
 		c.tr.Close()
 		return fail(handshakeError(addr, tlsConf, err))
@@ -173,6 +175,9 @@ func dial(ctx context.Context, pc net.PacketConn, addr string, shape Shape, r ro
 func (c *Client) open() error {
 	switch c.shape {
 	case OneStream:
+		if c.role == roleReceive {
+			return nil // the Source opens the stream
+		}
 		st, err := c.conn.OpenStream()
 		if err != nil {
 			return err
@@ -503,8 +508,11 @@ func (c *Client) Close() error {
 	c.closer.Do(func() {
 		c.conn.CloseWithError(codeOK, "")
 		c.cnt.close(c.conn)
-		c.tr.Close()
-		c.pc.Close()
+		// A Source's client has neither: they are its server's.
+		if c.tr != nil {
+			c.tr.Close()
+			c.pc.Close()
+		}
 		c.inbox.close(net.ErrClosed)
 		c.readers.Wait()
 	})

@@ -65,18 +65,20 @@ func (s *Sink) Serve(ctx context.Context, pc net.PacketConn) error {
 	if s.OnStreamFrame != nil {
 		onFrame = s.streamFrame
 	}
-	window := int64(s.Config.withDefaults().ConnWindow)
-	return s.serve(ctx, pc, s.Identity, s.Config, onFrame, func(c *quicgo.Conn) {
-		done := newTally()
-		held := &unfinished{limit: window}
-		acceptLoops(c,
-			func(st *quicgo.Stream) { s.stream(c, st, done) },
-			func(st *quicgo.ReceiveStream) {
-				s.ownStream(st, held)
-				done.add()
-			},
-			s.message)
-	})
+	return s.serve(ctx, pc, s.Identity, s.Config, onFrame, s.handleConn)
+}
+
+// handleConn receives what the peer of c sends until c ends.
+func (s *Sink) handleConn(c *quicgo.Conn) {
+	done := newTally()
+	held := &unfinished{limit: int64(s.Config.withDefaults().ConnWindow)}
+	acceptLoops(c,
+		func(st *quicgo.Stream) { s.stream(c, st, done) },
+		func(st *quicgo.ReceiveStream) {
+			s.ownStream(st, held)
+			done.add()
+		},
+		s.message)
 }
 
 // streamFrame reports f, one call at a time across connections.

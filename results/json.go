@@ -7,6 +7,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
+
+	"netmatrix/harness/catalog"
 )
 
 // WriteJSON writes each record as one line of JSON (JSON Lines): a single
@@ -29,7 +32,67 @@ var ErrNewerSchema = errors.New("results: record has a newer schema")
 // on one line each or spread over many). Each record's schema is read
 // before the rest of it, so a record from a newer netmatrix is reported
 // as such (ErrNewerSchema) rather than as whatever field it changed.
+//
+// Records of one scenario (the same scenario, environment and command,
+// its start time included) come back as one, their results in table
+// order: `compare -format json` writes a record per row as each row
+// finishes, and this is the run they make.
 func ReadJSON(r io.Reader) ([]Record, error) {
+	out, err := readJSON(r)
+	return merge(out), err
+}
+
+// merge joins the records of one scenario into the first of them.
+func merge(recs []Record) []Record {
+	var out []Record
+	at := map[string]int{} // a record's header, as JSON, to its index in out
+	joined := map[int]bool{}
+	for _, rec := range recs {
+		head := rec
+		head.Results = nil
+		b, err := json.Marshal(head)
+		if err != nil {
+			out = append(out, rec) // cannot happen for a decoded record
+			continue
+		}
+		i, ok := at[string(b)]
+		if !ok {
+			at[string(b)] = len(out)
+			out = append(out, rec)
+			continue
+		}
+		out[i].Results = append(out[i].Results, rec.Results...)
+		joined[i] = true
+	}
+	for i := range joined {
+		Sort(out[i].Results)
+	}
+	return out
+}
+
+// Sort orders results as tables show them: by workload, then transport,
+// in the catalog's order, and up before down.
+func Sort(rs []Result) {
+	slices.SortStableFunc(rs, func(a, b Result) int {
+		if d := catalog.WorkloadIndex(a.Workload) - catalog.WorkloadIndex(b.Workload); d != 0 {
+			return d
+		}
+		if d := catalog.TransportIndex(a.Transport) - catalog.TransportIndex(b.Transport); d != 0 {
+			return d
+		}
+		return dirRank(a.Direction) - dirRank(b.Direction)
+	})
+}
+
+// dirRank puts a row up (or of no direction) before one down.
+func dirRank(d string) int {
+	if d == "down" {
+		return 1
+	}
+	return 0
+}
+
+func readJSON(r io.Reader) ([]Record, error) {
 	dec := json.NewDecoder(r)
 	var out []Record
 	for {

@@ -1,9 +1,11 @@
 package results
 
 import (
+	"bytes"
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -32,4 +34,40 @@ func TestReadJSONSaysWhatIsWrong(t *testing.T) {
 			assert.Equal(t, tc.newer, errors.Is(err, ErrNewerSchema))
 		})
 	}
+}
+
+// compare -format json writes a line per row as each finishes, rows of
+// several scenarios interleaved; read back, they are the run's records,
+// each with its rows in table order.
+func TestReadJSONJoinsRows(t *testing.T) {
+	started := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	clean := Record{Schema: Schema, Scenario: Scenario{Name: "clean", Link: "emulated", Started: started}, Command: "compare"}
+	lossy := clean
+	lossy.Scenario.Name = "lossy"
+	var b bytes.Buffer
+	for _, row := range []struct {
+		rec *Record
+		r   Result
+	}{
+		{&clean, Result{Transport: "udp", Workload: "bulk", Direction: "down"}},
+		{&lossy, Result{Transport: "tcp", Workload: "stream"}},
+		{&clean, Result{Transport: "tcp", Workload: "echo"}},
+		{&clean, Result{Transport: "udp", Workload: "bulk", Direction: "up"}},
+		{&clean, Result{Transport: "tcp", Workload: "bulk"}},
+	} {
+		rec := *row.rec
+		rec.Results = []Result{row.r}
+		require.NoError(t, WriteJSON(&b, []Record{rec}))
+	}
+	assert.Equal(t, 5, strings.Count(b.String(), "\n"), "a line per row")
+	recs, err := ReadJSON(&b)
+	require.NoError(t, err)
+	require.Len(t, recs, 2)
+	assert.Equal(t, "clean", recs[0].Scenario.Name)
+	var got []string
+	for _, r := range recs[0].Results {
+		got = append(got, r.Workload+"/"+r.Transport+"/"+r.Direction)
+	}
+	assert.Equal(t, []string{"echo/tcp/", "bulk/tcp/", "bulk/udp/up", "bulk/udp/down"}, got)
+	assert.Len(t, recs[1].Results, 1)
 }

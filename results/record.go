@@ -30,8 +30,8 @@ type Record struct {
 // Scenario is what was run: the path, its impairment and the workload
 // settings.
 type Scenario struct {
-	Name    string    `json:"name"`             // "clean", "lossy", a profile name or "custom"
-	Link    string    `json:"link"`             // loopback, emulated or kernel
+	Name    string    `json:"name"`             // "clean", "lossy", a profile name, "custom" or "remote HOST"
+	Link    string    `json:"link"`             // loopback, emulated, kernel, host or remote
 	Target  string    `json:"target,omitempty"` // an outside echo server, when one was measured
 	Started time.Time `json:"started"`          // when the run began
 	Seed    int64     `json:"seed,omitempty"`   // the link's random seed
@@ -64,6 +64,10 @@ type Scenario struct {
 	// own.
 	SendBuffer    int64 `json:"send_buffer_bytes,omitempty"`
 	ReceiveBuffer int64 `json:"receive_buffer_bytes,omitempty"`
+	// Direction is which way the bulk and stream flows went: "down"
+	// (the server sent) or "bidir" (both ways at once, a row each);
+	// absent for the default, the client sending.
+	Direction string `json:"direction,omitempty"`
 	// Sweep places the scenario in a sweep: the one link setting that
 	// varies from record to record, and its value in this one. Nil for a
 	// scenario that is not part of a sweep.
@@ -121,6 +125,9 @@ func HostEnvironment() Environment {
 type Result struct {
 	Transport string `json:"transport"`
 	Workload  string `json:"workload"`
+	// Direction is which way a bulk or stream row's flow went: "up"
+	// (client to server) or "down". Absent means up, the default.
+	Direction string `json:"direction,omitempty"`
 	Unit      string `json:"unit,omitempty"` // what Sent and Delivered count: "messages", "datagrams", "bytes", "requests"
 
 	Sent       int64 `json:"sent"`
@@ -141,6 +148,13 @@ type Result struct {
 	// "one_way_delay" or "request_time".
 	Metric    string   `json:"metric,omitempty"`
 	LatencyMs *Latency `json:"latency_ms,omitempty"`
+	// ClockOffsetMs and ClockBoundMs are set where the one-way delays
+	// in LatencyMs span two hosts' clocks (a remote path): the server's
+	// clock was ClockOffsetMs ahead of the client's, as estimated over
+	// the control channel, and the delays are corrected by it, each
+	// uncertain by ±ClockBoundMs.
+	ClockOffsetMs *float64 `json:"clock_offset_ms,omitempty"`
+	ClockBoundMs  *float64 `json:"clock_bound_ms,omitempty"`
 	// JitterMs is RFC 3550's interarrival jitter (stream).
 	JitterMs *float64 `json:"jitter_ms,omitempty"`
 	// ReorderExtentMax is RFC 4737's largest reordering extent, in packets.

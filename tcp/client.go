@@ -40,12 +40,18 @@ func dial(ctx context.Context, dialer DialFunc, addr string, opt Options, kind b
 	if err != nil {
 		return nil, fmt.Errorf("tcp: dial %s: %w", addr, err)
 	}
+	return newClient(c, opt, kind)
+}
+
+// newClient is a Client on c, an open connection, that starts a flow of
+// kind (none, to an echo server). It closes c if it cannot.
+func newClient(c net.Conn, opt Options, kind byte) (*Client, error) {
 	setNagle(c, opt.Nagle)
 	cl := &Client{conn: c, r: newReader(c, busyPoll(opt.BusyPoll)), framed: kind == flowMessages}
 	if kind != 0 {
 		if _, err := c.Write([]byte{kind}); err != nil {
 			c.Close()
-			return nil, fmt.Errorf("tcp: start flow to %s: %w", addr, err)
+			return nil, fmt.Errorf("tcp: start flow to %s: %w", c.RemoteAddr(), err)
 		}
 	}
 	return cl, nil
@@ -165,6 +171,9 @@ func (c *Client) Finish(ctx context.Context) error {
 
 // Close closes the connection at once.
 func (c *Client) Close() error { return c.conn.Close() }
+
+// Watch watches the client's connection for its TCP_INFO (see Watch).
+func (c *Client) Watch() *InfoWatch { return Watch(c.conn) }
 
 // CheckBulk reports whether chunk is what SendBulk sent at stream offset
 // off: a Sink's OnBytes uses it to verify a bulk transfer byte for byte.

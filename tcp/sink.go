@@ -50,6 +50,20 @@ func (s *Sink) Serve(ctx context.Context, ln net.Listener) error {
 	return serve(ctx, ln, s.handle)
 }
 
+// ServeConn receives on c, a connection the caller opened to a Source,
+// as Serve receives on the connections it accepts: the same reports, and
+// c closed after the last of them, which tells the Source its flow has
+// been counted. It returns once the flow has ended, or ctx has.
+func (s *Sink) ServeConn(ctx context.Context, c net.Conn) {
+	stop := context.AfterFunc(ctx, func() { c.Close() })
+	defer stop()
+	defer c.Close()
+	s.handle(ctx, c)
+	// The end of the flow, even where something else holds the socket
+	// open (an InfoWatch): the Source waits for it.
+	closeWrite(c)
+}
+
 func (s *Sink) handle(_ context.Context, c net.Conn) {
 	ic := newIdleConn(c, newReader(c, busyPoll(s.BusyPoll)), idleTimeout(s.IdleTimeout))
 	var kind [1]byte

@@ -105,6 +105,9 @@ type ioOptions struct {
 // sendmmsg (with GRO/GSO where asked for and supported) on a host socket
 // where the platform has them, one datagram per call otherwise.
 func newPacketIO(pc net.PacketConn, opt ioOptions) packetIO {
+	if g, ok := pc.(Gated); ok {
+		return gatedIO{newPacketIO(g.Socket(), opt), g}
+	}
 	if uc, ok := pc.(*net.UDPConn); ok {
 		if s := newSysIO(uc, opt); s != nil {
 			return s

@@ -25,7 +25,7 @@ func newHost(pc net.PacketConn) host {
 	if a := h.self.Addr(); a.IsValid() && !a.IsUnspecified() {
 		h.addrs = append(h.addrs, a)
 	}
-	if _, ok := pc.(*net.UDPConn); ok {
+	if _, ok := socketOf(pc).(*net.UDPConn); ok {
 		ifaddrs, _ := net.InterfaceAddrs()
 		for _, ia := range ifaddrs {
 			if pfx, err := netip.ParsePrefix(ia.String()); err == nil {

@@ -27,7 +27,7 @@ type Sink struct {
 // run of datagrams from one sender costs the kernel one buffer and the
 // sink one copy; OnMessage still sees each datagram on its own.
 func (s *Sink) Serve(ctx context.Context, pc net.PacketConn) error {
-	if uc, ok := pc.(*net.UDPConn); ok {
+	if uc, ok := socketOf(pc).(*net.UDPConn); ok {
 		growReadBuffer(uc)
 	}
 	ds := newDgrams(batchSize, maxDatagram)

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -15,6 +16,7 @@ import (
 	"netmatrix/cmd/internal/linkspec"
 	"netmatrix/harness"
 	"netmatrix/harness/catalog"
+	"netmatrix/harness/half"
 	"netmatrix/harness/link"
 	"netmatrix/results"
 	"netmatrix/results/report"
@@ -55,6 +57,7 @@ type compareCmd struct {
 	cfg       harness.Config
 	link      linkFlags
 	target    harness.Target
+	remote    remoteFlags
 	format    string
 	out       string
 	scenarios []harness.Scenario
@@ -100,6 +103,8 @@ func parseCompare(args []string, stderr io.Writer) (*compareCmd, error) {
 		workloads  = fs.String("workload", strings.Join(catalog.WorkloadNames(), ","), "workloads to run, comma-separated: "+strings.Join(catalog.WorkloadNames(), ", "))
 		rate       = fs.String("rate", "auto", "UDP bulk target rate (100mbit, 1gbit); 0 sends as fast as the socket takes datagrams; auto is the link's rate limit, or 100mbit on an unlimited emulated link, or unlimited on loopback")
 		bulkBytes  = fs.String("bytes", "0", "bulk: transfer this much (10MiB, 1GB) and wait for all of it, to show completion time; 0 runs for -duration")
+		reverse    = fs.Bool("reverse", false, "bulk and stream: the server sends and the client receives (a download), on any path")
+		bidir      = fs.Bool("bidir", false, "bulk and stream: both ways at once, a row for each direction")
 	)
 	fs.IntVar(&c.cfg.Count, "count", 150, "messages per echo and stream run")
 	fs.DurationVar(&c.cfg.Interval, "interval", 20*time.Millisecond, "stream pacing: one message every interval")
@@ -111,9 +116,10 @@ func parseCompare(args []string, stderr io.Writer) (*compareCmd, error) {
 	fs.BoolVar(&c.cfg.Nagle, "nagle", false, "leave Nagle's algorithm on for TCP (off by default: TCP_NODELAY)")
 	fs.IntVar(&c.cfg.DatagramSize, "dgram-size", 1400, "UDP bulk datagram size in bytes")
 	c.link.register(fs)
+	c.remote.register(fs)
 	fs.StringVar(&c.target.URL, "target", "", "measure echo against a running echo server: tcp://HOST:PORT, udp://HOST:PORT or quic://HOST:PORT")
 	fs.StringVar(&c.target.Fingerprint, "fingerprint", "", "with a quic:// -target: the server certificate's SHA-256 as `HEX`, which compare serve prints")
-	fs.StringVar(&c.format, "format", "table", "output: table, markdown, csv or json (one record per line)")
+	fs.StringVar(&c.format, "format", "table", "output: table, markdown, csv or json (a line per row as it finishes: a record holding that row, which -replay and results.ReadJSON join back into the run)")
 	fs.BoolVar(&c.wide, "wide", false, "table format: print every column under its full heading, however wide the terminal (by default the columns that matter most are chosen to fit it)")
 	fs.StringVar(&c.out, "o", "", "write the output to this file instead of standard output")
 	fs.StringVar(&c.sweep, "sweep", "", "run one emulated path per value of a link setting, every transport on each: loss=0,0.5,1,2,5,10% or delay=0,20,80ms, jitter=..., bandwidth=1,10,100mbit")
@@ -121,7 +127,7 @@ func parseCompare(args []string, stderr io.Writer) (*compareCmd, error) {
 	fs.StringVar(&c.saveDir, "save-dir", "results", "where -save puts its folders")
 	fs.StringVar(&c.replay, "replay", "", "render a saved run (its folder or run.json, or any file of -format json output) instead of running one")
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "usage: compare [flags]\n       compare -replay FILE.json [-format F] [-o FILE] [-save]\n       compare serve [-listen ADDR] [-sockperf]\n\nRuns TCP, UDP and QUIC side by side over the same path and prints what each gave the application.\n\nflags:\n")
+		fmt.Fprintf(fs.Output(), "usage: compare [flags]\n       compare -remote HOST:PORT -key FILE [flags]\n       compare -replay FILE.json [-format F] [-o FILE] [-save]\n       compare serve [-listen ADDR] [-key FILE] [-sockperf]\n\nRuns TCP, UDP and QUIC side by side over the same path and prints what each gave the application.\n\nflags:\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -166,10 +172,27 @@ func parseCompare(args []string, stderr io.Writer) (*compareCmd, error) {
 	if c.cfg.BulkBytes, err = link.ParseSize(*bulkBytes); err != nil {
 		return fail("-bytes: %v", err)
 	}
+	switch {
+	case *reverse && *bidir:
+		return fail("-reverse and -bidir: choose one (-bidir already runs the server's direction)")
+	case *reverse:
+		c.cfg.Direction = half.Down
+	case *bidir:
+		c.cfg.Direction = harness.Bidir
+	}
 	if err := c.cfg.Validate(); err != nil {
 		return fail("%v", err)
 	}
+	if c.scenarios, err = c.remote.check(fs); err != nil {
+		return fail("%v", err)
+	}
+	if c.scenarios != nil {
+		return &c, nil
+	}
 	if c.target.URL != "" {
+		if c.cfg.Direction != "" {
+			return fail("-reverse and -bidir run bulk and stream; -target measures echo alone")
+		}
 		if c.sweep != "" {
 			return fail("-sweep runs on the emulated path; it cannot measure a -target")
 		}
@@ -237,6 +260,10 @@ func isShellSafe(r rune) bool {
 }
 
 func (c *compareCmd) run(ctx context.Context, stdout, stderr io.Writer) int {
+	if !c.remote.open(ctx, stderr) {
+		return exitFail
+	}
+	defer c.remote.close()
 	var pl *plan
 	if c.target.URL == "" {
 		pl = newPlan(c.scenarios, c.cfg)
@@ -245,13 +272,31 @@ func (c *compareCmd) run(ctx context.Context, stdout, stderr io.Writer) int {
 	var (
 		records []results.Record
 		err     error
+		rows    *rowWriter
 	)
 	if c.target.URL != "" {
 		var rec results.Record
 		rec, err = harness.RunTarget(ctx, c.target, c.cfg, prog)
 		records = []results.Record{rec}
 	} else {
-		records, err = harness.Run(ctx, c.scenarios, c.cfg, prog)
+		var p harness.Progress = prog
+		if c.format == "json" {
+			// A row each as it finishes, so a long run can be watched
+			// and piped.
+			w, closeOut, oerr := c.openOut(stdout)
+			if oerr != nil {
+				prog.stop()
+				fmt.Fprintf(stderr, "compare: %v\n", oerr)
+				return exitFail
+			}
+			defer closeOut()
+			rows = &rowWriter{Progress: prog, w: w, command: c.command}
+			p = rows
+		}
+		records, err = harness.Run(ctx, c.scenarios, c.cfg, p)
+		if rows != nil {
+			rows.flush()
+		}
 	}
 	prog.stop()
 	if err != nil && len(records) == 0 {
@@ -261,9 +306,13 @@ func (c *compareCmd) run(ctx context.Context, stdout, stderr io.Writer) int {
 	for i := range records {
 		records[i].Command = c.command
 	}
+	if rows != nil && rows.err != nil {
+		fmt.Fprintf(stderr, "compare: %v\n", rows.err)
+		return exitFail
+	}
 	// An interrupted run is shown as far as it got, but not saved as if
 	// it were whole.
-	if rerr := c.output(stdout, stderr, records, c.save && err == nil); rerr != nil {
+	if rerr := c.output(stdout, stderr, records, rows != nil, c.save && err == nil); rerr != nil {
 		fmt.Fprintf(stderr, "compare: %v\n", rerr)
 		return exitFail
 	}
@@ -281,24 +330,90 @@ func (c *compareCmd) run(ctx context.Context, stdout, stderr io.Writer) int {
 	return exitOK
 }
 
-// output renders records in -format to -o or stdout and, when save is
-// set, writes the run's folder.
-func (c *compareCmd) output(stdout, stderr io.Writer, records []results.Record, save bool) error {
-	w := stdout
-	if c.out != "" {
-		f, err := os.Create(c.out)
+// rowWriter writes each row of a run as a JSON line as soon as it is
+// done (harness.RowListener): a record of its own, which
+// results.ReadJSON joins back into the run's records, in the order their
+// scenarios first appear. So that this is the command's order, a row
+// waits until every earlier scenario has shown a row (a moment: the
+// first rows of all scenarios run side by side); flush writes the rest.
+type rowWriter struct {
+	harness.Progress
+	w       io.Writer
+	command string
+	err     error // the first write that failed
+
+	shown int // scenarios 0..shown-1 have had a row written
+	held  map[int][]results.Record
+}
+
+func (rw *rowWriter) Row(scenario int, rec *results.Record, r results.Result) {
+	row := *rec
+	row.Command, row.Results = rw.command, []results.Result{r}
+	if scenario > rw.shown {
+		if rw.held == nil {
+			rw.held = map[int][]results.Record{}
+		}
+		rw.held[scenario] = append(rw.held[scenario], row)
+		return
+	}
+	rw.write(row)
+	if scenario == rw.shown {
+		rw.shown++
+		for rows, ok := rw.held[rw.shown]; ok; rows, ok = rw.held[rw.shown] {
+			delete(rw.held, rw.shown)
+			rw.shown++
+			for _, row := range rows {
+				rw.write(row)
+			}
+		}
+	}
+}
+
+// flush writes the rows still held, in scenario order.
+func (rw *rowWriter) flush() {
+	for _, k := range slices.Sorted(maps.Keys(rw.held)) {
+		for _, row := range rw.held[k] {
+			rw.write(row)
+		}
+	}
+	rw.held = nil
+}
+
+func (rw *rowWriter) write(row results.Record) {
+	if rw.err == nil {
+		rw.err = results.WriteJSON(rw.w, []results.Record{row})
+	}
+}
+
+// openOut is where the output goes: -o, or stdout.
+func (c *compareCmd) openOut(stdout io.Writer) (io.Writer, func(), error) {
+	if c.out == "" {
+		return stdout, func() {}, nil
+	}
+	f, err := os.Create(c.out)
+	if err != nil {
+		return nil, nil, err
+	}
+	return f, func() { f.Close() }, nil
+}
+
+// output renders records in -format to -o or stdout, unless they were
+// written row by row already (written), and, when save is set, writes the
+// run's folder.
+func (c *compareCmd) output(stdout, stderr io.Writer, records []results.Record, written, save bool) error {
+	if !written {
+		w, closeOut, err := c.openOut(stdout)
 		if err != nil {
 			return err
 		}
-		defer f.Close()
-		w = f
-	}
-	write := formats[c.format]
-	if c.format == "table" {
-		write = terminal(w, c.wide).Write
-	}
-	if err := write(w, records); err != nil {
-		return err
+		defer closeOut()
+		write := formats[c.format]
+		if c.format == "table" {
+			write = terminal(w, c.wide).Write
+		}
+		if err := write(w, records); err != nil {
+			return err
+		}
 	}
 	if !save {
 		return nil
@@ -328,7 +443,7 @@ func (c *compareCmd) replayRun(stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "compare: -replay %s: %v\n", c.replay, err)
 		return exitFail
 	}
-	if err := c.output(stdout, stderr, records, c.save); err != nil {
+	if err := c.output(stdout, stderr, records, false, c.save); err != nil {
 		fmt.Fprintf(stderr, "compare: %v\n", err)
 		return exitFail
 	}

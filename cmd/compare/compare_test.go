@@ -75,6 +75,13 @@ func TestBadFlagsExitTwoWithUsage(t *testing.T) {
 		{"-rcvbuf", "0"},
 		{"-sndbuf", "2GiB"},
 		{"-link", "kernel", "-exec", "true", "-rcvbuf", "1MiB"},
+		{"-reverse", "-bidir"},
+		{"-remote", "127.0.0.1:7007"},
+		{"-key", "key"},
+		{"-remote", "127.0.0.1:7007", "-key", "key", "-link", "kernel"},
+		{"-remote", "127.0.0.1:7007", "-key", "key", "-loss", "1%"},
+		{"-remote", "no-port", "-key", "key"},
+		{"-reverse", "-target", "udp://127.0.0.1:7"},
 		{"serve", "-listen", "no-port"},
 		{"serve", "-bogus"},
 	} {
@@ -95,17 +102,21 @@ func TestJSONRecordShape(t *testing.T) {
 	// Field by field, read as a generic object so a renamed field fails
 	// here: every latency says what it measures, every unit is in its
 	// field's name, and what a row has no figure for is absent.
-	var raw map[string]any
-	require.NoError(t, json.Unmarshal([]byte(out), &raw))
-	assert.EqualValues(t, results.Schema, raw["schema"])
-	sc := raw["scenario"].(map[string]any)
-	assert.EqualValues(t, 2, sc["interval_ms"])
-	assert.Equal(t, "ping-pong", sc["echo_mode"])
-	rs := raw["results"].([]any)
-	require.Len(t, rs, 4)
+	// A line per row, as each finished: a record holding that row.
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	require.Len(t, lines, 4)
 	metric := map[string]string{"echo": "rtt", "stream": "one_way_delay"}
-	for _, r := range rs {
-		m := r.(map[string]any)
+	for _, line := range lines {
+		var raw map[string]any
+		require.NoError(t, json.Unmarshal([]byte(line), &raw))
+		assert.EqualValues(t, results.Schema, raw["schema"])
+		sc := raw["scenario"].(map[string]any)
+		assert.EqualValues(t, 2, sc["interval_ms"])
+		assert.Equal(t, "ping-pong", sc["echo_mode"])
+		assert.Contains(t, raw["command"], "-format json")
+		rs := raw["results"].([]any)
+		require.Len(t, rs, 1)
+		m := rs[0].(map[string]any)
 		for _, k := range []string{"transport", "workload", "sent", "delivered", "lost", "reordered", "duplicates", "latency_ms", "metric"} {
 			assert.Contains(t, m, k)
 		}
@@ -125,9 +136,17 @@ func TestJSONRecordShape(t *testing.T) {
 		assert.EqualValues(t, 20, m["delivered"], "nothing is lost on loopback")
 		assert.Greater(t, lat["p50"].(float64), 0.0)
 	}
+	// Read back, the lines are the run's one record, in table order.
 	recs, err := results.ReadJSON(strings.NewReader(out))
 	require.NoError(t, err)
+	require.Len(t, recs, 1)
 	assert.Equal(t, "loopback", recs[0].Scenario.Link)
+	var order []string
+	for _, r := range recs[0].Results {
+		order = append(order, r.Workload+"/"+r.Transport)
+	}
+	assert.Equal(t, []string{"echo/tcp", "echo/udp", "stream/tcp", "stream/udp"}, order)
+	resultstest.RequireSchema(t, []byte(out))
 }
 
 // The default run's paths and rows, cut short, write records the
@@ -394,4 +413,29 @@ func TestSocketBufferFlags(t *testing.T) {
 			assert.NotNil(t, r.LimitedMs)
 		})
 	}
+}
+
+// Rows are written as they finish, but a scenario's first row never
+// comes before an earlier scenario's, so the run's records read back in
+// the command's order.
+func TestRowWriterKeepsScenarioOrder(t *testing.T) {
+	var b bytes.Buffer
+	rw := &rowWriter{w: &b, command: "compare"}
+	recs := []results.Record{{Schema: results.Schema, Scenario: results.Scenario{Name: "a"}},
+		{Schema: results.Schema, Scenario: results.Scenario{Name: "b"}}, {Schema: results.Schema, Scenario: results.Scenario{Name: "c"}}}
+	row := func(i int, tr string) { rw.Row(i, &recs[i], results.Result{Transport: tr, Workload: "echo"}) }
+	row(2, "tcp")
+	row(1, "tcp")
+	assert.Empty(t, b.String(), "held until a shows")
+	row(0, "udp")
+	row(2, "udp")
+	rw.flush()
+	var got []string
+	for _, line := range strings.Split(strings.TrimSpace(b.String()), "\n") {
+		var rec results.Record
+		require.NoError(t, json.Unmarshal([]byte(line), &rec))
+		got = append(got, rec.Scenario.Name+"/"+rec.Results[0].Transport)
+		assert.Equal(t, "compare", rec.Command)
+	}
+	assert.Equal(t, []string{"a/udp", "b/tcp", "c/tcp", "c/udp"}, got)
 }

@@ -3,11 +3,12 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
+	"math"
 	"net"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -32,8 +33,10 @@ func TestKernelLinkRunsEveryTransportAndWorkload(t *testing.T) {
 	code, out, errs := run(t, t.Context(), "-link", "kernel", "-loss", "2%", "-delay", "2ms", "-seed", "3",
 		"-count", "20", "-interval", "2ms", "-duration", "300ms", "-format", "json")
 	require.Equal(t, exitOK, code, errs)
-	var rec results.Record
-	require.NoError(t, json.Unmarshal([]byte(out), &rec))
+	recs, err := results.ReadJSON(strings.NewReader(out))
+	require.NoError(t, err)
+	require.Len(t, recs, 1)
+	rec := recs[0]
 	assert.Equal(t, "kernel", rec.Scenario.Link)
 	assert.Equal(t, "reno", rec.Scenario.CongestionControl)
 	rows := make(map[string]results.Result)
@@ -191,4 +194,48 @@ func flagArgs() []string {
 		}
 	}
 	return nil
+}
+
+// compare serve and compare -remote in the kernel path's two namespaces,
+// across its impaired link, as two hosts would be: UDP's stream loses
+// what the link loses, TCP's delivers everything, and the one-way delay
+// is the link's within the bound the clock estimate reports, both ways.
+func TestRemoteAcrossTheKernelPath(t *testing.T) {
+	needKernel(t)
+	const (
+		delay = 10 * time.Millisecond
+		count = 1000
+	)
+	self := os.Args[0]
+	key := keyFile(t, testKey)
+	asCompare := asCompareEnv + "=1 " + self
+	code, out, errs := run(t, t.Context(), "-link", "kernel", "-loss", "3%", "-delay", delay.String(), "-seed", "3",
+		"-exec-server", asCompare+" serve -listen $"+kernel.ServerEnv+":7100 -key "+key,
+		"-exec", asCompare+" -remote $"+kernel.ServerEnv+":7100 -key "+key+
+			" -workload stream -transports tcp,udp -bidir -count "+strconv.Itoa(count)+" -interval 1ms -format json")
+	require.Equal(t, exitOK, code, errs)
+	assert.Contains(t, errs, "reachable from other hosts", "serve says it listens beyond loopback")
+	recs, err := results.ReadJSON(strings.NewReader(out))
+	require.NoError(t, err, errs)
+	require.Len(t, recs, 1)
+	rows := map[string]results.Result{}
+	for _, r := range recs[0].Results {
+		rows[r.Transport+"/"+r.Direction] = r
+	}
+	require.Len(t, rows, 4)
+	for _, dir := range []string{"up", "down"} {
+		udp, tcp := rows["udp/"+dir], rows["tcp/"+dir]
+		assert.Empty(t, udp.Error, dir)
+		assert.Empty(t, tcp.Error, dir)
+		assert.EqualValues(t, count, tcp.Delivered, "%s: TCP delivered everything", dir)
+		// 3% of 1000 messages, within five standard deviations.
+		assert.InDelta(t, 0.03, float64(udp.Lost)/float64(udp.Sent), 5*math.Sqrt(0.03*0.97/count), "%s: UDP lost the link's share", dir)
+		require.NotNil(t, udp.ClockBoundMs, dir)
+		bound := *udp.ClockBoundMs
+		p50 := udp.LatencyMs.P50
+		t.Logf("%s: udp lost %d of %d; one-way delay p50 %.3f ms, clock offset %.3f ms ± %.3f ms", dir, udp.Lost, udp.Sent, p50, *udp.ClockOffsetMs, bound)
+		// The link's delay, within the bound and a millisecond of
+		// processing and jitter-free scheduling.
+		assert.InDelta(t, float64(delay)/float64(time.Millisecond), p50, bound+1, "%s: one-way delay", dir)
+	}
 }

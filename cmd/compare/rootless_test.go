@@ -4,7 +4,6 @@ package main
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"io"
 	"maps"
@@ -133,8 +132,10 @@ func TestRootlessKernelLink(t *testing.T) {
 
 	code, out, errs := run(t, t.Context(), args...)
 	require.Equal(t, exitOK, code, errs)
-	var root results.Record
-	require.NoError(t, json.Unmarshal([]byte(out), &root))
+	roots, err := results.ReadJSON(strings.NewReader(out))
+	require.NoError(t, err)
+	require.Len(t, roots, 1)
+	root := roots[0]
 
 	rows, rootRows := resultRows(t, rootless[0]), resultRows(t, root)
 	assert.Equal(t, keys(rootRows), keys(rows), "the same rows as root's")

@@ -11,6 +11,9 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"netmatrix/harness"
+	"netmatrix/harness/link"
+	"netmatrix/harness/netpath/remote"
 	"netmatrix/quic"
 	"netmatrix/tcp"
 	"netmatrix/udp"
@@ -22,12 +25,15 @@ import (
 func serveMain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("compare serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	listen := fs.String("listen", "127.0.0.1:7007", "address for the echo servers (TCP and UDP); the sinks take the next port, QUIC's echo and sink the two after")
+	listen := fs.String("listen", "127.0.0.1:7007", "address for the echo servers (TCP and UDP) and the control channel of compare -remote (TCP, TLS); the sinks take the next port, QUIC's echo and sink the two after. Loopback unless another address is given: that is the choice to be reached from other hosts")
+	keyFile := fs.String("key", "", "file whose content is the key compare -remote must hold (at least 16 bytes); without it a random key is made and printed")
+	maxDuration := fs.Duration("max-duration", remote.DefaultLimits.MaxDuration, "compare -remote: the longest a test (a flow) may run")
+	maxBytes := fs.String("max-bytes", "4GiB", "compare -remote: the most a test may send from this host, and the largest -bytes transfer it may ask for")
 	sockperf := fs.Bool("sockperf", false, "answer sockperf's ping-pong instead of echoing raw bytes")
 	rateLimit := fs.Float64("rate-limit", defaultRateLimit, "UDP echo: most datagrams answered per second per source address, a second's worth at once; 0 lifts the limit (for benchmarks)")
 	nagle := fs.Bool("nagle", false, "leave Nagle's algorithm on for TCP echo")
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "usage: compare serve [flags]\n\nRuns the TCP and UDP echo servers and sinks until interrupted, for nc, socat,\nsockperf or a client on another host.\n\nflags:\n")
+		fmt.Fprintf(fs.Output(), "usage: compare serve [-listen ADDR] [-key FILE] [flags]\n\nRuns the TCP, UDP and QUIC echo servers and sinks until interrupted, for nc, socat,\nsockperf or compare -target, and the control channel for compare -remote ADDR -key FILE\non another host.\n\nflags:\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -43,12 +49,30 @@ func serveMain(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	}
 	host, portStr, err := net.SplitHostPort(*listen)
 	port, perr := strconv.Atoi(portStr)
+	// An address without a host is loopback, for every server: being
+	// reached from another host is asked for by naming an address.
+	if host == "" {
+		host = "127.0.0.1"
+	}
 	if err != nil || perr != nil || port < 0 || port > 65532 {
 		fmt.Fprintf(stderr, "compare serve: -listen %q: want HOST:PORT with a port below 65533 (four ports are used)\n", *listen)
 		fs.Usage()
 		return exitUsage
 	}
-	if err := serve(ctx, host, port, serveOptions{*sockperf, *rateLimit, *nagle}, stdout); err != nil {
+	opt := serveOptions{sockperf: *sockperf, rateLimit: *rateLimit, nagle: *nagle,
+		limits: remote.Limits{MaxDuration: *maxDuration}}
+	if opt.limits.MaxBytes, err = link.ParseSize(*maxBytes); err != nil || opt.limits.MaxBytes <= 0 || *maxDuration <= 0 {
+		fmt.Fprintf(stderr, "compare serve: -max-bytes and -max-duration must be positive\n")
+		fs.Usage()
+		return exitUsage
+	}
+	if *keyFile != "" {
+		if opt.key, err = remote.LoadKey(*keyFile); err != nil {
+			fmt.Fprintf(stderr, "compare serve: -key: %v\n", err)
+			return exitUsage
+		}
+	}
+	if err := serve(ctx, host, port, opt, stdout); err != nil {
 		fmt.Fprintf(stderr, "compare serve: %v\n", err)
 		return exitFail
 	}
@@ -77,6 +101,9 @@ type serveOptions struct {
 	sockperf  bool
 	rateLimit float64
 	nagle     bool
+	// key authenticates compare -remote; nil makes a random one, printed.
+	key    remote.Key
+	limits remote.Limits
 }
 
 // serve opens every socket first, so a port already taken is reported
@@ -119,6 +146,23 @@ func serve(ctx context.Context, host string, port int, opt serveOptions, out io.
 	if err != nil {
 		return err
 	}
+	key, madeKey := opt.key, false
+	if key == nil {
+		if key, err = remote.NewKey(); err != nil {
+			return err
+		}
+		madeKey = true
+	}
+	ctl := &remote.Server{Key: key, Host: host, Halves: harness.LocalServer, Fingerprint: id.Fingerprint(),
+		Limits: opt.limits, Log: out}
+	// The control channel shares the echo's TCP port: one address to
+	// give, one port to open. A TLS ClientHello tells it apart; nc,
+	// socat and sockperf see the echo as before (remote.Splitter).
+	ctlCtx, stopCtl := context.WithCancel(ctx)
+	echoSplit := remote.Split(echoLn, func(c net.Conn) { ctl.ServeConn(ctlCtx, c) })
+	defer echoSplit.Wait()
+	defer stopCtl()
+	defer echoSplit.Close()
 
 	var msgs, bytes atomic.Int64
 	count := func(msg []byte, _ int64) { msgs.Add(1); bytes.Add(int64(len(msg))) }
@@ -139,6 +183,15 @@ func serve(ctx context.Context, host string, port int, opt serveOptions, out io.
 		mode, echoLn.Addr(), sinkLn.Addr())
 	fmt.Fprintf(out, "compare serve: quic echo on %s, quic sink on %s (ALPN %q, certificate sha256 %s)\n",
 		quicEchoPC.LocalAddr(), quicSinkPC.LocalAddr(), quic.ALPN, id.Fingerprint())
+	if madeKey {
+		fmt.Fprintf(out, "compare serve: control channel for compare -remote %s on tcp %s; key (new at each start; -key FILE keeps one): %s\n",
+			echoLn.Addr(), echoLn.Addr(), key)
+	} else {
+		fmt.Fprintf(out, "compare serve: control channel for compare -remote %s on tcp %s, with the key of -key\n", echoLn.Addr(), echoLn.Addr())
+	}
+	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
+		fmt.Fprintf(out, "compare serve: listening on %s: reachable from other hosts, as asked. Whoever holds the key can run tests; the echo servers answer anyone\n", host)
+	}
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -157,7 +210,7 @@ func serve(ctx context.Context, host string, port int, opt serveOptions, out io.
 			}
 		})
 	}
-	run(func(ctx context.Context) error { return tcpEcho.Serve(ctx, echoLn) })
+	run(func(ctx context.Context) error { return tcpEcho.Serve(ctx, echoSplit) })
 	run(func(ctx context.Context) error { return udpEcho.Serve(ctx, echoPC) })
 	run(func(ctx context.Context) error { return tcpSink.Serve(ctx, sinkLn) })
 	run(func(ctx context.Context) error { return udpSink.Serve(ctx, sinkPC) })

@@ -8,17 +8,42 @@ import (
 	"netmatrix/harness/metrics"
 )
 
+// Directions a bulk or stream flow runs in, as Spec.Direction and the
+// record name them.
+const (
+	Up   = "up"   // the client sends, the server half receives (the default)
+	Down = "down" // the server half sends, the client receives
+)
+
 // Spec is one run's server half: the workload and transport, and the
 // settings the server needs to play its part.
 type Spec struct {
 	Workload  string `json:"workload"`
 	Transport string `json:"transport"`
-	// Count is the messages of a stream: how many arrivals to make
+	// Direction is Up or Down for bulk and stream; empty means Up.
+	Direction string `json:"direction,omitempty"`
+	// Count is the messages of a stream: how many to send, or to make
 	// room for.
 	Count int `json:"count,omitempty"`
 	// Size is each stream message, header included, and the body of an
 	// http response.
 	Size int `json:"size,omitempty"`
+	// Interval paces a stream the server half sends.
+	Interval time.Duration `json:"interval_ns,omitempty"`
+	// Duration is how long a bulk flow the server half sends lasts,
+	// unless Bytes fixes its size instead.
+	Duration time.Duration `json:"duration_ns,omitempty"`
+	Bytes    int64         `json:"bytes,omitempty"`
+	// Rate is the payload rate of UDP bulk the server half sends, bits
+	// per second; zero is as fast as the socket takes datagrams.
+	Rate         int64 `json:"rate_bps,omitempty"`
+	DatagramSize int   `json:"datagram_size,omitempty"`
+	// Cap, if set, is the most a server half sends in a bulk flow of
+	// Duration, in bytes: the bound a server for others puts on a
+	// flow (compare serve), not a client's ask. Zero: none.
+	Cap int64 `json:"cap,omitempty"`
+	// Stall bounds a reliable sender's wait for its peer to take data.
+	Stall time.Duration `json:"stall_ns,omitempty"`
 	// Nagle leaves Nagle's algorithm on for TCP.
 	Nagle bool `json:"nagle,omitempty"`
 }
@@ -49,12 +74,23 @@ type Report struct {
 	// head-of-line delay is measured from. Empty where it cannot see
 	// them.
 	Heard []metrics.ByteArrival `json:"heard,omitempty"`
-	// Stats are its end's transport counters (QUIC's, say).
+	// Sent is what a flow it sent (Down) carried: messages, bytes of a
+	// byte stream or datagrams. Started and Stopped are when its sending
+	// began and ended, on its clock; SendError is why it ended early.
+	Sent      int64  `json:"sent,omitempty"`
+	Started   int64  `json:"started,omitempty"`
+	Stopped   int64  `json:"stopped,omitempty"`
+	SendError string `json:"send_error,omitempty"`
+	// Stats are its end's transport counters (QUIC's, TCP_INFO of a
+	// socket it sent on).
 	Stats map[string]uint64 `json:"stats,omitempty"`
 	// Spurious counts the TCP segments the sender sent again that had
 	// reached this end already (the link's own copies apart), where the
 	// path shows its packets; nil elsewhere.
 	Spurious *uint64 `json:"spurious,omitempty"`
+	// Clock relates the server's clock to this host's. The remote path
+	// sets it; nil means both ends read one clock.
+	Clock *Clock `json:"clock,omitempty"`
 }
 
 // Bulk is what a bulk receiver counted: bytes of a byte stream checked
@@ -68,6 +104,23 @@ type Bulk struct {
 	Unique    int64 `json:"unique"`  // datagrams, each once
 	Dups      int64 `json:"dups"`
 	Reordered int64 `json:"reordered"`
+}
+
+// Clock is the server's clock against this host's, as NTP-style
+// exchanges over the control channel estimated it (RFC 5905, section 8):
+// server time = this host's time + Offset, to within ±Bound.
+type Clock struct {
+	Offset time.Duration `json:"offset_ns"`
+	Bound  time.Duration `json:"bound_ns"`
+}
+
+// ToClient is t, a time on the server's clock, on this host's; c may be
+// nil (one clock).
+func (c *Clock) ToClient(t int64) int64 {
+	if c == nil {
+		return t
+	}
+	return t - int64(c.Offset)
 }
 
 // A Server starts server halves.
@@ -92,6 +145,7 @@ type Flow interface {
 	// comes as a net.Conn connected to Addr.
 	Bind(ctx context.Context, c net.Conn) error
 	// Report waits as until says, then reports what the half observed.
+	// A half that sends (Down) reports once it is done sending.
 	Report(ctx context.Context, until Until) (Report, error)
 	// Stop ends the server half and waits for it.
 	Stop()

@@ -9,6 +9,9 @@
 //   - kernel: two Linux network namespaces, Linux's own TCP and UDP,
 //     joined through TUN devices by the same link. Root, or root of a
 //     user namespace (kernel.StartUserns).
+//   - remote: `compare serve` on another host over the real network; its
+//     server halves run there (half.Provider), started over an
+//     authenticated control channel (remote.Dial).
 //
 // Each offers New(ctx, spec, Options) (loopback needs neither), and the
 // test helpers of package pathtest check any of them the same way.

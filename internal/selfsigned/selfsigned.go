@@ -4,6 +4,7 @@
 package selfsigned
 
 import (
+	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -25,6 +26,13 @@ func Certificate(subject pkix.Name, hosts []string, validFor time.Duration) (tls
 	if err != nil {
 		return tls.Certificate{}, fmt.Errorf("selfsigned: generate key: %w", err)
 	}
+	return WithKey(key, subject, hosts, validFor)
+}
+
+// WithKey is Certificate for a key the caller has: one derived from a
+// secret, say, so that a peer knows its public half in advance. It may
+// serve either end of a TLS connection.
+func WithKey(key crypto.Signer, subject pkix.Name, hosts []string, validFor time.Duration) (tls.Certificate, error) {
 	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 127))
 	if err != nil {
 		return tls.Certificate{}, fmt.Errorf("selfsigned: serial number: %w", err)
@@ -36,7 +44,7 @@ func Certificate(subject pkix.Name, hosts []string, validFor time.Duration) (tls
 		NotBefore:             now.Add(-time.Hour),
 		NotAfter:              now.Add(validFor),
 		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
 		BasicConstraintsValid: true,
 		IsCA:                  true,
 	}
@@ -47,7 +55,7 @@ func Certificate(subject pkix.Name, hosts []string, validFor time.Duration) (tls
 			tmpl.DNSNames = append(tmpl.DNSNames, h)
 		}
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
 	if err != nil {
 		return tls.Certificate{}, fmt.Errorf("selfsigned: create certificate: %w", err)
 	}

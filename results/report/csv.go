@@ -141,6 +141,8 @@ var csvColumns = []csvColumn{
 	{"mathis_mbps", modelColumn(mathis)},
 	{"padhye_mbps", modelColumn(padhye)},
 	{"error", func(_ *results.Record, r *results.Result) string { return r.Error }},
+	{"direction", func(_ *results.Record, r *results.Result) string { return r.Direction }},
+	{"clock_bound_ms", func(_ *results.Record, r *results.Result) string { return csvOpt(r.ClockBoundMs) }},
 }
 
 // WriteCSV renders records as CSV (RFC 4180): a header line, then one

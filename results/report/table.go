@@ -46,6 +46,9 @@ type column struct {
 	// workload.
 	in    []string
 	value func(r results.Result) string
+	// clocked marks a figure that needs the sender's and the receiver's
+	// clocks in step (a one-way delay) in the tables where it is one.
+	clocked []string
 }
 
 // Workload lists for column.in.
@@ -56,7 +59,7 @@ var (
 
 // latencyColumn is a figure of a result's latency distribution.
 func latencyColumn(head string, rank int, in []string, f func(results.Latency) float64) column {
-	return column{Col: Col{Head: head, Rank: rank}, in: in, value: func(r results.Result) string {
+	return column{Col: Col{Head: head, Rank: rank}, in: in, clocked: []string{catalog.Stream}, value: func(r results.Result) string {
 		if r.LatencyMs == nil {
 			return "-"
 		}
@@ -211,7 +214,15 @@ func workloadTable(workload string, rows []row) Table {
 	}
 	t := Table{Title: title, Section: workload, Cols: []Col{pathCol, transportCol}}
 	cols := columns(workload)
+	bound := clockBound(rows)
 	for _, c := range cols {
+		if bound != nil && slices.Contains(c.clocked, workload) {
+			// The one-way delays span two hosts' clocks: mark them.
+			c.Head += "*"
+			if c.Short != "" {
+				c.Short += "*"
+			}
+		}
 		t.Cols = append(t.Cols, c.Col)
 	}
 	for _, rw := range rows {
@@ -232,8 +243,32 @@ func workloadTable(workload string, rows []row) Table {
 	for i, rw := range rows {
 		rs[i] = rw.r
 	}
-	t.Note = explain(workload, rs, func(i int) string { return rows[i].scenario })
+	t.Note = explain(workload, rs, func(i int) string { return rows[i].scenario + dirLabel(rows[i].r) })
+	if bound != nil {
+		t.Note = fmt.Sprintf("* One-way delay between two hosts: their clocks were matched over the control channel to within ±%s ms, and these figures carry that uncertainty; jitter and loss do not. %s",
+			fmtMs(*bound), t.Note)
+	}
 	return t
+}
+
+// dirLabel names a row's direction in a sentence: "" for the default.
+func dirLabel(r results.Result) string {
+	if r.Direction == "" {
+		return ""
+	}
+	return " (" + r.Direction + ")"
+}
+
+// clockBound is the largest clock uncertainty of rows whose one-way
+// delays span two hosts; nil where none does.
+func clockBound(rows []row) *float64 {
+	var b *float64
+	for _, rw := range rows {
+		if v := rw.r.ClockBoundMs; v != nil && (b == nil || *v > *b) {
+			b = v
+		}
+	}
+	return b
 }
 
 // Workloads lists the workloads that ran in records, in table order.
@@ -294,13 +329,22 @@ func linkText(r results.Result) string {
 	return fmt.Sprintf("%d/%d", r.Path.Up.Dropped(), r.Path.Down.Dropped())
 }
 
-// transportCell names a row's transport, marked with a * where the
-// emulator or the CPU bounded its figures (the sentence says so).
+// transportCell names a row's transport, with the way its flow went
+// where the run had more than the default one ("tcp ↓" for the server
+// sending), marked with a * where the emulator or the CPU bounded its
+// figures (the sentence says so).
 func transportCell(r results.Result) string {
-	if r.EmulatorBound {
-		return r.Transport + "*"
+	name := r.Transport
+	switch r.Direction {
+	case "up":
+		name += " ↑"
+	case "down":
+		name += " ↓"
 	}
-	return r.Transport
+	if r.EmulatorBound {
+		name += "*"
+	}
+	return name
 }
 
 // opt formats an optional figure, "-" where the row has none.

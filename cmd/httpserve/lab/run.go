@@ -271,7 +271,7 @@ type collector struct {
 	wake    chan struct{} // has a value while events wait
 }
 
-var _ harness.RowReporter = (*collector)(nil)
+var _ harness.RowListener = (*collector)(nil)
 
 func (c *collector) push(ev progressEvent) {
 	c.mu.Lock()
@@ -295,7 +295,8 @@ func (c *collector) Start(scenario, workload, transport string) {
 
 func (c *collector) Done(scenario, workload, transport string, err error) {}
 
-func (c *collector) RowDone(scenario string, r results.Result) {
+func (c *collector) Row(_ int, rec *results.Record, r results.Result) {
+	scenario := rec.Scenario.Name
 	c.mu.Lock()
 	took := time.Since(c.started[scenario+"/"+r.Workload+"/"+r.Transport])
 	c.mu.Unlock()

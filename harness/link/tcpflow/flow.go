@@ -19,8 +19,9 @@ import (
 // NewCounter only counts. Its methods are safe to call at once from
 // several goroutines.
 type Flow struct {
-	port uint16
-	log  bool // keep every arrival (New), not only the counts
+	port    uint16
+	log     bool // keep every arrival (New), not only the counts
+	reverse bool // follow the data from port, not toward it
 
 	mu sync.Mutex
 	// src and dst are the connection's ends, the data's sender first,
@@ -82,6 +83,11 @@ func New(port uint16) *Flow { return &Flow{port: port, log: true} }
 // arrived stays as small as the holes in it.
 func NewCounter(port uint16) *Flow { return &Flow{port: port} }
 
+// NewReverse returns a Flow that follows the data coming back from port
+// on the first connection opened toward it: what a server there sends.
+// It anchors on the server's SYN-ACK.
+func NewReverse(port uint16) *Flow { return &Flow{port: port, reverse: true, log: true} }
+
 var _ link.Tap = (*Flow)(nil).Tap
 
 // Tap is a link.Tap: set it on the relay (Relay.SetTap) before the
@@ -107,6 +113,13 @@ func (f *Flow) Observe(at int64, b []byte) {
 func (f *Flow) observe(at int64, b []byte) {
 	s, err := Parse(b)
 	if err != nil {
+		return
+	}
+	if !f.anchored && f.reverse {
+		if s.Src.Port() == f.port && s.Flags&(FlagSYN|FlagACK) == FlagSYN|FlagACK {
+			f.src, f.dst, f.first, f.anchored = s.Src, s.Dst, s.Seq+1, true
+			f.record(at, s, b)
+		}
 		return
 	}
 	if !f.anchored {

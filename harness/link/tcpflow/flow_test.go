@@ -133,6 +133,26 @@ func TestFlow(t *testing.T) {
 	}
 }
 
+// A reverse flow follows what the server sends back on the first
+// connection to its port, from the SYN-ACK on, and nothing the client
+// sends.
+func TestReverseFlow(t *testing.T) {
+	other := netip.MustParseAddrPort("10.77.0.1:40001")
+	f := NewReverse(server.Port())
+	for i, p := range []pkt{
+		{src: server, dst: client, seq: 50, flags: psh, payload: 9}, // before the handshake
+		{src: client, dst: server, seq: 1000, flags: syn},
+		{src: server, dst: client, seq: 5000, flags: synAck},
+		{src: client, dst: server, seq: 1001, flags: psh, payload: 3},
+		{src: server, dst: client, seq: 5001, flags: psh, payload: 1},
+		{src: server, dst: other, seq: 9001, flags: psh, payload: 70}, // another connection
+		{src: server, dst: client, seq: 5002, flags: psh, payload: 204},
+	} {
+		f.Observe(int64(i), p.build())
+	}
+	assert.Equal(t, []metrics.ByteArrival{arrival(4, 0, 1), arrival(6, 1, 204)}, f.Arrivals())
+}
+
 // Past 4 GiB the 32-bit sequence numbers repeat; the offsets go on. Here
 // segments every 1 GiB of stream, and one retransmission from 1 GiB back.
 func TestFlowBeyondFourGiB(t *testing.T) {
