@@ -282,7 +282,7 @@ func runOnPath(ctx context.Context, j Job, cfg *Config) (rows []row, err error) 
 			if j.Workload == catalog.Stream {
 				return runStream(ctx, tr, shape, p, taps, dir, cfg)
 			}
-			return runBulk(ctx, tr, shape, p, dir, &bc)
+			return runBulk(ctx, tr, shape, p, taps, dir, &bc)
 		}), nil
 	}
 	return one(results.Result{}, fmt.Errorf("unknown workload %q", j.Workload)), nil

@@ -20,8 +20,8 @@ import (
 // delivered over the run's length when it was time-limited, however early
 // the last byte came (a flow that stalls at the end has delivered less,
 // and says so), and over the completion time of a fixed transfer.
-func runBulk(ctx context.Context, tr transport, shape catalog.Transport, p netpath.Path, dir string, cfg *Config) (results.Result, error) {
-	c, err := startFlow(ctx, p, nil, flowSpec(catalog.Bulk, shape.Name, dir, cfg))
+func runBulk(ctx context.Context, tr transport, shape catalog.Transport, p netpath.Path, taps *tapMux, dir string, cfg *Config) (results.Result, error) {
+	c, err := startFlow(ctx, p, taps, flowSpec(catalog.Bulk, shape.Name, dir, cfg))
 	if err != nil {
 		return results.Result{}, err
 	}
