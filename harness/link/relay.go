@@ -171,6 +171,13 @@ func (l *lane) deliver(p Packet) {
 	}
 }
 
+// trainSlack is how early the relay may hand over a packet that follows
+// one due now: Linux's default timer slack for a task, by which its own
+// timers may fire late. Only trains feel it, packets that leave a rate
+// limit back to back above about 240 Mbit/s (a full-size packet every
+// 50 µs); a packet on its own is handed over when due.
+const trainSlack = 50 * time.Microsecond
+
 // sleep is how a lane's writer sleeps.
 type sleep int
 
@@ -210,13 +217,21 @@ func (l *lane) run(ctx context.Context, now func() time.Duration) {
 			continue
 		}
 		l.asleep = awake
-		// Take everything due in one go, so a burst costs one wake-up.
+		// Take everything due in one go, so a burst costs one wake-up,
+		// and the packets of a train close behind it: those due within
+		// trainSlack. A rate limit spaces a full-size packet 12 µs apart
+		// at 1 Gbit/s, and a wake-up per packet (a timerfd set, a poll,
+		// a read) took a third of the CPU a 1 Gbit/s flow had.
 		for !l.q.empty() && l.q.peek().at <= t {
+			batch = append(batch, l.q.pop())
+		}
+		for !l.q.empty() && l.q.peek().at <= t+trainSlack {
 			batch = append(batch, l.q.pop())
 		}
 		l.mu.Unlock()
 		for i := range batch {
-			l.late.record(now() - batch[i].at)
+			// Early (a train's tail) counts as on time.
+			l.late.record(max(now()-batch[i].at, 0))
 			l.deliver(batch[i].p)
 			batch[i] = held{}
 		}

@@ -86,6 +86,38 @@ func TestRelayDelaysInOrder(t *testing.T) {
 	assert.Zero(t, r.Counters(link.Down).Packets)
 }
 
+// A packet on its own leaves when due; the packets of a train behind a
+// rate limit may leave with the one due, at most trainSlack (50 µs)
+// before their own time, never earlier.
+func TestRelayTrainLeavesAtMostSlackEarly(t *testing.T) {
+	const n, size = 400, 1500
+	delay := 10 * time.Millisecond
+	r, _, server := newTestRelay(t, link.Spec{Up: link.Config{Delay: delay, Bandwidth: 1e9}, Seed: 1})
+	// Each packet's time is at least its delay plus its serialisation
+	// behind those ahead of it (12 µs each at 1 Gbit/s), from before the
+	// first was offered.
+	start := time.Now()
+	for i := range n {
+		r.Send(link.Up, idPacket(uint64(i), size))
+	}
+	require.Eventually(t, func() bool { return len(server.got()) == n }, 10*time.Second, time.Millisecond)
+	server.mu.Lock()
+	arrived := append([]time.Time(nil), server.at...)
+	server.mu.Unlock()
+	for i, at := range arrived {
+		due := start.Add(delay + time.Duration(i+1)*link.Serialization(size, 1e9))
+		require.False(t, at.Before(due.Add(-50*time.Microsecond)), "packet %d left %v before its time", i, due.Sub(at))
+	}
+
+	// A lone packet is never early.
+	sent := time.Now()
+	r.Send(link.Up, idPacket(n, size))
+	require.Eventually(t, func() bool { return len(server.got()) == n+1 }, 10*time.Second, time.Millisecond)
+	server.mu.Lock()
+	defer server.mu.Unlock()
+	assert.GreaterOrEqual(t, server.at[n].Sub(sent), delay)
+}
+
 func TestRelayReordersWhenAsked(t *testing.T) {
 	const n = 5000
 	r, client, _ := newTestRelay(t, link.Spec{Down: link.Config{Delay: 2 * time.Millisecond, Reorder: 0.05}, Seed: 1})

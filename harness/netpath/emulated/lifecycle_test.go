@@ -7,6 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"gvisor.dev/gvisor/pkg/tcpip"
+	"gvisor.dev/gvisor/pkg/tcpip/transport/tcp"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
@@ -77,6 +80,13 @@ func TestConnOptions(t *testing.T) {
 	require.NotNil(t, acc)
 	defer acc.Close()
 	assert.Equal(t, "10.0.0.1", acc.RemoteAddr().(*net.TCPAddr).IP.String())
+
+	// Loss recovery is SACK's (RFC 6675), not RACK's: see configureStack.
+	for _, h := range []*host{p.client, p.server} {
+		var recovery tcpip.TCPRecovery
+		require.Nil(t, h.stack.TransportProtocolOption(tcp.ProtocolNumber, &recovery))
+		assert.Zero(t, recovery)
+	}
 
 	type tcpOptions interface {
 		SetNoDelay(bool) error

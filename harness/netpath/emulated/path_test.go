@@ -104,6 +104,9 @@ func TestBandwidthLimit(t *testing.T) {
 // impairment.
 func BenchmarkTCP(b *testing.B) { pathtest.BenchTCPMTUs(b, New) }
 
+// BenchmarkLongFatLink: 1 Gbit/s, 50 ms round trip, 16 MiB buffers.
+func BenchmarkLongFatLink(b *testing.B) { pathtest.BenchTCPLongFatLink(b, New) }
+
 // A tap on the path reads its packets in place: the segments of a TCP
 // transfer, seen as the server's stack received them, cover every byte
 // sent, and reading a packet's headers costs no allocation.

@@ -448,6 +448,9 @@ func newEmulatedPath(tb testing.TB, ctx context.Context, spec link.Spec) netpath
 // impairment.
 func BenchmarkTCP(b *testing.B) { pathtest.BenchTCPMTUs(b, New) }
 
+// BenchmarkLongFatLink: 1 Gbit/s, 50 ms round trip, 16 MiB buffers.
+func BenchmarkLongFatLink(b *testing.B) { pathtest.BenchTCPLongFatLink(b, New) }
+
 // A server program that ends before it listens fails the run at once,
 // with the reason, rather than leaving it waiting for the server.
 func TestRunServerThatEndsEarly(t *testing.T) {
