@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"fmt"
 	"net"
+	"reflect"
 	"slices"
 	"strconv"
 	"sync"
@@ -452,4 +453,32 @@ func TestPinnedClientTLSRejectsBadFingerprints(t *testing.T) {
 	id := DefaultIdentityTB(t)
 	_, err := PinnedClientTLS(id.Fingerprint())
 	assert.NoError(t, err)
+}
+
+// Every counter of Stats is in counterFields once, under its own field,
+// so Map records it and add sums it.
+func TestCounterFieldsCoverStats(t *testing.T) {
+	var s Stats
+	v := reflect.ValueOf(&s).Elem()
+	seen := map[string]bool{}
+	for _, f := range counterFields {
+		p := f.of(&s)
+		*p = 1
+		for i := range v.NumField() {
+			if v.Field(i).Kind() == reflect.Uint64 && v.Field(i).Uint() == 1 {
+				assert.False(t, seen[v.Type().Field(i).Name], "%s is in counterFields twice", f.name)
+				seen[v.Type().Field(i).Name] = true
+			}
+		}
+		*p = 0
+	}
+	for i := range v.NumField() {
+		if v.Field(i).Kind() == reflect.Uint64 {
+			assert.True(t, seen[v.Type().Field(i).Name], "%s is not in counterFields", v.Type().Field(i).Name)
+		}
+	}
+	s.add(Stats{PacketsSent: 2, DatagramsDropped: 3, Traced: true})
+	s.add(Stats{PacketsSent: 1})
+	assert.Equal(t, Stats{PacketsSent: 3, DatagramsDropped: 3, Traced: true}, s)
+	assert.Len(t, s.Map(), len(counterFields), "traced: every counter")
 }
