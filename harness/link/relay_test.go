@@ -201,7 +201,7 @@ func BenchmarkRelay(b *testing.B) {
 	}{
 		{"clean", link.Config{}},
 		{"delay=1ms", link.Config{Delay: time.Millisecond}},
-		{"lossy", lossyConfig},
+		{"lossy", linktest.Lossy},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			sink := &linktest.Counter{}

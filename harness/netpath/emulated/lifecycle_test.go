@@ -12,6 +12,7 @@ import (
 	"go.uber.org/goleak"
 
 	"netmatrix/harness/link"
+	"netmatrix/harness/link/linktest"
 	"netmatrix/harness/netpath"
 	"netmatrix/harness/netpath/pathtest"
 )
@@ -23,7 +24,7 @@ func TestCancelStopsEverything(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	p, err := New(ctx, link.Symmetric(pathtest.Lossy, 1), netpath.Options{})
+	p, err := New(ctx, link.Symmetric(linktest.Lossy, 1), netpath.Options{})
 	require.NoError(t, err)
 	waitStopped := pathtest.BlockOnPath(t, ctx, p)
 	cancel()

@@ -24,6 +24,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"netmatrix/harness/link"
+	"netmatrix/harness/link/linktest"
 	"netmatrix/harness/netpath"
 	"netmatrix/harness/netpath/emulated"
 	"netmatrix/harness/netpath/pathtest"
@@ -103,14 +104,14 @@ func namespaceHolders(proc string, inodes []uint64) []string {
 func TestUDPLossIsTheLinksDrops(t *testing.T) {
 	const n = 20_000
 	ctx := pathtest.Context(t, 60*time.Second)
-	run := pathtest.UDPTally(t, ctx, newTestPath(t, ctx, link.Symmetric(pathtest.Lossy, 1)), n)
+	run := pathtest.UDPTally(t, ctx, newTestPath(t, ctx, link.Symmetric(linktest.Lossy, 1)), n)
 	pathtest.AssertUDPLossIsTheLinks(t, run, n)
 	assert.Zero(t, run.Stats.Down.Packets, "nothing flowed back: no stray packets from the namespaces")
 }
 
 func TestSeedReplays(t *testing.T) {
 	const n = 3_000
-	spec := link.Symmetric(pathtest.Lossy, 42)
+	spec := link.Symmetric(linktest.Lossy, 42)
 	tally := func(spec link.Spec) pathtest.UDPRun {
 		ctx := pathtest.Context(t, 30*time.Second)
 		return pathtest.UDPTally(t, ctx, newTestPath(t, ctx, spec), n)
@@ -166,7 +167,7 @@ func TestDelay(t *testing.T) {
 
 func TestTCPLossyIsByteExact(t *testing.T) {
 	ctx := pathtest.Context(t, 90*time.Second)
-	pathtest.AssertLossyTransfer(t, ctx, newTestPath(t, ctx, link.Symmetric(pathtest.Lossy, 1)))
+	pathtest.AssertLossyTransfer(t, ctx, newTestPath(t, ctx, link.Symmetric(linktest.Lossy, 1)))
 }
 
 func congestionControl(t *testing.T, c net.Conn) string {
@@ -297,7 +298,7 @@ func TestCancelStopsEverything(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	p, err := New(ctx, link.Symmetric(pathtest.Lossy, 1), netpath.Options{})
+	p, err := New(ctx, link.Symmetric(linktest.Lossy, 1), netpath.Options{})
 	require.NoError(t, err)
 	inodes := p.namespaces()
 	waitStopped := pathtest.BlockOnPath(t, ctx, p)

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"netmatrix/harness/link"
+	"netmatrix/harness/link/linktest"
 	"netmatrix/harness/netpath"
 	"netmatrix/results"
 
@@ -104,9 +105,9 @@ func RefusedAddresses(ctx context.Context, p netpath.Path, client string) []Refu
 	}
 }
 
-// AssertLossyTransfer sends 10 MiB over p, whose link is Lossy both
-// ways, and checks that TCP delivered it byte for byte and repaired what
-// the link did to it.
+// AssertLossyTransfer sends 10 MiB over p, whose link is linktest.Lossy
+// both ways, and checks that TCP delivered it byte for byte and repaired
+// what the link did to it.
 func AssertLossyTransfer(t *testing.T, ctx context.Context, p netpath.Path) {
 	t.Helper()
 	const n = 10 << 20
@@ -289,10 +290,10 @@ type UDPRun struct {
 	Stats results.PathStats
 }
 
-// AssertUDPLossIsTheLinks checks a run of n datagrams over a Lossy link:
-// UDP delivered exactly what the link forwarded, lost exactly what it
-// dropped (about Lossy.Loss), duplicated what it duplicated, and no stack
-// dropped anything itself.
+// AssertUDPLossIsTheLinks checks a run of n datagrams over a
+// linktest.Lossy link: UDP delivered exactly what the link forwarded,
+// lost exactly what it dropped (about linktest.Lossy.Loss), duplicated
+// what it duplicated, and no stack dropped anything itself.
 func AssertUDPLossIsTheLinks(t *testing.T, run UDPRun, n int) {
 	t.Helper()
 	st := run.Stats
@@ -307,7 +308,7 @@ func AssertUDPLossIsTheLinks(t *testing.T, run UDPRun, n int) {
 	assert.EqualValues(t, st.Up.Lost, n-distinct, "the datagrams UDP lost are the link's drops")
 	assert.EqualValues(t, st.Up.Duplicated, dups)
 	lost := 1 - float64(distinct)/float64(n)
-	p := Lossy.Loss
+	p := linktest.Lossy.Loss
 	assert.InDelta(t, p, lost, sigmas*math.Sqrt(p*(1-p)/float64(n)), "UDP lost about 5%%")
 	t.Logf("lost %d of %d (%.2f%%), duplicated %d, reordered %d", n-distinct, n, 100*lost, dups, st.Up.Reordered)
 }
