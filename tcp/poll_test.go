@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"netmatrix/internal/neterr"
+	"netmatrix/internal/testutil"
 	"netmatrix/internal/wire"
 )
 
@@ -20,17 +21,7 @@ func connPair(t *testing.T) (client, server net.Conn) {
 	ln, err := Listen(t.Context(), "127.0.0.1:0")
 	require.NoError(t, err)
 	defer ln.Close()
-	accepted := make(chan net.Conn, 1)
-	go func() {
-		c, _ := ln.Accept()
-		accepted <- c
-	}()
-	client, err = net.Dial("tcp", ln.Addr().String())
-	require.NoError(t, err)
-	server = <-accepted
-	require.NotNil(t, server)
-	t.Cleanup(func() { client.Close(); server.Close() })
-	return client, server
+	return testutil.ConnPair(t, ln, func(addr string) (net.Conn, error) { return net.Dial("tcp", addr) })
 }
 
 // The busy-polling reader behaves as the conn's own Read: data that

@@ -1,6 +1,6 @@
 // Package testutil holds what the packages' tests share: finding an
-// outside tool or skipping with a clear message, and running one as a
-// child that is always reaped.
+// outside tool or skipping with a clear message, running one as a child
+// that is always reaped, and the two ends of a connection.
 package testutil
 
 import (
@@ -92,6 +92,33 @@ func FreePort(tb testing.TB, network string) int {
 		defer ln.Close()
 		return ln.Addr().(*net.TCPAddr).Port
 	}
+}
+
+// ConnPair dials ln with dial and returns both ends of the connection,
+// each closed when the test ends. ln stays the caller's to close: its
+// Close is what frees the accepting goroutine if the dial fails.
+func ConnPair(tb testing.TB, ln net.Listener, dial func(addr string) (net.Conn, error)) (client, server net.Conn) {
+	tb.Helper()
+	type accepted struct {
+		c   net.Conn
+		err error
+	}
+	ch := make(chan accepted, 1)
+	go func() {
+		c, err := ln.Accept()
+		ch <- accepted{c, err}
+	}()
+	client, err := dial(ln.Addr().String())
+	if err != nil {
+		tb.Fatalf("dial %s: %v", ln.Addr(), err)
+	}
+	tb.Cleanup(func() { client.Close() })
+	a := <-ch
+	if a.err != nil {
+		tb.Fatalf("accept: %v", a.err)
+	}
+	tb.Cleanup(func() { a.c.Close() })
+	return client, a.c
 }
 
 // WaitListening waits until something accepts TCP connections at addr.

@@ -60,23 +60,7 @@ func TestConnOptions(t *testing.T) {
 	p := newTestPath(t, ctx, link.Spec{})
 	assert.Equal(t, "10.0.0.2", p.ServerHost())
 
-	ln, err := p.Server().Listen(ctx, "tcp", net.JoinHostPort(p.ServerHost(), "0"))
-	require.NoError(t, err)
-	defer ln.Close()
-	accepted := make(chan net.Conn, 1)
-	go func() {
-		c, err := ln.Accept()
-		if err == nil {
-			accepted <- c
-		}
-		close(accepted)
-	}()
-	dialed, err := p.Client().Dial(ctx, "tcp", ln.Addr().String())
-	require.NoError(t, err)
-	defer dialed.Close()
-	acc := <-accepted
-	require.NotNil(t, acc)
-	defer acc.Close()
+	dialed, acc := pathtest.TCPPair(t, ctx, p)
 	assert.Equal(t, "10.0.0.1", acc.RemoteAddr().(*net.TCPAddr).IP.String())
 
 	type tcpOptions interface {

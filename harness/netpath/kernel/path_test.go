@@ -190,20 +190,7 @@ func TestCongestionControl(t *testing.T) {
 		t.Run(cc, func(t *testing.T) {
 			ctx := pathtest.Context(t, 10*time.Second)
 			p := newTestPath(t, ctx, link.Spec{}, netpath.Options{CongestionControl: cc})
-			ln, err := p.Server().Listen(ctx, "tcp", net.JoinHostPort(p.ServerHost(), "0"))
-			require.NoError(t, err)
-			defer ln.Close()
-			accepted := make(chan net.Conn, 1)
-			go func() {
-				c, _ := ln.Accept()
-				accepted <- c
-			}()
-			dialed, err := p.Client().Dial(ctx, "tcp", ln.Addr().String())
-			require.NoError(t, err)
-			defer dialed.Close()
-			acc := <-accepted
-			require.NotNil(t, acc)
-			defer acc.Close()
+			dialed, acc := pathtest.TCPPair(t, ctx, p)
 			assert.Equal(t, cc, congestionControl(t, dialed), "the dialled socket's")
 			assert.Equal(t, cc, congestionControl(t, acc), "the accepted socket's, from its listener")
 

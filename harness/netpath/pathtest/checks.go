@@ -16,6 +16,7 @@ import (
 	"netmatrix/harness/link"
 	"netmatrix/harness/link/linktest"
 	"netmatrix/harness/netpath"
+	"netmatrix/internal/testutil"
 	"netmatrix/results"
 
 	"github.com/stretchr/testify/assert"
@@ -334,20 +335,7 @@ func TCPPair(tb testing.TB, ctx context.Context, p netpath.Path) (client, server
 	ln, err := p.Server().Listen(ctx, "tcp", net.JoinHostPort(p.ServerHost(), "0"))
 	require.NoError(tb, err)
 	defer ln.Close()
-	type accepted struct {
-		c   net.Conn
-		err error
-	}
-	ch := make(chan accepted, 1)
-	go func() {
-		c, err := ln.Accept()
-		ch <- accepted{c, err}
-	}()
-	client, err = p.Client().Dial(ctx, "tcp", ln.Addr().String())
-	require.NoError(tb, err)
-	tb.Cleanup(func() { client.Close() })
-	a := <-ch
-	require.NoError(tb, a.err, "accept")
-	tb.Cleanup(func() { a.c.Close() })
-	return client, a.c
+	return testutil.ConnPair(tb, ln, func(addr string) (net.Conn, error) {
+		return p.Client().Dial(ctx, "tcp", addr)
+	})
 }
