@@ -47,15 +47,7 @@ func TestEchoByteExact(t *testing.T) {
 			defer c.Close()
 			msg := make([]byte, size)
 			rand.Read(msg)
-			// A second writer goroutine: a 64 KiB message may not fit the
-			// socket buffers in one direction before the echo drains them.
-			errc := make(chan error, 1)
-			go func() { errc <- c.WriteMsg(msg) }()
-			got := make([]byte, size)
-			require.NoError(t, c.SetReadDeadline(time.Now().Add(5*time.Second)))
-			_, err = c.ReadMsg(got)
-			require.NoError(t, err)
-			require.NoError(t, <-errc)
+			got := testutil.Echo(t, c, msg)
 			assert.True(t, bytes.Equal(msg, got), "echo differs from what was sent")
 		})
 	}

@@ -1,6 +1,6 @@
 // Package testutil holds what the packages' tests share: finding an
 // outside tool or skipping with a clear message, running one as a child
-// that is always reaped, and the two ends of a connection.
+// that is always reaped, the two ends of a connection, and an echo.
 package testutil
 
 import (
@@ -119,6 +119,36 @@ func ConnPair(tb testing.TB, ln net.Listener, dial func(addr string) (net.Conn, 
 	}
 	tb.Cleanup(func() { a.c.Close() })
 	return client, a.c
+}
+
+// MsgConn is a transport's echo client, which moves whole messages.
+type MsgConn interface {
+	WriteMsg(msg []byte) error
+	ReadMsg(buf []byte) (int, error)
+	SetReadDeadline(t time.Time) error
+}
+
+// Echo sends msg on c and returns the reply, read within 5 seconds into
+// a buffer of len(msg). It writes from a second goroutine: a large
+// message may not fit the flow-control windows or socket buffers before
+// the echo drains them, and a write that waited for them would never
+// see the reply read.
+func Echo(tb testing.TB, c MsgConn, msg []byte) []byte {
+	tb.Helper()
+	errc := make(chan error, 1)
+	go func() { errc <- c.WriteMsg(msg) }()
+	got := make([]byte, len(msg))
+	if err := c.SetReadDeadline(time.Now().Add(5 * time.Second)); err != nil {
+		tb.Fatal(err)
+	}
+	n, err := c.ReadMsg(got)
+	if err != nil {
+		tb.Fatalf("echo of %d bytes: %v", len(msg), err)
+	}
+	if err := <-errc; err != nil {
+		tb.Fatalf("write of %d bytes: %v", len(msg), err)
+	}
+	return got[:n]
 }
 
 // WaitListening waits until something accepts TCP connections at addr.
