@@ -345,10 +345,8 @@ func TestReadDeadline(t *testing.T) {
 
 func TestServeStopsOnCancel(t *testing.T) {
 	pc := listen(t)
-	ctx, cancel := context.WithCancel(t.Context())
-	done := make(chan error, 1)
 	srv := &EchoServer{}
-	go func() { done <- srv.Serve(ctx, pc) }()
+	stop := testutil.Serve(t, func(ctx context.Context) error { return srv.Serve(ctx, pc) })
 	// An open, idle connection must not keep the server alive.
 	c := dialTB(t, DialEcho, pc.LocalAddr().String(), OneStream, nil)
 	require.NoError(t, c.WriteMsg([]byte("x")))
@@ -357,13 +355,7 @@ func TestServeStopsOnCancel(t *testing.T) {
 	_, err := c.ReadMsg(buf)
 	require.NoError(t, err)
 
-	cancel()
-	select {
-	case err := <-done:
-		assert.NoError(t, err)
-	case <-time.After(5 * time.Second):
-		t.Fatal("Serve did not return after cancel")
-	}
+	stop()
 	_, err = c.ReadMsg(buf)
 	assert.Error(t, err, "the server closed the connection")
 	assert.NotContains(t, fmt.Sprint(err), "deadline", "closed, not timed out")

@@ -142,9 +142,7 @@ func TestCheckBulkCatchesShiftedData(t *testing.T) {
 func TestServeStopsOnCancel(t *testing.T) {
 	ln, err := Listen(t.Context(), "127.0.0.1:0")
 	require.NoError(t, err)
-	ctx, cancel := context.WithCancel(t.Context())
-	done := make(chan error, 1)
-	go func() { done <- (&EchoServer{}).Serve(ctx, ln) }()
+	stop := testutil.Serve(t, func(ctx context.Context) error { return (&EchoServer{}).Serve(ctx, ln) })
 	// An open, idle connection must not keep the server alive.
 	c, err := net.Dial("tcp", ln.Addr().String())
 	require.NoError(t, err)
@@ -155,13 +153,7 @@ func TestServeStopsOnCancel(t *testing.T) {
 	_, err = io.ReadFull(c, buf)
 	require.NoError(t, err)
 
-	cancel()
-	select {
-	case err := <-done:
-		assert.NoError(t, err)
-	case <-time.After(5 * time.Second):
-		t.Fatal("Serve did not return after cancel")
-	}
+	stop()
 	c.SetReadDeadline(time.Now().Add(5 * time.Second))
 	_, err = c.Read(buf)
 	assert.Error(t, err, "the server closed the connection")

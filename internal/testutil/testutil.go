@@ -168,20 +168,33 @@ func WaitListening(tb testing.TB, addr string) {
 	}
 }
 
-// Serve runs serve in the background until the test ends, then cancels
-// its context, waits for it and fails the test if it returned an error:
-// a server a test starts is always stopped, also when the test fails.
-func Serve(tb testing.TB, serve func(ctx context.Context) error) {
+// Serve runs serve in the background until the test ends or stop is
+// called, then cancels its context, waits for it and fails the test if
+// it returned an error or did not return within 10 seconds: a server a
+// test starts is always stopped, also when the test fails. stop may be
+// called more than once; a test calls it to see the server stop.
+func Serve(tb testing.TB, serve func(ctx context.Context) error) (stop func()) {
 	tb.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- serve(ctx) }()
-	tb.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			tb.Errorf("server: %v", err)
-		}
-	})
+	var once sync.Once
+	stop = func() {
+		tb.Helper()
+		once.Do(func() {
+			cancel()
+			select {
+			case err := <-done:
+				if err != nil {
+					tb.Errorf("server: %v", err)
+				}
+			case <-time.After(10 * time.Second):
+				tb.Fatal("server did not return after cancel")
+			}
+		})
+	}
+	tb.Cleanup(stop)
+	return stop
 }
 
 // SyncBuffer is a bytes.Buffer that a server's goroutines or a child
