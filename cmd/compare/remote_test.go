@@ -51,20 +51,27 @@ func startServeProcess(t *testing.T, key string, args ...string) string {
 			}
 		}
 	}()
+	interruptAtCleanup(t, cmd)
+	return addr
+}
+
+// interruptAtCleanup stops a started compare serve process when the test
+// ends as Ctrl-C would, and checks that it exits cleanly within 10
+// seconds; past them it is killed.
+func interruptAtCleanup(t *testing.T, cmd *exec.Cmd) {
 	t.Cleanup(func() {
-		cmd.Process.Signal(os.Interrupt)
+		assert.NoError(t, cmd.Process.Signal(os.Interrupt))
 		done := make(chan error, 1)
 		go func() { done <- cmd.Wait() }()
 		select {
 		case err := <-done:
 			assert.NoError(t, err, "compare serve exits cleanly")
 		case <-time.After(10 * time.Second):
-			cmd.Process.Kill()
+			_ = cmd.Process.Kill()
 			<-done
 			t.Error("compare serve ignored the interrupt")
 		}
 	})
-	return addr
 }
 
 const testKey = "0123456789abcdef0123456789abcdef"
