@@ -14,7 +14,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"netmatrix/harness/catalog"
-	"netmatrix/results"
 	"netmatrix/results/resultstest"
 )
 
@@ -86,9 +85,7 @@ func TestRemoteAgainstServeProcess(t *testing.T) {
 	require.Equal(t, exitOK, code, errs)
 	assert.Contains(t, errs, "session open")
 	resultstest.RequireSchema(t, []byte(out))
-	recs, err := results.ReadJSON(strings.NewReader(out))
-	require.NoError(t, err)
-	require.Len(t, recs, 1)
+	recs := records(t, out, 1)
 	rec := recs[0]
 	assert.Equal(t, "remote", rec.Scenario.Link)
 	assert.Equal(t, "remote 127.0.0.1", rec.Scenario.Name)
