@@ -160,21 +160,32 @@ func newKernelPath(tb testing.TB, ctx context.Context, spec link.Spec) netpath.P
 	return p
 }
 
-func TestKernelTCPInfoInBulkResult(t *testing.T) {
-	const delay = 5 * time.Millisecond
+// kernelBulkDelay is the one-way delay of kernelTCPBulk's link.
+const kernelBulkDelay = 5 * time.Millisecond
+
+// kernelTCPBulk sends 2 MiB over TCP in direction dir on a kernel path
+// that loses 2% each way after a delay of kernelBulkDelay, checks that
+// all of it arrived intact, and returns the row and the path.
+func kernelTCPBulk(t *testing.T, dir string) (results.Result, netpath.Path) {
+	t.Helper()
 	ctx := pathtest.Context(t, 60*time.Second)
-	p := newKernelPath(t, ctx, link.Symmetric(link.Config{Loss: 0.02, Delay: delay}, 3))
+	p := newKernelPath(t, ctx, link.Symmetric(link.Config{Loss: 0.02, Delay: kernelBulkDelay}, 3))
 	cfg := Config{BulkBytes: 2 << 20}.Defaults()
 	shape, _ := catalog.LookupTransport(catalog.TCP)
-	r, err := runBulk(ctx, transports[catalog.TCP], shape, p, newTapMux(p), half.Up, &cfg)
+	r, err := runBulk(ctx, transports[catalog.TCP], shape, p, newTapMux(p), dir, &cfg)
 	require.NoError(t, err)
 	require.True(t, *r.Verified)
 	assert.EqualValues(t, 2<<20, r.Bytes, "all of it, however long it takes")
+	return r, p
+}
+
+func TestKernelTCPInfoInBulkResult(t *testing.T) {
+	r, p := kernelTCPBulk(t, half.Up)
 	ts := r.TransportStats
 	t.Logf("goodput %.1f Mbit/s; TCP_INFO %v", *r.GoodputMbitS, ts)
 	assert.EqualValues(t, 1500-20-20-12, ts["tcp_snd_mss"], "MTU less IPv4, TCP and timestamp option")
-	assert.GreaterOrEqual(t, ts["tcp_min_rtt_us"], uint64(2*delay/time.Microsecond))
-	assert.Less(t, ts["tcp_min_rtt_us"], uint64((2*delay+5*time.Millisecond)/time.Microsecond))
+	assert.GreaterOrEqual(t, ts["tcp_min_rtt_us"], uint64(2*kernelBulkDelay/time.Microsecond))
+	assert.Less(t, ts["tcp_min_rtt_us"], uint64((2*kernelBulkDelay+5*time.Millisecond)/time.Microsecond))
 	assert.Positive(t, ts["tcp_total_retrans"], "the sender repaired the link's losses")
 	assert.Positive(t, ts["tcp_snd_cwnd"])
 	assert.Contains(t, ts, "tcp_snd_ssthresh", "a loss set slow start's threshold")
@@ -187,21 +198,12 @@ func TestKernelTCPInfoInBulkResult(t *testing.T) {
 // Downloading, the sender is the server half: its socket's TCP_INFO
 // comes back with its report, prefixed server_, next to the client's.
 func TestKernelTCPInfoOfBulkDown(t *testing.T) {
-	ctx := pathtest.Context(t, 60*time.Second)
-	p := newKernelPath(t, ctx, link.Symmetric(link.Config{Loss: 0.02, Delay: 5 * time.Millisecond}, 3))
-	cfg := Config{BulkBytes: 2 << 20}.Defaults()
-	shape, _ := catalog.LookupTransport(catalog.TCP)
-	r, err := runBulk(ctx, transports[catalog.TCP], shape, p, newTapMux(p), half.Down, &cfg)
-	require.NoError(t, err)
-	require.True(t, *r.Verified)
-	assert.EqualValues(t, 2<<20, r.Bytes, "all of it, however long it takes")
+	r, _ := kernelTCPBulk(t, half.Down)
 	ts := r.TransportStats
 	assert.Positive(t, ts["server_tcp_total_retrans"], "the sender repaired the link's losses")
 	assert.Zero(t, ts["tcp_total_retrans"], "the receiver sent no data to repair")
 	assert.Contains(t, ts, "tcp_min_rtt_us", "the client's own view")
 }
-
-// congestionControl is the TCP_CONGESTION of a kernel TCP conn.
 
 func TestKernelQUICOverLoss(t *testing.T) {
 	ctx := pathtest.Context(t, 30*time.Second)

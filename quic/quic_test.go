@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"fmt"
 	"net"
+	"reflect"
 	"slices"
 	"strconv"
 	"sync"
@@ -68,16 +69,8 @@ func TestEchoByteExact(t *testing.T) {
 			for _, size := range sizes[shape] {
 				msg := make([]byte, size)
 				rand.Read(msg)
-				// Write from a second goroutine: a megabyte does not
-				// fit the flow-control windows before the echo drains.
-				errc := make(chan error, 1)
-				go func() { errc <- c.WriteMsg(msg) }()
-				got := make([]byte, size)
-				require.NoError(t, c.SetReadDeadline(time.Now().Add(5*time.Second)))
-				n, err := c.ReadMsg(got)
-				require.NoError(t, err, "size %d", size)
-				require.NoError(t, <-errc)
-				assert.Equal(t, size, n)
+				got := testutil.Echo(t, c, msg)
+				assert.Len(t, got, size)
 				assert.True(t, bytes.Equal(msg, got), "size %d: echo differs from what was sent", size)
 			}
 			st := c.Stats()
@@ -352,10 +345,8 @@ func TestReadDeadline(t *testing.T) {
 
 func TestServeStopsOnCancel(t *testing.T) {
 	pc := listen(t)
-	ctx, cancel := context.WithCancel(t.Context())
-	done := make(chan error, 1)
 	srv := &EchoServer{}
-	go func() { done <- srv.Serve(ctx, pc) }()
+	stop := testutil.Serve(t, func(ctx context.Context) error { return srv.Serve(ctx, pc) })
 	// An open, idle connection must not keep the server alive.
 	c := dialTB(t, DialEcho, pc.LocalAddr().String(), OneStream, nil)
 	require.NoError(t, c.WriteMsg([]byte("x")))
@@ -364,13 +355,7 @@ func TestServeStopsOnCancel(t *testing.T) {
 	_, err := c.ReadMsg(buf)
 	require.NoError(t, err)
 
-	cancel()
-	select {
-	case err := <-done:
-		assert.NoError(t, err)
-	case <-time.After(5 * time.Second):
-		t.Fatal("Serve did not return after cancel")
-	}
+	stop()
 	_, err = c.ReadMsg(buf)
 	assert.Error(t, err, "the server closed the connection")
 	assert.NotContains(t, fmt.Sprint(err), "deadline", "closed, not timed out")
@@ -452,4 +437,32 @@ func TestPinnedClientTLSRejectsBadFingerprints(t *testing.T) {
 	id := DefaultIdentityTB(t)
 	_, err := PinnedClientTLS(id.Fingerprint())
 	assert.NoError(t, err)
+}
+
+// Every counter of Stats is in counterFields once, under its own field,
+// so Map records it and add sums it.
+func TestCounterFieldsCoverStats(t *testing.T) {
+	var s Stats
+	v := reflect.ValueOf(&s).Elem()
+	seen := map[string]bool{}
+	for _, f := range counterFields {
+		p := f.of(&s)
+		*p = 1
+		for i := range v.NumField() {
+			if v.Field(i).Kind() == reflect.Uint64 && v.Field(i).Uint() == 1 {
+				assert.False(t, seen[v.Type().Field(i).Name], "%s is in counterFields twice", f.name)
+				seen[v.Type().Field(i).Name] = true
+			}
+		}
+		*p = 0
+	}
+	for i := range v.NumField() {
+		if v.Field(i).Kind() == reflect.Uint64 {
+			assert.True(t, seen[v.Type().Field(i).Name], "%s is not in counterFields", v.Type().Field(i).Name)
+		}
+	}
+	s.add(Stats{PacketsSent: 2, DatagramsDropped: 3, Traced: true})
+	s.add(Stats{PacketsSent: 1})
+	assert.Equal(t, Stats{PacketsSent: 3, DatagramsDropped: 3, Traced: true}, s)
+	assert.Len(t, s.Map(), len(counterFields), "traced: every counter")
 }

@@ -61,50 +61,50 @@ type Stats struct {
 	DatagramsDropped uint64
 }
 
+// counterFields names each counter of Stats once, as results record it,
+// for Map and add alike: a counter added to Stats and here is both
+// summed and recorded, and cannot be dropped by one of the two. The
+// traced ones are recorded only where they were kept.
+var counterFields = []struct {
+	name   string
+	traced bool
+	of     func(*Stats) *uint64
+}{
+	{"packets_sent", false, func(s *Stats) *uint64 { return &s.PacketsSent }},
+	{"bytes_sent", false, func(s *Stats) *uint64 { return &s.BytesSent }},
+	{"packets_received", false, func(s *Stats) *uint64 { return &s.PacketsReceived }},
+	{"bytes_received", false, func(s *Stats) *uint64 { return &s.BytesReceived }},
+	{"packets_lost", false, func(s *Stats) *uint64 { return &s.PacketsLost }},
+	{"bytes_lost", false, func(s *Stats) *uint64 { return &s.BytesLost }},
+	{"spurious_losses", true, func(s *Stats) *uint64 { return &s.SpuriousLosses }},
+	{"ptos", true, func(s *Stats) *uint64 { return &s.PTOs }},
+	{"retransmitted_packets", true, func(s *Stats) *uint64 { return &s.RetransmittedPackets }},
+	{"retransmitted_bytes", true, func(s *Stats) *uint64 { return &s.RetransmittedBytes }},
+	{"mtu_probes_lost", true, func(s *Stats) *uint64 { return &s.MTUProbesLost }},
+	{"packets_dropped", true, func(s *Stats) *uint64 { return &s.PacketsDropped }},
+	{"datagrams_sent", true, func(s *Stats) *uint64 { return &s.DatagramsSent }},
+	{"datagrams_received", true, func(s *Stats) *uint64 { return &s.DatagramsReceived }},
+	{"datagrams_lost", true, func(s *Stats) *uint64 { return &s.DatagramsLost }},
+	{"datagrams_dropped", true, func(s *Stats) *uint64 { return &s.DatagramsDropped }},
+}
+
 // Map returns the counters keyed by name, as results record them; the
 // traced ones only where they were kept.
 func (s Stats) Map() map[string]uint64 {
-	m := map[string]uint64{
-		"packets_sent":     s.PacketsSent,
-		"bytes_sent":       s.BytesSent,
-		"packets_received": s.PacketsReceived,
-		"bytes_received":   s.BytesReceived,
-		"packets_lost":     s.PacketsLost,
-		"bytes_lost":       s.BytesLost,
-	}
-	if s.Traced {
-		m["spurious_losses"] = s.SpuriousLosses
-		m["ptos"] = s.PTOs
-		m["retransmitted_packets"] = s.RetransmittedPackets
-		m["retransmitted_bytes"] = s.RetransmittedBytes
-		m["mtu_probes_lost"] = s.MTUProbesLost
-		m["packets_dropped"] = s.PacketsDropped
-		m["datagrams_sent"] = s.DatagramsSent
-		m["datagrams_received"] = s.DatagramsReceived
-		m["datagrams_lost"] = s.DatagramsLost
-		m["datagrams_dropped"] = s.DatagramsDropped
+	m := make(map[string]uint64, len(counterFields))
+	for _, f := range counterFields {
+		if !f.traced || s.Traced {
+			m[f.name] = *f.of(&s)
+		}
 	}
 	return m
 }
 
 func (s *Stats) add(o Stats) {
-	s.PacketsSent += o.PacketsSent
-	s.BytesSent += o.BytesSent
-	s.PacketsReceived += o.PacketsReceived
-	s.BytesReceived += o.BytesReceived
-	s.PacketsLost += o.PacketsLost
-	s.BytesLost += o.BytesLost
+	for _, f := range counterFields {
+		*f.of(s) += *f.of(&o)
+	}
 	s.Traced = s.Traced || o.Traced
-	s.SpuriousLosses += o.SpuriousLosses
-	s.PTOs += o.PTOs
-	s.RetransmittedPackets += o.RetransmittedPackets
-	s.RetransmittedBytes += o.RetransmittedBytes
-	s.MTUProbesLost += o.MTUProbesLost
-	s.PacketsDropped += o.PacketsDropped
-	s.DatagramsSent += o.DatagramsSent
-	s.DatagramsReceived += o.DatagramsReceived
-	s.DatagramsLost += o.DatagramsLost
-	s.DatagramsDropped += o.DatagramsDropped
 }
 
 // fromConn is the part of Stats quic-go keeps itself.

@@ -7,6 +7,7 @@ import (
 	"net"
 	"time"
 
+	"netmatrix/internal/busypoll"
 	"netmatrix/internal/neterr"
 	"netmatrix/internal/wire"
 )
@@ -47,7 +48,7 @@ func dial(ctx context.Context, dialer DialFunc, addr string, opt Options, kind b
 // kind (none, to an echo server). It closes c if it cannot.
 func newClient(c net.Conn, opt Options, kind byte) (*Client, error) {
 	setNagle(c, opt.Nagle)
-	cl := &Client{conn: c, r: newReader(c, busyPoll(opt.BusyPoll)), framed: kind == flowMessages}
+	cl := &Client{conn: c, r: newReader(c, busypoll.Budget(opt.BusyPoll)), framed: kind == flowMessages}
 	if kind != 0 {
 		if _, err := c.Write([]byte{kind}); err != nil {
 			c.Close()

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"netmatrix/internal/bufs"
+	"netmatrix/internal/busypoll"
 )
 
 // EchoServer reflects every byte it receives back to its sender, as RFC 862
@@ -41,7 +42,7 @@ func (s *EchoServer) Serve(ctx context.Context, ln net.Listener) error {
 
 func (s *EchoServer) handle(_ context.Context, c net.Conn) {
 	setNagle(c, s.Nagle)
-	ic := newIdleConn(c, newReader(c, busyPoll(s.BusyPoll)), idleTimeout(s.IdleTimeout))
+	ic := newIdleConn(c, newReader(c, busypoll.Budget(s.BusyPoll)), idleTimeout(s.IdleTimeout))
 	buf := bufs.New(maxRead)
 	defer buf.Release()
 	if s.Sockperf {

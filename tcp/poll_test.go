@@ -10,7 +10,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"netmatrix/internal/busypoll"
 	"netmatrix/internal/neterr"
+	"netmatrix/internal/testutil"
 	"netmatrix/internal/wire"
 )
 
@@ -20,17 +22,7 @@ func connPair(t *testing.T) (client, server net.Conn) {
 	ln, err := Listen(t.Context(), "127.0.0.1:0")
 	require.NoError(t, err)
 	defer ln.Close()
-	accepted := make(chan net.Conn, 1)
-	go func() {
-		c, _ := ln.Accept()
-		accepted <- c
-	}()
-	client, err = net.Dial("tcp", ln.Addr().String())
-	require.NoError(t, err)
-	server = <-accepted
-	require.NotNil(t, server)
-	t.Cleanup(func() { client.Close(); server.Close() })
-	return client, server
+	return testutil.ConnPair(t, ln, func(addr string) (net.Conn, error) { return net.Dial("tcp", addr) })
 }
 
 // The busy-polling reader behaves as the conn's own Read: data that
@@ -40,7 +32,7 @@ func TestBusyPollReader(t *testing.T) {
 	buf := make([]byte, 64)
 	t.Run("late data", func(t *testing.T) {
 		c, s := connPair(t)
-		r := newReader(c, defaultBusyPoll)
+		r := newReader(c, busypoll.Default)
 		time.AfterFunc(50*time.Millisecond, func() { s.Write([]byte("late")) })
 		require.NoError(t, c.SetReadDeadline(time.Now().Add(5*time.Second)))
 		n, err := r.Read(buf)
@@ -49,7 +41,7 @@ func TestBusyPollReader(t *testing.T) {
 	})
 	t.Run("deadline", func(t *testing.T) {
 		c, _ := connPair(t)
-		r := newReader(c, defaultBusyPoll)
+		r := newReader(c, busypoll.Default)
 		require.NoError(t, c.SetReadDeadline(time.Now().Add(20*time.Millisecond)))
 		t0 := time.Now()
 		_, err := r.Read(buf)
@@ -58,7 +50,7 @@ func TestBusyPollReader(t *testing.T) {
 	})
 	t.Run("peer closes", func(t *testing.T) {
 		c, s := connPair(t)
-		r := newReader(c, defaultBusyPoll)
+		r := newReader(c, busypoll.Default)
 		_, err := s.Write([]byte("bye"))
 		require.NoError(t, err)
 		require.NoError(t, s.Close())
@@ -68,18 +60,18 @@ func TestBusyPollReader(t *testing.T) {
 	})
 	t.Run("closed under a read", func(t *testing.T) {
 		c, _ := connPair(t)
-		r := newReader(c, defaultBusyPoll)
+		r := newReader(c, busypoll.Default)
 		time.AfterFunc(20*time.Millisecond, func() { c.Close() })
 		_, err := r.Read(buf)
 		assert.ErrorIs(t, err, net.ErrClosed)
 	})
 	t.Run("off", func(t *testing.T) {
 		c, _ := connPair(t)
-		assert.Equal(t, c, newReader(c, busyPoll(-1)), "a negative BusyPoll reads the conn directly")
+		assert.Equal(t, c, newReader(c, busypoll.Budget(-1)), "a negative BusyPoll reads the conn directly")
 		pipe, other := net.Pipe()
 		defer pipe.Close()
 		defer other.Close()
-		assert.Equal(t, pipe, newReader(pipe, defaultBusyPoll), "not a host socket")
+		assert.Equal(t, pipe, newReader(pipe, busypoll.Default), "not a host socket")
 	})
 }
 

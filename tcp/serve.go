@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net"
 	"sync"
-	"time"
 
 	"netmatrix/internal/neterr"
 )
@@ -98,14 +97,3 @@ func closeWrite(c net.Conn) error {
 // to it only as reads fill them (see bufs.Buf), so an idle connection
 // holds a few KiB.
 const maxRead = 64 << 10
-
-// defaultBusyPoll is the BusyPoll a zero value stands for.
-const defaultBusyPoll = 50 * time.Microsecond
-
-// busyPoll resolves a BusyPoll setting: zero is the default, negative off.
-func busyPoll(d time.Duration) time.Duration {
-	if d == 0 {
-		return defaultBusyPoll
-	}
-	return max(d, 0)
-}

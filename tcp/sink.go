@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"netmatrix/internal/bufs"
+	"netmatrix/internal/busypoll"
 	"netmatrix/internal/wire"
 )
 
@@ -65,7 +66,7 @@ func (s *Sink) ServeConn(ctx context.Context, c net.Conn) {
 }
 
 func (s *Sink) handle(_ context.Context, c net.Conn) {
-	ic := newIdleConn(c, newReader(c, busyPoll(s.BusyPoll)), idleTimeout(s.IdleTimeout))
+	ic := newIdleConn(c, newReader(c, busypoll.Budget(s.BusyPoll)), idleTimeout(s.IdleTimeout))
 	var kind [1]byte
 	if _, err := ic.Read(kind[:]); err != nil {
 		return

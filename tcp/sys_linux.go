@@ -4,11 +4,12 @@ import (
 	"io"
 	"net"
 	"os"
-	"runtime"
 	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"netmatrix/internal/busypoll"
 )
 
 // pollReader reads a host TCP socket with a short busy-poll before
@@ -69,27 +70,7 @@ func (r *pollReader) doRead(fd uintptr) bool {
 	if r.try(fd) {
 		return true
 	}
-	// The clock is read every few tries only: in a VM it can cost 100 ns,
-	// as much as a try, and most spins end within the first few.
-	var end time.Time
-	for i := 1; ; i++ {
-		// Yield to other goroutines (the peer of an in-process exchange
-		// may be one) and to other threads (a peer on this CPU): a reader
-		// that spun without yielding would hold the CPU its peer needs.
-		runtime.Gosched()
-		_, _, _ = unix.Syscall(unix.SYS_SCHED_YIELD, 0, 0, 0)
-		if r.try(fd) {
-			return true
-		}
-		if i%8 == 0 {
-			now := time.Now()
-			if end.IsZero() {
-				end = now.Add(r.budget)
-			} else if !now.Before(end) {
-				return false
-			}
-		}
-	}
+	return busypoll.Spin(r.budget, func() bool { return r.try(fd) })
 }
 
 // try makes one non-blocking read and reports whether it is done.

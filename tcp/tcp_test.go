@@ -47,15 +47,7 @@ func TestEchoByteExact(t *testing.T) {
 			defer c.Close()
 			msg := make([]byte, size)
 			rand.Read(msg)
-			// A second writer goroutine: a 64 KiB message may not fit the
-			// socket buffers in one direction before the echo drains them.
-			errc := make(chan error, 1)
-			go func() { errc <- c.WriteMsg(msg) }()
-			got := make([]byte, size)
-			require.NoError(t, c.SetReadDeadline(time.Now().Add(5*time.Second)))
-			_, err = c.ReadMsg(got)
-			require.NoError(t, err)
-			require.NoError(t, <-errc)
+			got := testutil.Echo(t, c, msg)
 			assert.True(t, bytes.Equal(msg, got), "echo differs from what was sent")
 		})
 	}
@@ -150,9 +142,7 @@ func TestCheckBulkCatchesShiftedData(t *testing.T) {
 func TestServeStopsOnCancel(t *testing.T) {
 	ln, err := Listen(t.Context(), "127.0.0.1:0")
 	require.NoError(t, err)
-	ctx, cancel := context.WithCancel(t.Context())
-	done := make(chan error, 1)
-	go func() { done <- (&EchoServer{}).Serve(ctx, ln) }()
+	stop := testutil.Serve(t, func(ctx context.Context) error { return (&EchoServer{}).Serve(ctx, ln) })
 	// An open, idle connection must not keep the server alive.
 	c, err := net.Dial("tcp", ln.Addr().String())
 	require.NoError(t, err)
@@ -163,13 +153,7 @@ func TestServeStopsOnCancel(t *testing.T) {
 	_, err = io.ReadFull(c, buf)
 	require.NoError(t, err)
 
-	cancel()
-	select {
-	case err := <-done:
-		assert.NoError(t, err)
-	case <-time.After(5 * time.Second):
-		t.Fatal("Serve did not return after cancel")
-	}
+	stop()
 	c.SetReadDeadline(time.Now().Add(5 * time.Second))
 	_, err = c.Read(buf)
 	assert.Error(t, err, "the server closed the connection")

@@ -13,22 +13,6 @@ const batchSize = 32
 // so also the largest run of datagrams GRO coalesces into one read.
 const maxDatagram = 1 << 16
 
-// defaultBusyPoll is how long a read on a host socket keeps trying,
-// yielding the CPU between tries, before it sleeps in the netpoller. A
-// ping-pong peer answers well within it, so a server or client in a
-// request/reply exchange never pays the netpoller's park and wake-up (a
-// few microseconds, more than the loopback round trip itself when the
-// wake-up crosses CPUs); an idle socket costs this once, then sleeps.
-const defaultBusyPoll = 50 * time.Microsecond
-
-// busyPoll resolves a BusyPoll setting: zero is the default, negative off.
-func busyPoll(d time.Duration) time.Duration {
-	if d == 0 {
-		return defaultBusyPoll
-	}
-	return max(d, 0)
-}
-
 // sinkReadBuffer is the receive buffer a Sink asks for; the kernel
 // doubles it for its bookkeeping. A sender on the same host can outrun a
 // sink that the scheduler leaves off the CPU for a few milliseconds (on

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"netmatrix/internal/busypoll"
 	"netmatrix/internal/wire"
 )
 
@@ -32,7 +33,7 @@ func Dial(ctx context.Context, dialer DialFunc, addr string) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("udp: dial %s: %w", addr, err)
 	}
-	cl := &Client{conn: c, pio: newConnIO(c, ioOptions{gso: true, busyPoll: defaultBusyPoll})}
+	cl := &Client{conn: c, pio: newConnIO(c, ioOptions{gso: true, busyPoll: busypoll.Default})}
 	if uc, ok := c.(*net.UDPConn); ok {
 		_ = uc.SetWriteBuffer(4 << 20)
 		_ = uc.SetReadBuffer(4 << 20)

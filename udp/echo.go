@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"netmatrix/internal/busypoll"
 	"netmatrix/internal/wire"
 )
 
@@ -77,7 +78,7 @@ func (s *EchoServer) Serve(ctx context.Context, pc net.PacketConn) error {
 	guard := newLoopGuard(time.Now())
 	// No GRO here: each request gets its own reply, and a ping-pong
 	// exchange has one datagram in flight anyway.
-	pio := newPacketIO(pc, ioOptions{busyPoll: busyPoll(s.BusyPoll)})
+	pio := newPacketIO(pc, ioOptions{busyPoll: busypoll.Budget(s.BusyPoll)})
 	return serveLoop(ctx, pc, pio, in, func(n int) error {
 		s.received.Add(uint64(n))
 		now := time.Now()

@@ -5,6 +5,7 @@ import (
 	"net"
 	"time"
 
+	"netmatrix/internal/busypoll"
 	"netmatrix/internal/wire"
 )
 
@@ -31,7 +32,7 @@ func (s *Sink) Serve(ctx context.Context, pc net.PacketConn) error {
 		growReadBuffer(uc)
 	}
 	ds := newDgrams(batchSize, maxDatagram)
-	pio := newPacketIO(pc, ioOptions{gro: true, busyPoll: busyPoll(s.BusyPoll)})
+	pio := newPacketIO(pc, ioOptions{gro: true, busyPoll: busypoll.Budget(s.BusyPoll)})
 	return serveLoop(ctx, pc, pio, ds, func(n int) error {
 		if s.OnMessage == nil {
 			return nil

@@ -6,13 +6,14 @@ import (
 	"net"
 	"net/netip"
 	"os"
-	"runtime"
 	"sync/atomic"
 	"syscall"
 	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
+
+	"netmatrix/internal/busypoll"
 )
 
 // GSO limits: the kernel cuts at most 64 datagrams from one send
@@ -140,7 +141,7 @@ func (s *sysIO) doRead(fd uintptr) bool {
 	if s.recv(fd) {
 		return true
 	}
-	return spin(s.busyPoll, func() bool { return s.recv(fd) })
+	return busypoll.Spin(s.busyPoll, func() bool { return s.recv(fd) })
 }
 
 // recv makes one non-blocking recvmmsg and reports whether it is done
@@ -161,35 +162,6 @@ func (m *mmsgs) call(trap, fd uintptr, flags int) bool {
 		}
 		m.got, m.errno = int(r), e
 		return true
-	}
-}
-
-// spin calls try until it succeeds or d has passed, yielding the CPU
-// between tries, first to other goroutines (the peer of an in-process
-// exchange may be one) and then to other threads (a peer on the same
-// CPU). Without the yields a spinning reader would hold the CPU its peer
-// needs to answer.
-func spin(d time.Duration, try func() bool) bool {
-	if d <= 0 {
-		return false
-	}
-	// The clock is read every few tries only: in a VM it can cost 100 ns,
-	// as much as a try, and most spins end within the first few.
-	var end time.Time
-	for i := 1; ; i++ {
-		runtime.Gosched()
-		_, _, _ = unix.Syscall(unix.SYS_SCHED_YIELD, 0, 0, 0)
-		if try() {
-			return true
-		}
-		if i%8 == 0 {
-			now := time.Now()
-			if end.IsZero() {
-				end = now.Add(d)
-			} else if !now.Before(end) {
-				return false
-			}
-		}
 	}
 }
 

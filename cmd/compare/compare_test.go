@@ -51,6 +51,16 @@ func run(t *testing.T, ctx context.Context, args ...string) (int, string, string
 	return code, out.String(), errb.String()
 }
 
+// records reads the JSON records a run printed and requires n of them;
+// msgAndArgs say what they are or add what helps when they are not.
+func records(t *testing.T, out string, n int, msgAndArgs ...any) []results.Record {
+	t.Helper()
+	recs, err := results.ReadJSON(strings.NewReader(out))
+	require.NoError(t, err, msgAndArgs...)
+	require.Len(t, recs, n, msgAndArgs...)
+	return recs
+}
+
 func TestBadFlagsExitTwoWithUsage(t *testing.T) {
 	for _, args := range [][]string{
 		{"-no-such-flag"},
@@ -137,9 +147,7 @@ func TestJSONRecordShape(t *testing.T) {
 		assert.Greater(t, lat["p50"].(float64), 0.0)
 	}
 	// Read back, the lines are the run's one record, in table order.
-	recs, err := results.ReadJSON(strings.NewReader(out))
-	require.NoError(t, err)
-	require.Len(t, recs, 1)
+	recs := records(t, out, 1)
 	assert.Equal(t, "loopback", recs[0].Scenario.Link)
 	var order []string
 	for _, r := range recs[0].Results {
@@ -155,9 +163,7 @@ func TestDefaultRunFitsTheSchema(t *testing.T) {
 	code, out, errs := run(t, t.Context(), "-count", "20", "-interval", "5ms", "-duration", "200ms", "-format", "json")
 	require.Equal(t, exitOK, code, errs)
 	resultstest.RequireSchema(t, []byte(out))
-	recs, err := results.ReadJSON(strings.NewReader(out))
-	require.NoError(t, err)
-	require.Len(t, recs, 2, "clean and lossy")
+	recs := records(t, out, 2, "clean and lossy")
 	for _, rec := range recs {
 		assert.Len(t, rec.Results, 5+5+4+1, "every transport of every workload")
 	}

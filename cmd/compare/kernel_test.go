@@ -33,9 +33,7 @@ func TestKernelLinkRunsEveryTransportAndWorkload(t *testing.T) {
 	code, out, errs := run(t, t.Context(), "-link", "kernel", "-loss", "2%", "-delay", "2ms", "-seed", "3",
 		"-count", "20", "-interval", "2ms", "-duration", "300ms", "-format", "json")
 	require.Equal(t, exitOK, code, errs)
-	recs, err := results.ReadJSON(strings.NewReader(out))
-	require.NoError(t, err)
-	require.Len(t, recs, 1)
+	recs := records(t, out, 1)
 	rec := recs[0]
 	assert.Equal(t, "kernel", rec.Scenario.Link)
 	assert.Equal(t, "reno", rec.Scenario.CongestionControl)
@@ -215,9 +213,7 @@ func TestRemoteAcrossTheKernelPath(t *testing.T) {
 			" -workload stream -transports tcp,udp -bidir -count "+strconv.Itoa(count)+" -interval 1ms -format json")
 	require.Equal(t, exitOK, code, errs)
 	assert.Contains(t, errs, "reachable from other hosts", "serve says it listens beyond loopback")
-	recs, err := results.ReadJSON(strings.NewReader(out))
-	require.NoError(t, err, errs)
-	require.Len(t, recs, 1)
+	recs := records(t, out, 1, errs)
 	rows := map[string]results.Result{}
 	for _, r := range recs[0].Results {
 		rows[r.Transport+"/"+r.Direction] = r

@@ -14,7 +14,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"netmatrix/harness/catalog"
-	"netmatrix/results"
 	"netmatrix/results/resultstest"
 )
 
@@ -51,20 +50,27 @@ func startServeProcess(t *testing.T, key string, args ...string) string {
 			}
 		}
 	}()
+	interruptAtCleanup(t, cmd)
+	return addr
+}
+
+// interruptAtCleanup stops a started compare serve process when the test
+// ends as Ctrl-C would, and checks that it exits cleanly within 10
+// seconds; past them it is killed.
+func interruptAtCleanup(t *testing.T, cmd *exec.Cmd) {
 	t.Cleanup(func() {
-		cmd.Process.Signal(os.Interrupt)
+		assert.NoError(t, cmd.Process.Signal(os.Interrupt))
 		done := make(chan error, 1)
 		go func() { done <- cmd.Wait() }()
 		select {
 		case err := <-done:
 			assert.NoError(t, err, "compare serve exits cleanly")
 		case <-time.After(10 * time.Second):
-			cmd.Process.Kill()
+			_ = cmd.Process.Kill()
 			<-done
 			t.Error("compare serve ignored the interrupt")
 		}
 	})
-	return addr
 }
 
 const testKey = "0123456789abcdef0123456789abcdef"
@@ -79,9 +85,7 @@ func TestRemoteAgainstServeProcess(t *testing.T) {
 	require.Equal(t, exitOK, code, errs)
 	assert.Contains(t, errs, "session open")
 	resultstest.RequireSchema(t, []byte(out))
-	recs, err := results.ReadJSON(strings.NewReader(out))
-	require.NoError(t, err)
-	require.Len(t, recs, 1)
+	recs := records(t, out, 1)
 	rec := recs[0]
 	assert.Equal(t, "remote", rec.Scenario.Link)
 	assert.Equal(t, "remote 127.0.0.1", rec.Scenario.Name)

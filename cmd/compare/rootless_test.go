@@ -132,9 +132,7 @@ func TestRootlessKernelLink(t *testing.T) {
 
 	code, out, errs := run(t, t.Context(), args...)
 	require.Equal(t, exitOK, code, errs)
-	roots, err := results.ReadJSON(strings.NewReader(out))
-	require.NoError(t, err)
-	require.Len(t, roots, 1)
+	roots := records(t, out, 1)
 	root := roots[0]
 
 	rows, rootRows := resultRows(t, rootless[0]), resultRows(t, root)

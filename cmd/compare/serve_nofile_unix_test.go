@@ -101,19 +101,7 @@ func startServeChild(t *testing.T, limit int) string {
 		require.NoError(t, cmd.Start())
 		if addr, ok := servedAddr(out); ok {
 			go io.Copy(io.Discard, out)
-			t.Cleanup(func() {
-				require.NoError(t, cmd.Process.Signal(os.Interrupt))
-				done := make(chan error, 1)
-				go func() { done <- cmd.Wait() }()
-				select {
-				case err := <-done:
-					assert.NoError(t, err, "compare serve exits cleanly")
-				case <-time.After(5 * time.Second):
-					_ = cmd.Process.Kill()
-					<-done
-					t.Error("compare serve ignored the interrupt")
-				}
-			})
+			interruptAtCleanup(t, cmd)
 			return addr
 		}
 		_ = cmd.Wait()

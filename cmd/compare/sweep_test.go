@@ -29,9 +29,7 @@ func TestSweepMakesARecordPerValueAndSaves(t *testing.T) {
 		"-transports", "tcp,udp", "-count", "15", "-interval", "2ms", "-timeout", "700ms", "-duration", "150ms",
 		"-format", "json", "-save", "-save-dir", dir)
 	require.Equal(t, exitOK, code, errs)
-	recs, err := results.ReadJSON(strings.NewReader(out))
-	require.NoError(t, err)
-	require.Len(t, recs, 3)
+	recs := records(t, out, 3)
 	for i, want := range []string{"0%", "1%", "5%"} {
 		sc := recs[i].Scenario
 		require.NotNil(t, sc.Sweep)

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"netmatrix/harness/link"
+	"netmatrix/harness/link/linktest"
 )
 
 // The fidelity tests drive the link model alone, with no stacks: a
@@ -195,18 +196,8 @@ func TestLinkMTU(t *testing.T) {
 	assert.Equal(t, link.DropTooBig, m.Decide(0, link.DefaultMTU+1).Drop)
 }
 
-// lossyConfig is the impairment of the end-to-end tests: everything at
-// once, so the seed test covers every random draw.
-var lossyConfig = link.Config{
-	Loss:      0.05,
-	Delay:     time.Millisecond,
-	Jitter:    200 * time.Microsecond,
-	Reorder:   0.02,
-	Duplicate: 0.01,
-}
-
 func TestLinkSeedReplaysFate(t *testing.T) {
-	c := lossyConfig
+	c := linktest.Lossy
 	c.BurstLen = 3
 	c.Bandwidth, c.Queue = 100e6, 20
 	const n = 100_000

@@ -15,6 +15,7 @@ import (
 	"go.uber.org/goleak"
 
 	"netmatrix/harness/link"
+	"netmatrix/harness/link/linktest"
 )
 
 // recorder is a link.Endpoint that keeps the ids (first 8 bytes) of what
@@ -46,12 +47,6 @@ func (r *recorder) got() []uint64 {
 	return append([]uint64(nil), r.ids...)
 }
 
-func idPacket(id uint64, size int) *link.Buf {
-	b := make([]byte, size)
-	binary.BigEndian.PutUint64(b, id)
-	return link.NewBuf(b)
-}
-
 func newTestRelay(t *testing.T, spec link.Spec) (*link.Relay, *recorder, *recorder) {
 	t.Helper()
 	client, server := &recorder{}, &recorder{}
@@ -68,7 +63,7 @@ func TestRelayDelaysInOrder(t *testing.T) {
 	sent := make([]time.Time, n)
 	for i := range n {
 		sent[i] = time.Now()
-		r.Send(link.Up, idPacket(uint64(i), 100))
+		r.Send(link.Up, linktest.IDPacket(uint64(i), 100))
 	}
 	require.Eventually(t, func() bool { return len(server.got()) == n }, 10*time.Second, time.Millisecond)
 	for i, id := range server.got() {
@@ -122,7 +117,7 @@ func TestRelayReordersWhenAsked(t *testing.T) {
 	const n = 5000
 	r, client, _ := newTestRelay(t, link.Spec{Down: link.Config{Delay: 2 * time.Millisecond, Reorder: 0.05}, Seed: 1})
 	for i := range n {
-		r.Send(link.Down, idPacket(uint64(i), 100))
+		r.Send(link.Down, linktest.IDPacket(uint64(i), 100))
 	}
 	require.Eventually(t, func() bool { return len(client.got()) == n }, 10*time.Second, time.Millisecond)
 	var late int
@@ -144,7 +139,7 @@ func TestRelayCountsRefusedPackets(t *testing.T) {
 	server.mu.Lock()
 	server.fail = true
 	server.mu.Unlock()
-	r.Send(link.Up, idPacket(1, 64))
+	r.Send(link.Up, linktest.IDPacket(1, 64))
 	require.Eventually(t, func() bool { return len(server.got()) == 1 }, time.Second, time.Millisecond)
 	c := r.Counters(link.Up)
 	assert.EqualValues(t, 1, c.Packets)
@@ -200,7 +195,7 @@ func TestRelayPump(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- r.Pump(ctx, link.Up, src) }()
 	for i := range 10 {
-		src <- idPacket(uint64(i), 60)
+		src <- linktest.IDPacket(uint64(i), 60)
 	}
 	require.Eventually(t, func() bool { return len(server.got()) == 10 }, time.Second, time.Millisecond)
 	cancel()
@@ -226,15 +221,6 @@ func TestRelayRejectsBadSpec(t *testing.T) {
 	assert.ErrorContains(t, err, "loss")
 }
 
-// countingEndpoint releases what it is given and counts it.
-type countingEndpoint struct{ n atomic.Int64 }
-
-func (c *countingEndpoint) WritePacket(p link.Packet) error {
-	p.Release()
-	c.n.Add(1)
-	return nil
-}
-
 // BenchmarkRelay measures the relay alone: packets of 1500 bytes through
 // one direction with no impairment (the path every unimpaired packet
 // takes: decide, queue, hand over to the direction's goroutine, deliver),
@@ -247,10 +233,10 @@ func BenchmarkRelay(b *testing.B) {
 	}{
 		{"clean", link.Config{}},
 		{"delay=1ms", link.Config{Delay: time.Millisecond}},
-		{"lossy", lossyConfig},
+		{"lossy", linktest.Lossy},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
-			sink := &countingEndpoint{}
+			sink := &linktest.Counter{}
 			r, err := link.NewRelay(context.Background(), link.Symmetric(bc.conf, 1), sink, sink)
 			require.NoError(b, err)
 			defer r.Close()
@@ -262,7 +248,7 @@ func BenchmarkRelay(b *testing.B) {
 			// with: delivered, or dropped (less the copies it added).
 			settled := func() int64 {
 				c := r.Counters(link.Up)
-				return sink.n.Load() + int64(c.Dropped()) - int64(c.Duplicated)
+				return sink.Count() + int64(c.Dropped()) - int64(c.Duplicated)
 			}
 			var done int64
 			for i := 0; i < b.N; i++ {

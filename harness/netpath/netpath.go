@@ -46,6 +46,19 @@ type Tapper interface {
 	SetTap(t link.Tap)
 }
 
+// RelayStats is the part of Stats that a path's link.Relay counts: the
+// link's counters each way and how late the relay handed packets over.
+// The emulated and kernel paths both build their Stats on it and add
+// what their own stacks counted, so the two read the link alike.
+func RelayStats(r *link.Relay) results.PathStats {
+	late := r.Lateness()
+	return results.PathStats{
+		Up:            r.Counters(link.Up),
+		Down:          r.Counters(link.Down),
+		RelayLateness: &late,
+	}
+}
+
 // A SenderWatcher is a path that can follow what holds back the sender
 // of a TCP connection its client dialled, look by look (package
 // tcplimit): the emulated path through gVisor's TCP probe, after every

@@ -1,6 +1,6 @@
 // Package testutil holds what the packages' tests share: finding an
-// outside tool or skipping with a clear message, and running one as a
-// child that is always reaped.
+// outside tool or skipping with a clear message, running one as a child
+// that is always reaped, the two ends of a connection, and an echo.
 package testutil
 
 import (
@@ -94,6 +94,63 @@ func FreePort(tb testing.TB, network string) int {
 	}
 }
 
+// ConnPair dials ln with dial and returns both ends of the connection,
+// each closed when the test ends. ln stays the caller's to close: its
+// Close is what frees the accepting goroutine if the dial fails.
+func ConnPair(tb testing.TB, ln net.Listener, dial func(addr string) (net.Conn, error)) (client, server net.Conn) {
+	tb.Helper()
+	type accepted struct {
+		c   net.Conn
+		err error
+	}
+	ch := make(chan accepted, 1)
+	go func() {
+		c, err := ln.Accept()
+		ch <- accepted{c, err}
+	}()
+	client, err := dial(ln.Addr().String())
+	if err != nil {
+		tb.Fatalf("dial %s: %v", ln.Addr(), err)
+	}
+	tb.Cleanup(func() { client.Close() })
+	a := <-ch
+	if a.err != nil {
+		tb.Fatalf("accept: %v", a.err)
+	}
+	tb.Cleanup(func() { a.c.Close() })
+	return client, a.c
+}
+
+// MsgConn is a transport's echo client, which moves whole messages.
+type MsgConn interface {
+	WriteMsg(msg []byte) error
+	ReadMsg(buf []byte) (int, error)
+	SetReadDeadline(t time.Time) error
+}
+
+// Echo sends msg on c and returns the reply, read within 5 seconds into
+// a buffer of len(msg). It writes from a second goroutine: a large
+// message may not fit the flow-control windows or socket buffers before
+// the echo drains them, and a write that waited for them would never
+// see the reply read.
+func Echo(tb testing.TB, c MsgConn, msg []byte) []byte {
+	tb.Helper()
+	errc := make(chan error, 1)
+	go func() { errc <- c.WriteMsg(msg) }()
+	got := make([]byte, len(msg))
+	if err := c.SetReadDeadline(time.Now().Add(5 * time.Second)); err != nil {
+		tb.Fatal(err)
+	}
+	n, err := c.ReadMsg(got)
+	if err != nil {
+		tb.Fatalf("echo of %d bytes: %v", len(msg), err)
+	}
+	if err := <-errc; err != nil {
+		tb.Fatalf("write of %d bytes: %v", len(msg), err)
+	}
+	return got[:n]
+}
+
 // WaitListening waits until something accepts TCP connections at addr.
 func WaitListening(tb testing.TB, addr string) {
 	tb.Helper()
@@ -111,20 +168,33 @@ func WaitListening(tb testing.TB, addr string) {
 	}
 }
 
-// Serve runs serve in the background until the test ends, then cancels
-// its context, waits for it and fails the test if it returned an error:
-// a server a test starts is always stopped, also when the test fails.
-func Serve(tb testing.TB, serve func(ctx context.Context) error) {
+// Serve runs serve in the background until the test ends or stop is
+// called, then cancels its context, waits for it and fails the test if
+// it returned an error or did not return within 10 seconds: a server a
+// test starts is always stopped, also when the test fails. stop may be
+// called more than once; a test calls it to see the server stop.
+func Serve(tb testing.TB, serve func(ctx context.Context) error) (stop func()) {
 	tb.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- serve(ctx) }()
-	tb.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			tb.Errorf("server: %v", err)
-		}
-	})
+	var once sync.Once
+	stop = func() {
+		tb.Helper()
+		once.Do(func() {
+			cancel()
+			select {
+			case err := <-done:
+				if err != nil {
+					tb.Errorf("server: %v", err)
+				}
+			case <-time.After(10 * time.Second):
+				tb.Fatal("server did not return after cancel")
+			}
+		})
+	}
+	tb.Cleanup(stop)
+	return stop
 }
 
 // SyncBuffer is a bytes.Buffer that a server's goroutines or a child

@@ -1,10 +1,11 @@
-// Package linktest has the endpoints and packets that tests of a
-// link.Relay, and of what taps it, share.
+// Package linktest has the endpoints, packets and impairment that tests
+// of a link.Relay, of what taps it, and of the paths built on it share.
 package linktest
 
 import (
 	"encoding/binary"
 	"sync/atomic"
+	"time"
 
 	"netmatrix/harness/link"
 )
@@ -30,4 +31,15 @@ func IDPacket(id uint64, size int) *link.Buf {
 	b := make([]byte, max(size, 8))
 	binary.BigEndian.PutUint64(b, id)
 	return link.NewBuf(b)
+}
+
+// Lossy is the impairment of the end-to-end tests: every kind of fate at
+// once, so a seed test covers every random draw. The link model's own
+// tests and the paths' tests (pathtest) use the same one.
+var Lossy = link.Config{
+	Loss:      0.05,
+	Delay:     time.Millisecond,
+	Jitter:    200 * time.Microsecond,
+	Reorder:   0.02,
+	Duplicate: 0.01,
 }

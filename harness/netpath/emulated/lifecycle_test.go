@@ -15,6 +15,7 @@ import (
 	"go.uber.org/goleak"
 
 	"netmatrix/harness/link"
+	"netmatrix/harness/link/linktest"
 	"netmatrix/harness/netpath"
 	"netmatrix/harness/netpath/pathtest"
 )
@@ -26,7 +27,7 @@ func TestCancelStopsEverything(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	p, err := New(ctx, link.Symmetric(pathtest.Lossy, 1), netpath.Options{})
+	p, err := New(ctx, link.Symmetric(linktest.Lossy, 1), netpath.Options{})
 	require.NoError(t, err)
 	waitStopped := pathtest.BlockOnPath(t, ctx, p)
 	cancel()
@@ -62,23 +63,7 @@ func TestConnOptions(t *testing.T) {
 	p := newTestPath(t, ctx, link.Spec{})
 	assert.Equal(t, "10.0.0.2", p.ServerHost())
 
-	ln, err := p.Server().Listen(ctx, "tcp", net.JoinHostPort(p.ServerHost(), "0"))
-	require.NoError(t, err)
-	defer ln.Close()
-	accepted := make(chan net.Conn, 1)
-	go func() {
-		c, err := ln.Accept()
-		if err == nil {
-			accepted <- c
-		}
-		close(accepted)
-	}()
-	dialed, err := p.Client().Dial(ctx, "tcp", ln.Addr().String())
-	require.NoError(t, err)
-	defer dialed.Close()
-	acc := <-accepted
-	require.NotNil(t, acc)
-	defer acc.Close()
+	dialed, acc := pathtest.TCPPair(t, ctx, p)
 	assert.Equal(t, "10.0.0.1", acc.RemoteAddr().(*net.TCPAddr).IP.String())
 
 	// Loss recovery is SACK's (RFC 6675), not RACK's: see configureStack.

@@ -108,12 +108,7 @@ func (p *Path) Spec() link.Spec { return p.spec }
 // themselves (a full socket receive buffer, a full accept queue), which
 // the link counters do not include.
 func (p *Path) Stats() (results.PathStats, bool) {
-	st := results.PathStats{
-		Up:   p.relay.Counters(link.Up),
-		Down: p.relay.Counters(link.Down),
-	}
-	late := p.relay.Lateness()
-	st.RelayLateness = &late
+	st := netpath.RelayStats(p.relay)
 	for _, h := range []*host{p.client, p.server} {
 		s := h.stack.Stats()
 		st.TCPRetransmits += s.TCP.Retransmits.Value()

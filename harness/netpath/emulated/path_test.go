@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"netmatrix/harness/link"
+	"netmatrix/harness/link/linktest"
 	"netmatrix/harness/link/tcpflow"
 	"netmatrix/harness/metrics"
 	"netmatrix/harness/netpath"
@@ -33,7 +34,7 @@ func newTestPath(tb testing.TB, ctx context.Context, spec link.Spec, opts ...net
 
 func TestTCPLossyIsByteExact(t *testing.T) {
 	ctx := pathtest.Context(t, 90*time.Second)
-	pathtest.AssertLossyTransfer(t, ctx, newTestPath(t, ctx, link.Symmetric(pathtest.Lossy, 1)))
+	pathtest.AssertLossyTransfer(t, ctx, newTestPath(t, ctx, link.Symmetric(linktest.Lossy, 1)))
 }
 
 // udpSend counts what n numbered datagrams up a fresh path of spec
@@ -46,12 +47,12 @@ func udpSend(t *testing.T, spec link.Spec, n int) pathtest.UDPRun {
 
 func TestUDPLossIsTheLinksDrops(t *testing.T) {
 	const n = 20_000
-	pathtest.AssertUDPLossIsTheLinks(t, udpSend(t, link.Symmetric(pathtest.Lossy, 1), n), n)
+	pathtest.AssertUDPLossIsTheLinks(t, udpSend(t, link.Symmetric(linktest.Lossy, 1), n), n)
 }
 
 func TestSeedReplaysOnStacks(t *testing.T) {
 	const n = 5_000
-	spec := link.Symmetric(pathtest.Lossy, 42)
+	spec := link.Symmetric(linktest.Lossy, 42)
 	a := udpSend(t, spec, n)
 	b := udpSend(t, spec, n)
 	assert.Equal(t, a.Count, b.Count, "same seed: the same datagrams lost and duplicated")

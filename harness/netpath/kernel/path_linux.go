@@ -229,12 +229,7 @@ func (p *Path) Spec() link.Spec { return p.spec }
 // an output discard), which the link counters do not include. After
 // Close it reports the figures of the moment the path closed.
 func (p *Path) Stats() (results.PathStats, bool) {
-	st := results.PathStats{
-		Up:   p.relay.Counters(link.Up),
-		Down: p.relay.Counters(link.Down),
-	}
-	late := p.relay.Lateness()
-	st.RelayLateness = &late
+	st := netpath.RelayStats(p.relay)
 	for _, h := range []*Host{p.client, p.server} {
 		k := h.counters()
 		st.TCPRetransmits += k.retransmits

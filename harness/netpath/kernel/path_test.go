@@ -24,6 +24,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"netmatrix/harness/link"
+	"netmatrix/harness/link/linktest"
 	"netmatrix/harness/netpath"
 	"netmatrix/harness/netpath/emulated"
 	"netmatrix/harness/netpath/pathtest"
@@ -103,14 +104,14 @@ func namespaceHolders(proc string, inodes []uint64) []string {
 func TestUDPLossIsTheLinksDrops(t *testing.T) {
 	const n = 20_000
 	ctx := pathtest.Context(t, 60*time.Second)
-	run := pathtest.UDPTally(t, ctx, newTestPath(t, ctx, link.Symmetric(pathtest.Lossy, 1)), n)
+	run := pathtest.UDPTally(t, ctx, newTestPath(t, ctx, link.Symmetric(linktest.Lossy, 1)), n)
 	pathtest.AssertUDPLossIsTheLinks(t, run, n)
 	assert.Zero(t, run.Stats.Down.Packets, "nothing flowed back: no stray packets from the namespaces")
 }
 
 func TestSeedReplays(t *testing.T) {
 	const n = 3_000
-	spec := link.Symmetric(pathtest.Lossy, 42)
+	spec := link.Symmetric(linktest.Lossy, 42)
 	tally := func(spec link.Spec) pathtest.UDPRun {
 		ctx := pathtest.Context(t, 30*time.Second)
 		return pathtest.UDPTally(t, ctx, newTestPath(t, ctx, spec), n)
@@ -166,7 +167,7 @@ func TestDelay(t *testing.T) {
 
 func TestTCPLossyIsByteExact(t *testing.T) {
 	ctx := pathtest.Context(t, 90*time.Second)
-	pathtest.AssertLossyTransfer(t, ctx, newTestPath(t, ctx, link.Symmetric(pathtest.Lossy, 1)))
+	pathtest.AssertLossyTransfer(t, ctx, newTestPath(t, ctx, link.Symmetric(linktest.Lossy, 1)))
 }
 
 func congestionControl(t *testing.T, c net.Conn) string {
@@ -189,20 +190,7 @@ func TestCongestionControl(t *testing.T) {
 		t.Run(cc, func(t *testing.T) {
 			ctx := pathtest.Context(t, 10*time.Second)
 			p := newTestPath(t, ctx, link.Spec{}, netpath.Options{CongestionControl: cc})
-			ln, err := p.Server().Listen(ctx, "tcp", net.JoinHostPort(p.ServerHost(), "0"))
-			require.NoError(t, err)
-			defer ln.Close()
-			accepted := make(chan net.Conn, 1)
-			go func() {
-				c, _ := ln.Accept()
-				accepted <- c
-			}()
-			dialed, err := p.Client().Dial(ctx, "tcp", ln.Addr().String())
-			require.NoError(t, err)
-			defer dialed.Close()
-			acc := <-accepted
-			require.NotNil(t, acc)
-			defer acc.Close()
+			dialed, acc := pathtest.TCPPair(t, ctx, p)
 			assert.Equal(t, cc, congestionControl(t, dialed), "the dialled socket's")
 			assert.Equal(t, cc, congestionControl(t, acc), "the accepted socket's, from its listener")
 
@@ -297,7 +285,7 @@ func TestCancelStopsEverything(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	p, err := New(ctx, link.Symmetric(pathtest.Lossy, 1), netpath.Options{})
+	p, err := New(ctx, link.Symmetric(linktest.Lossy, 1), netpath.Options{})
 	require.NoError(t, err)
 	inodes := p.namespaces()
 	waitStopped := pathtest.BlockOnPath(t, ctx, p)

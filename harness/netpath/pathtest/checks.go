@@ -14,7 +14,9 @@ import (
 	"time"
 
 	"netmatrix/harness/link"
+	"netmatrix/harness/link/linktest"
 	"netmatrix/harness/netpath"
+	"netmatrix/internal/testutil"
 	"netmatrix/results"
 
 	"github.com/stretchr/testify/assert"
@@ -104,9 +106,9 @@ func RefusedAddresses(ctx context.Context, p netpath.Path, client string) []Refu
 	}
 }
 
-// AssertLossyTransfer sends 10 MiB over p, whose link is Lossy both
-// ways, and checks that TCP delivered it byte for byte and repaired what
-// the link did to it.
+// AssertLossyTransfer sends 10 MiB over p, whose link is linktest.Lossy
+// both ways, and checks that TCP delivered it byte for byte and repaired
+// what the link did to it.
 func AssertLossyTransfer(t *testing.T, ctx context.Context, p netpath.Path) {
 	t.Helper()
 	const n = 10 << 20
@@ -311,10 +313,10 @@ type UDPRun struct {
 	Stats results.PathStats
 }
 
-// AssertUDPLossIsTheLinks checks a run of n datagrams over a Lossy link:
-// UDP delivered exactly what the link forwarded, lost exactly what it
-// dropped (about Lossy.Loss), duplicated what it duplicated, and no stack
-// dropped anything itself.
+// AssertUDPLossIsTheLinks checks a run of n datagrams over a
+// linktest.Lossy link: UDP delivered exactly what the link forwarded,
+// lost exactly what it dropped (about linktest.Lossy.Loss), duplicated
+// what it duplicated, and no stack dropped anything itself.
 func AssertUDPLossIsTheLinks(t *testing.T, run UDPRun, n int) {
 	t.Helper()
 	st := run.Stats
@@ -329,7 +331,7 @@ func AssertUDPLossIsTheLinks(t *testing.T, run UDPRun, n int) {
 	assert.EqualValues(t, st.Up.Lost, n-distinct, "the datagrams UDP lost are the link's drops")
 	assert.EqualValues(t, st.Up.Duplicated, dups)
 	lost := 1 - float64(distinct)/float64(n)
-	p := Lossy.Loss
+	p := linktest.Lossy.Loss
 	assert.InDelta(t, p, lost, sigmas*math.Sqrt(p*(1-p)/float64(n)), "UDP lost about 5%%")
 	t.Logf("lost %d of %d (%.2f%%), duplicated %d, reordered %d", n-distinct, n, 100*lost, dups, st.Up.Reordered)
 }
@@ -355,20 +357,7 @@ func TCPPair(tb testing.TB, ctx context.Context, p netpath.Path) (client, server
 	ln, err := p.Server().Listen(ctx, "tcp", net.JoinHostPort(p.ServerHost(), "0"))
 	require.NoError(tb, err)
 	defer ln.Close()
-	type accepted struct {
-		c   net.Conn
-		err error
-	}
-	ch := make(chan accepted, 1)
-	go func() {
-		c, err := ln.Accept()
-		ch <- accepted{c, err}
-	}()
-	client, err = p.Client().Dial(ctx, "tcp", ln.Addr().String())
-	require.NoError(tb, err)
-	tb.Cleanup(func() { client.Close() })
-	a := <-ch
-	require.NoError(tb, a.err, "accept")
-	tb.Cleanup(func() { a.c.Close() })
-	return client, a.c
+	return testutil.ConnPair(tb, ln, func(addr string) (net.Conn, error) {
+		return p.Client().Dial(ctx, "tcp", addr)
+	})
 }

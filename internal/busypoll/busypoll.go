@@ -1,0 +1,29 @@
+// Package busypoll is the short busy-poll with which the tcp and udp
+// packages read host sockets: a read that finds nothing keeps trying,
+// yielding the CPU between tries, for up to a budget, and only then lets
+// the netpoller park the goroutine. In a request/reply exchange the next
+// message comes within the budget, so neither the netpoller's park and
+// wake-up nor (when the peer runs on another CPU) the cross-CPU wake-up
+// is paid per message.
+//
+// Both packages resolve their BusyPoll settings and spin here, so a TCP
+// and a UDP reader wait alike.
+package busypoll
+
+import "time"
+
+// Default is the budget a zero BusyPoll setting stands for. A ping-pong
+// peer answers well within it, so a server or client in a request/reply
+// exchange never pays the netpoller's park and wake-up (a few
+// microseconds, more than the loopback round trip itself when the
+// wake-up crosses CPUs); an idle socket costs this once, then sleeps.
+const Default = 50 * time.Microsecond
+
+// Budget resolves a BusyPoll setting: zero is Default, a negative value
+// is off (zero).
+func Budget(setting time.Duration) time.Duration {
+	if setting == 0 {
+		return Default
+	}
+	return max(setting, 0)
+}
