@@ -93,7 +93,7 @@ func TestRelayTrainLeavesAtMostSlackEarly(t *testing.T) {
 	// first was offered.
 	start := time.Now()
 	for i := range n {
-		r.Send(link.Up, idPacket(uint64(i), size))
+		r.Send(link.Up, linktest.IDPacket(uint64(i), size))
 	}
 	require.Eventually(t, func() bool { return len(server.got()) == n }, 10*time.Second, time.Millisecond)
 	server.mu.Lock()
@@ -106,7 +106,7 @@ func TestRelayTrainLeavesAtMostSlackEarly(t *testing.T) {
 
 	// A lone packet is never early.
 	sent := time.Now()
-	r.Send(link.Up, idPacket(n, size))
+	r.Send(link.Up, linktest.IDPacket(n, size))
 	require.Eventually(t, func() bool { return len(server.got()) == n+1 }, 10*time.Second, time.Millisecond)
 	server.mu.Lock()
 	defer server.mu.Unlock()
