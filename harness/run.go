@@ -22,11 +22,13 @@ type Scenario struct {
 	// workload gets its own, with the same settings and seed, so each
 	// meets the same link and none shares it with another.
 	NewPath func(ctx context.Context) (netpath.Path, error)
-	// Concurrent lets the latency runs (echo, http; see
-	// catalog.Latency) go side by side, each on its own path. Worth it
+	// Concurrent lets the paced and latency runs (stream, echo, http;
+	// see catalog.Phase) go side by side, each on its own path. Worth it
 	// where the link's delay dwarfs what sharing the CPU adds
-	// (milliseconds against microseconds); on a fast path, round trips
-	// are measured one transport at a time.
+	// (milliseconds against microseconds); on a fast path they run one
+	// transport at a time: five clean-path streams side by side had p99
+	// delays up to 2.9 times those of the same streams alone (0.67
+	// against 0.23 ms for QUIC).
 	Concurrent bool
 	// BulkRate is the UDP bulk rate in payload bits per second when
 	// Config.BulkRate leaves it to the scenario: a link's own rate limit,
@@ -51,10 +53,11 @@ type RowListener interface {
 
 // Run runs every workload of cfg over every scenario, for every
 // transport, and returns one record per scenario. Runs go in the
-// catalog's phases: every paced run (a stream) side by side, then the
-// latency runs (echo, http), side by side on a scenario whose delay
-// dwarfs what sharing the CPU adds and one at a time otherwise, then the
-// throughput runs (bulk), one at a time, each wanting every cycle. Every
+// catalog's phases: the paced runs (a stream) and the latency runs
+// (echo, http) side by side on a scenario whose delay dwarfs what sharing
+// the CPU adds (Scenario.Concurrent), then, one at a time, those of the
+// other scenarios, paced runs first, and the throughput runs (bulk),
+// each wanting every cycle. Every
 // run has a path of its own. A run that fails is kept in its record with
 // its error; Run fails only when ctx is cancelled.
 func Run(ctx context.Context, scenarios []Scenario, cfg Config, progress Progress) ([]results.Record, error) {
@@ -180,7 +183,7 @@ func Plan(scenarios []Scenario, cfg Config) (together, alone []Job) {
 				}
 				j := Job{&scenarios[i], i, w, t}
 				switch {
-				case wl.Phase == catalog.Paced, wl.Phase == catalog.Latency && scenarios[i].Concurrent:
+				case wl.Phase <= catalog.Latency && scenarios[i].Concurrent:
 					together = append(together, j)
 				default:
 					later[wl.Phase] = append(later[wl.Phase], j)

@@ -101,12 +101,12 @@ func (m Metric) Quantity() string {
 type Phase int
 
 const (
-	// Paced runs follow the clock, not the CPU: all of them run side by
-	// side, first.
+	// Paced runs follow the clock, not the CPU: they go first, side by
+	// side on a path whose delay dwarfs what sharing the CPU adds
+	// (milliseconds against microseconds), and one at a time on a fast
+	// one, where a shared CPU shows in their sub-millisecond delays.
 	Paced Phase = iota
-	// Latency runs go side by side on a path whose delay dwarfs what
-	// sharing the CPU adds (milliseconds against microseconds), and one
-	// at a time on a fast one.
+	// Latency runs go side by side, or one at a time, by the same rule.
 	Latency
 	// Throughput runs want every cycle: one at a time, last.
 	Throughput
