@@ -14,6 +14,8 @@
 # prints beside the figures. About 25 minutes with both paths.
 #
 # Tunables (environment): SEEDS=2 DURATION=8s COUNT=100 OUT=docs/fidelity.md
+# RECORDS=FILE also keeps the grid's records (compare -format json), which
+# compare -replay FILE -save turns into a saved run under results/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,6 +23,7 @@ SEEDS=${SEEDS:-2}
 DURATION=${DURATION:-8s}
 COUNT=${COUNT:-100}
 OUT=${OUT:-docs/fidelity.md}
+RECORDS=${RECORDS:-}
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -49,3 +52,7 @@ done
 
 (cd bench && go run ./fidelity -command "SEEDS=$SEEDS DURATION=$DURATION COUNT=$COUNT bench/fidelity.sh" <"$work/grid.jsonl") >"$OUT"
 echo "fidelity: wrote $OUT" >&2
+if [ -n "$RECORDS" ]; then
+	cp "$work/grid.jsonl" "$RECORDS"
+	echo "fidelity: the records are in $RECORDS" >&2
+fi

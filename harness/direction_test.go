@@ -104,7 +104,7 @@ func TestDownOnLoopback(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	recs, err := Run(t.Context(), []Scenario{{
 		Record:  results.Scenario{Name: "loopback", Link: "loopback"},
-		NewPath: func(context.Context) (netpath.Path, error) { return loopback.New(netpath.Options{}) },
+		NewPath: func(context.Context, netpath.Use) (netpath.Path, error) { return loopback.New(netpath.Options{}) },
 	}}, Config{Workloads: []string{catalog.Stream, catalog.Bulk}, Direction: half.Down,
 		Count: 40, Interval: time.Millisecond, Duration: 200 * time.Millisecond, BulkBytes: 1 << 20}, nil)
 	require.NoError(t, err)

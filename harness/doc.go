@@ -16,7 +16,7 @@
 //
 //	sc := harness.Scenario{
 //		Record:  results.Scenario{Name: "lossy", Link: "emulated"},
-//		NewPath: func(ctx context.Context) (netpath.Path, error) { return emulated.New(ctx, spec, netpath.Options{}) },
+//		NewPath: func(ctx context.Context, _ netpath.Use) (netpath.Path, error) { return emulated.New(ctx, spec, netpath.Options{}) },
 //	}
 //	recs, err := harness.Run(ctx, []harness.Scenario{sc}, harness.Config{}, nil)
 package harness

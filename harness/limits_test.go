@@ -23,7 +23,7 @@ func bulkTCP(t *testing.T, kind string, spec link.Spec, opts netpath.Options, d 
 	t.Helper()
 	sc := Scenario{
 		Record: results.Scenario{Name: kind, Link: kind, Up: results.LinkOf(spec.Up), Down: results.LinkOf(spec.Down)},
-		NewPath: func(ctx context.Context) (netpath.Path, error) {
+		NewPath: func(ctx context.Context, _ netpath.Use) (netpath.Path, error) {
 			if kind == "kernel" {
 				return kernel.New(ctx, spec, opts)
 			}
@@ -95,7 +95,7 @@ func TestLimitedByOnKernel(t *testing.T) {
 func TestLimitedByOnLoopback(t *testing.T) {
 	sc := Scenario{
 		Record:  results.Scenario{Name: "loopback", Link: "loopback"},
-		NewPath: func(context.Context) (netpath.Path, error) { return loopback.New(netpath.Options{}) },
+		NewPath: func(context.Context, netpath.Use) (netpath.Path, error) { return loopback.New(netpath.Options{}) },
 	}
 	recs, err := Run(t.Context(), []Scenario{sc}, Config{Transports: []string{catalog.TCP}, Workloads: []string{catalog.Bulk}, Duration: 300 * time.Millisecond}, nil)
 	require.NoError(t, err)

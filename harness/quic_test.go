@@ -117,7 +117,7 @@ func TestQUICStreamPerMessageHasNoHeadOfLineDelay(t *testing.T) {
 func TestQUICRowsOnLoopback(t *testing.T) {
 	sc := Scenario{
 		Record:  results.Scenario{Name: "loopback", Link: "loopback"},
-		NewPath: func(context.Context) (netpath.Path, error) { return loopback.New(netpath.Options{}) },
+		NewPath: func(context.Context, netpath.Use) (netpath.Path, error) { return loopback.New(netpath.Options{}) },
 	}
 	cfg := Config{Transports: []string{"quic", "quic-permsg", "quic-dgram"}, Count: 20, Interval: time.Millisecond, Duration: 200 * time.Millisecond}
 	recs, err := Run(t.Context(), []Scenario{sc}, cfg, nil)

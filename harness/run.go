@@ -21,7 +21,8 @@ type Scenario struct {
 	// NewPath opens a fresh path for one run. Every transport and
 	// workload gets its own, with the same settings and seed, so each
 	// meets the same link and none shares it with another.
-	NewPath func(ctx context.Context) (netpath.Path, error)
+	// use says what the run is, which a path may tune itself to.
+	NewPath func(ctx context.Context, use netpath.Use) (netpath.Path, error)
 	// Concurrent lets the paced and latency runs (stream, echo, http;
 	// see catalog.Phase) go side by side, each on its own path. Worth it
 	// where the link's delay dwarfs what sharing the CPU adds
@@ -238,7 +239,8 @@ type row struct {
 // error of the path's own comes back apart from the rows'; a path that
 // did not open gives one empty row.
 func runOnPath(ctx context.Context, j Job, cfg *Config) (rows []row, err error) {
-	p, err := j.Scenario.NewPath(ctx)
+	wl, _ := catalog.LookupWorkload(j.Workload)
+	p, err := j.Scenario.NewPath(ctx, netpath.Use{Bulk: wl.Phase == catalog.Throughput})
 	if err != nil {
 		return []row{{}}, fmt.Errorf("open path: %w", err)
 	}

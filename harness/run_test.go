@@ -24,8 +24,10 @@ import (
 // onEmulated is a scenario on a fresh emulated path of spec per run.
 func onEmulated(name string, spec link.Spec) Scenario {
 	return Scenario{
-		Record:     results.Scenario{Name: name, Link: "emulated"},
-		NewPath:    func(ctx context.Context) (netpath.Path, error) { return emulated.New(ctx, spec, netpath.Options{}) },
+		Record: results.Scenario{Name: name, Link: "emulated"},
+		NewPath: func(ctx context.Context, _ netpath.Use) (netpath.Path, error) {
+			return emulated.New(ctx, spec, netpath.Options{})
+		},
 		Concurrent: spec.Up.Delay >= time.Millisecond,
 	}
 }
@@ -72,11 +74,26 @@ func TestStreamTCPReliableUDPLossy(t *testing.T) {
 
 func TestRunEveryWorkloadOnLoopback(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	var mu sync.Mutex
+	bulkPaths, otherPaths := 0, 0
 	recs, err := Run(t.Context(), []Scenario{{
-		Record:  results.Scenario{Name: "loopback", Link: "loopback"},
-		NewPath: func(context.Context) (netpath.Path, error) { return loopback.New(netpath.Options{}) },
+		Record: results.Scenario{Name: "loopback", Link: "loopback"},
+		NewPath: func(_ context.Context, use netpath.Use) (netpath.Path, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			if use.Bulk {
+				bulkPaths++
+			} else {
+				otherPaths++
+			}
+			return loopback.New(netpath.Options{})
+		},
 	}}, Config{Transports: []string{"tcp", "udp"}, Count: 40, Interval: 2 * time.Millisecond, Duration: 200 * time.Millisecond}, nil)
 	require.NoError(t, err)
+	// A path knows when it carries a bulk run (the emulated path's TCP
+	// then recovers by SACK alone): two bulk runs, five others.
+	assert.Equal(t, 2, bulkPaths)
+	assert.Equal(t, 5, otherPaths)
 	rec := recs[0]
 	assert.Equal(t, results.Schema, rec.Schema)
 	// echo, stream and bulk for both, http over TCP alone, in table order.
@@ -237,7 +254,7 @@ func TestRowHandsOverEachResult(t *testing.T) {
 	p := &rowsSeen{got: map[string]results.Result{}}
 	recs, err := Run(t.Context(), []Scenario{{
 		Record:  results.Scenario{Name: "loopback", Link: "loopback"},
-		NewPath: func(context.Context) (netpath.Path, error) { return loopback.New(netpath.Options{}) },
+		NewPath: func(context.Context, netpath.Use) (netpath.Path, error) { return loopback.New(netpath.Options{}) },
 	}}, Config{Transports: []string{"tcp", "udp"}, Workloads: []string{"echo", "stream"}, Count: 10, Interval: time.Millisecond}, p)
 	require.NoError(t, err)
 	require.Len(t, p.got, len(recs[0].Results))

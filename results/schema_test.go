@@ -14,9 +14,47 @@ import (
 	"netmatrix/results/resultstest"
 )
 
+// The committed reference runs are this schema's, as saved: every line
+// of every run.json fits the schema as it is on disk (not only once read
+// and written anew), says schema 2, names the metric of every row with
+// latencies, and has no head-of-line figure for a transport without a
+// single ordered stream.
+func TestCommittedRunsAreCurrent(t *testing.T) {
+	files, err := filepath.Glob("2*/" + results.RunFile)
+	require.NoError(t, err)
+	require.NotEmpty(t, files, "the reference runs")
+	for _, f := range files {
+		t.Run(filepath.Dir(f), func(t *testing.T) {
+			raw, err := os.ReadFile(f)
+			require.NoError(t, err)
+			resultstest.RequireSchema(t, raw)
+			for line := range bytes.Lines(raw) {
+				var rec struct {
+					Schema  int `json:"schema"`
+					Results []struct {
+						Transport string          `json:"transport"`
+						Metric    string          `json:"metric"`
+						Latency   json.RawMessage `json:"latency_ms"`
+						HOL       json.RawMessage `json:"hol_ms"`
+					} `json:"results"`
+				}
+				require.NoError(t, json.Unmarshal(line, &rec))
+				require.Equal(t, results.Schema, rec.Schema)
+				for _, r := range rec.Results {
+					if r.Latency != nil {
+						assert.NotEmpty(t, r.Metric, "%s: latencies name their metric", r.Transport)
+					}
+					if r.Transport == "udp" || r.Transport == "quic-dgram" || r.Transport == "quic-permsg" {
+						assert.Nil(t, r.HOL, "%s: no head-of-line figure", r.Transport)
+					}
+				}
+			}
+		})
+	}
+}
+
 // Every record this build writes fits the schema it publishes: the
-// committed runs (read from schema 1 and written anew) and the golden
-// outputs.
+// committed runs (read and written anew) and the golden outputs.
 func TestWrittenRecordsFitTheSchema(t *testing.T) {
 	files, err := filepath.Glob("2*/" + results.RunFile)
 	require.NoError(t, err)

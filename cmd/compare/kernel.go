@@ -39,7 +39,7 @@ func (lf *linkFlags) path(spec link.Spec) harness.Scenario {
 	}
 	opts, _ := lf.Options()
 	sc.Record.Link = "kernel"
-	sc.NewPath = func(ctx context.Context) (netpath.Path, error) {
+	sc.NewPath = func(ctx context.Context, _ netpath.Use) (netpath.Path, error) {
 		return kernel.New(ctx, spec, opts)
 	}
 	return sc

@@ -49,7 +49,7 @@ func (lf *linkFlags) scenarios() ([]harness.Scenario, error) {
 		return []harness.Scenario{{
 			Record: results.Scenario{Name: "loopback", Link: "loopback",
 				SendBuffer: int64(opts.SendBuffer), ReceiveBuffer: int64(opts.ReceiveBuffer)},
-			NewPath: func(context.Context) (netpath.Path, error) { return loopback.New(opts) },
+			NewPath: func(context.Context, netpath.Use) (netpath.Path, error) { return loopback.New(opts) },
 		}}, nil
 	case "emulated", "kernel":
 	default:

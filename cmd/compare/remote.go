@@ -65,7 +65,7 @@ func (rf *remoteFlags) check(fs *flag.FlagSet) ([]harness.Scenario, error) {
 	}
 	return []harness.Scenario{{
 		Record: results.Scenario{Name: "remote " + host, Link: "remote"},
-		NewPath: func(context.Context) (netpath.Path, error) {
+		NewPath: func(context.Context, netpath.Use) (netpath.Path, error) {
 			if rf.session == nil {
 				return nil, errors.New("no session") // run opens it first
 			}

@@ -90,6 +90,38 @@ func TestReplayRendersEveryFormat(t *testing.T) {
 	})
 }
 
+// Every committed reference run replays: its folder renders as a table
+// naming each of its scenarios, and saved again it makes the very report
+// that is committed beside it, so the report says what run.json holds.
+func TestCommittedRunsReplay(t *testing.T) {
+	dirs, err := filepath.Glob(filepath.Join("..", "..", "results", "2*"))
+	require.NoError(t, err)
+	require.NotEmpty(t, dirs, "the reference runs")
+	for _, dir := range dirs {
+		t.Run(filepath.Base(dir), func(t *testing.T) {
+			recs, err := results.LoadRun(dir)
+			require.NoError(t, err)
+			code, out, errs := run(t, t.Context(), "-replay", dir, "-wide")
+			require.Equal(t, exitOK, code, errs)
+			for _, rec := range recs {
+				assert.Contains(t, out, rec.Scenario.Name)
+			}
+
+			saveDir := t.TempDir()
+			code, _, errs = run(t, t.Context(), "-replay", dir, "-save", "-save-dir", saveDir, "-o", filepath.Join(saveDir, "out.txt"))
+			require.Equal(t, exitOK, code, errs)
+			saved, err := filepath.Glob(filepath.Join(saveDir, "*", report.ReportFile))
+			require.NoError(t, err)
+			require.Len(t, saved, 1)
+			want, err := os.ReadFile(filepath.Join(dir, report.ReportFile))
+			require.NoError(t, err)
+			got, err := os.ReadFile(saved[0])
+			require.NoError(t, err)
+			assert.Equal(t, string(want), string(got), "the committed report is what its run.json renders")
+		})
+	}
+}
+
 func TestReplayUnreadableFiles(t *testing.T) {
 	dir := t.TempDir()
 	for name, tc := range map[string]struct{ content, want string }{

@@ -12,6 +12,7 @@ import (
 
 	"netmatrix/cmd/internal/linkspec"
 	"netmatrix/harness/link"
+	"netmatrix/harness/netpath"
 	"netmatrix/http"
 )
 
@@ -105,7 +106,7 @@ func linkSpec(s *linkspec.Settings) (link.Spec, error) {
 // not n) needs a round trip long enough to see, which loopback's
 // microseconds are not.
 func (p *program) serveOverLink(ctx context.Context, s *linkspec.Settings, spec link.Spec) (url string, dial func(context.Context, string, string) (net.Conn, error), stop func(), err error) {
-	path, err := s.Scenario(spec).NewPath(ctx)
+	path, err := s.Scenario(spec).NewPath(ctx, netpath.Use{})
 	if err != nil {
 		return "", nil, nil, err
 	}

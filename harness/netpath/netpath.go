@@ -79,6 +79,13 @@ type SenderWatch interface {
 	Stop() tcplimit.Times
 }
 
+// A Use is what a run opens a path for, which a path may tune itself to
+// (see Options.SACKRecovery).
+type Use struct {
+	// Bulk is a throughput run: one flow that fills the path.
+	Bulk bool
+}
+
 // Options are the settings every kind of path takes, each with one name
 // whatever the path. The zero value gives every path its defaults.
 type Options struct {
@@ -98,6 +105,15 @@ type Options struct {
 	// defaults (tcp_wmem up to 4 MiB, tcp_rmem up to 32 MiB), which the
 	// emulated path's stacks follow.
 	SendBuffer, ReceiveBuffer int
+	// SACKRecovery has the emulated path's TCP recover from loss by SACK
+	// alone (RFC 6675), without RACK-TLP, the recovery it uses otherwise
+	// and Linux's. gVisor's RACK stalls after a burst of losses in a
+	// large window (a long fat link's slow start), and walks the whole
+	// window on every ACK, so bulk runs use SACK recovery; for paced and
+	// latency runs its time-based loss detection and tail loss probe
+	// keep the tail close to Linux's (docs/kernel-path.md). Other paths
+	// ignore it: their TCP is the kernel's.
+	SACKRecovery bool
 }
 
 // Validate reports settings no path can take.

@@ -190,8 +190,10 @@ func (s *Settings) Scenario(spec link.Spec) harness.Scenario {
 			Up: results.LinkOf(spec.Up), Down: results.LinkOf(spec.Down), CongestionControl: opts.CongestionControl,
 			SendBuffer: int64(opts.SendBuffer), ReceiveBuffer: int64(opts.ReceiveBuffer),
 		},
-		NewPath: func(ctx context.Context) (netpath.Path, error) {
-			return emulated.New(ctx, spec, opts)
+		NewPath: func(ctx context.Context, use netpath.Use) (netpath.Path, error) {
+			o := opts
+			o.SACKRecovery = use.Bulk
+			return emulated.New(ctx, spec, o)
 		},
 		// Round trips of milliseconds dwarf what sharing the CPU adds.
 		Concurrent: min(spec.Up.Delay, spec.Down.Delay) >= time.Millisecond,

@@ -66,11 +66,16 @@ func TestConnOptions(t *testing.T) {
 	dialed, acc := pathtest.TCPPair(t, ctx, p)
 	assert.Equal(t, "10.0.0.1", acc.RemoteAddr().(*net.TCPAddr).IP.String())
 
-	// Loss recovery is SACK's (RFC 6675), not RACK's: see configureStack.
-	for _, h := range []*host{p.client, p.server} {
+	// Loss recovery is RACK-TLP's, or SACK's alone where asked.
+	sackOnly := newTestPath(t, ctx, link.Spec{}, netpath.Options{SACKRecovery: true})
+	for _, h := range []*host{p.client, p.server, sackOnly.client, sackOnly.server} {
 		var recovery tcpip.TCPRecovery
 		require.Nil(t, h.stack.TransportProtocolOption(tcp.ProtocolNumber, &recovery))
-		assert.Zero(t, recovery)
+		if h == sackOnly.client || h == sackOnly.server {
+			assert.Zero(t, recovery)
+		} else {
+			assert.Equal(t, tcpip.TCPRACKLossDetection, recovery)
+		}
 	}
 
 	type tcpOptions interface {

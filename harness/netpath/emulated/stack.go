@@ -59,18 +59,12 @@ func newStack(addr tcpip.Address, n *nic, opts *netpath.Options, probe *senderPr
 
 func configureStack(s *stack.Stack, addr tcpip.Address, n *nic, opts *netpath.Options) error {
 	sack := tcpip.TCPSACKEnabled(true)
-	// Loss recovery by SACK alone (RFC 6675), not RACK. gVisor's RACK at
-	// the pinned version, and at the newest served (May 2026), stalls
-	// after a burst of losses in a large window: on a 1 Gbit/s x 50 ms
-	// link with 16 MiB buffers, slow start's overshoot lost some 1,000
-	// packets and the sender then retransmitted 9 segments in 9 seconds,
-	// its retransmission timer backed off to 3.5 s, carrying 45 to 140
-	// Mbit/s where Linux carried 540 to 830 with Reno. On lossy paths
-	// it also retransmitted 3 to 10 times as much data the link had
-	// delivered as Linux did (12 to 49 segments against 0 at 2% loss);
-	// SACK recovery retransmits about what Linux does (3 to 5) and fills
-	// the long fat link. docs/fidelity.md has the measurements.
-	recovery := tcpip.TCPRecovery(0)
+	// RACK-TLP, gVisor's default and Linux's, unless the run asks for
+	// SACK recovery alone (see netpath.Options.SACKRecovery).
+	recovery := tcpip.TCPRACKLossDetection
+	if opts.SACKRecovery {
+		recovery = 0
+	}
 	cc := tcpip.CongestionControlOption(opts.CongestionControl)
 	moderate := tcpip.TCPModerateReceiveBufferOption(true)
 	// A buffer asked for (opts.SendBuffer, kept doubled as on Linux)

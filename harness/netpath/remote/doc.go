@@ -28,5 +28,5 @@
 //     s, err := remote.Dial(ctx, "server.example:7007", key)
 //     defer s.Close()
 //     sc := harness.Scenario{Record: results.Scenario{Name: "remote server.example", Link: "remote"},
-//     NewPath: func(context.Context) (netpath.Path, error) { return s.Path(), nil }}
+//     NewPath: func(context.Context, netpath.Use) (netpath.Path, error) { return s.Path(), nil }}
 package remote

@@ -61,7 +61,7 @@ func remoteRun(t *testing.T, s *Session, cfg harness.Config) results.Record {
 	t.Helper()
 	recs, err := harness.Run(t.Context(), []harness.Scenario{{
 		Record:  results.Scenario{Name: "remote 127.0.0.1", Link: "remote"},
-		NewPath: func(context.Context) (netpath.Path, error) { return s.Path(), nil },
+		NewPath: func(context.Context, netpath.Use) (netpath.Path, error) { return s.Path(), nil },
 	}}, cfg, nil)
 	require.NoError(t, err)
 	return recs[0]
@@ -304,7 +304,7 @@ func TestInterruptedRemoteRunEndsPromptly(t *testing.T) {
 	start := time.Now()
 	recs, err := harness.Run(ctx, []harness.Scenario{{
 		Record:  results.Scenario{Name: "remote 127.0.0.1", Link: "remote"},
-		NewPath: func(context.Context) (netpath.Path, error) { return s.Path(), nil },
+		NewPath: func(context.Context, netpath.Use) (netpath.Path, error) { return s.Path(), nil },
 	}}, harness.Config{Workloads: []string{catalog.Stream, catalog.Bulk}, Transports: []string{catalog.TCP, catalog.UDP},
 		Direction: harness.Bidir, Count: 1000, Interval: 10 * time.Millisecond, Duration: 10 * time.Second}, nil)
 	took := time.Since(start)
