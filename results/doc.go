@@ -9,7 +9,7 @@
 //
 //	rec := results.Record{Schema: results.Schema, Scenario: sc, Results: rs}
 //	err := results.WriteJSON(os.Stdout, []results.Record{rec})
-//	recs, err := results.LoadRun("results/2026-11-25-clean-lossy")
+//	recs, err := results.LoadRun("results/2026-12-01-clean-lossy")
 //
 // Saved runs live in folders under results/ at the top of the repository;
 // its README reads the reference runs kept there.

@@ -36,10 +36,14 @@ var ErrNewerSchema = errors.New("results: record has a newer schema")
 // Records of one scenario (the same scenario, environment and command,
 // its start time included) come back as one, their results in table
 // order: `compare -format json` writes a record per row as each row
-// finishes, and this is the run they make.
+// finishes, and this is the run they make. Where a file joins several
+// runs and a scenario name recurs across them, the names are made to
+// tell the runs apart (see nameRuns).
 func ReadJSON(r io.Reader) ([]Record, error) {
 	out, err := readJSON(r)
-	return merge(out), err
+	out = merge(out)
+	nameRuns(out)
+	return out, err
 }
 
 // merge joins the records of one scenario into the first of them.

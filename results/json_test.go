@@ -71,3 +71,49 @@ func TestReadJSONJoinsRows(t *testing.T) {
 	assert.Equal(t, []string{"echo/tcp/", "bulk/tcp/", "bulk/udp/up", "bulk/udp/down"}, got)
 	assert.Len(t, recs[1].Results, 1)
 }
+
+// A file that joins several runs (the fidelity grid: the same sweep on
+// two paths) names each scenario by what sets its run apart, so that
+// no two rows of a table read alike; one run keeps its names, and the
+// names survive being written and read again.
+func TestReadJSONNamesJoinedRuns(t *testing.T) {
+	point := func(started time.Time, link string, seed int64, name string) Record {
+		return Record{Schema: Schema, Scenario: Scenario{Name: name, Link: link, Started: started, Seed: seed,
+			Up: &Link{Delay: Ms(10 * time.Millisecond)}, Sweep: &Sweep{Param: "loss", Text: name}},
+			Results: []Result{{Transport: "tcp", Workload: "bulk", Direction: ""}}}
+	}
+	t0 := time.Date(2026, 12, 1, 17, 0, 0, 0, time.UTC)
+	t1, t2, t3 := t0.Add(time.Minute), t0.Add(2*time.Minute), t0.Add(3*time.Minute)
+	read := func(recs []Record) []string {
+		var b bytes.Buffer
+		require.NoError(t, WriteJSON(&b, recs))
+		got, err := ReadJSON(&b)
+		require.NoError(t, err)
+		var names []string
+		for _, r := range got {
+			names = append(names, r.Scenario.Name)
+		}
+		return names
+	}
+
+	one := []Record{point(t0, "emulated", 1, "loss=1%"), point(t0, "emulated", 1, "loss=2%")}
+	assert.Equal(t, []string{"loss=1%", "loss=2%"}, read(one), "one run keeps its names")
+	assert.Equal(t, 1, RunCount(one))
+
+	grid := []Record{
+		point(t0, "emulated", 1, "loss=1%"), point(t1, "emulated", 2, "loss=1%"),
+		point(t2, "kernel", 1, "loss=1%"), point(t2, "kernel", 1, "clean"),
+	}
+	names := read(grid)
+	assert.Equal(t, []string{"emulated seed 1 loss=1%", "emulated seed 2 loss=1%", "kernel seed 1 loss=1%", "clean"}, names,
+		"the settings that differ between runs, and only where a name recurs")
+	assert.Equal(t, 3, RunCount(grid))
+
+	// Read again, the names are already apart and stay as they are.
+	again := []Record{point(t0, "emulated", 1, names[0]), point(t1, "emulated", 2, names[1])}
+	assert.Equal(t, names[:2], read(again))
+
+	// Runs alike in every setting are told apart by their order.
+	twins := []Record{point(t0, "emulated", 1, "lossy"), point(t3, "emulated", 1, "lossy")}
+	assert.Equal(t, []string{"run 1 lossy", "run 2 lossy"}, read(twins))
+}

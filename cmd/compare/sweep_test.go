@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -120,6 +121,33 @@ func TestCommittedRunsReplay(t *testing.T) {
 			assert.Equal(t, string(want), string(got), "the committed report is what its run.json renders")
 		})
 	}
+}
+
+// The top-level README's example is the default run as compare prints it
+// at 100 columns: the committed run it names, made with no flags but
+// -save, replayed, matches the README's block line for line.
+func TestReadmeExampleIsTheDefaultRun(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	require.NoError(t, err)
+	readme := string(raw)
+	_, section, ok := strings.Cut(readme, "## What the first run prints")
+	require.True(t, ok, "the README's section on the first run")
+	section, _, _ = strings.Cut(section, "\n## ")
+	m := regexp.MustCompile("\\[`(results/[^`]+)`\\]").FindStringSubmatch(section)
+	require.NotNil(t, m, "the section names the saved run its example shows")
+	dir := filepath.Join("..", "..", filepath.FromSlash(m[1]))
+	_, block, ok := strings.Cut(section, "```\n")
+	require.True(t, ok, "the example block")
+	block, _, ok = strings.Cut(block, "```\n")
+	require.True(t, ok, "the example block ends")
+
+	recs, err := results.LoadRun(dir)
+	require.NoError(t, err)
+	assert.Equal(t, "go run ./cmd/compare -save", recs[0].Command, "the example is of the default run")
+	t.Setenv("COLUMNS", "100")
+	code, out, errs := run(t, t.Context(), "-replay", dir)
+	require.Equal(t, exitOK, code, errs)
+	assert.Equal(t, out, block)
 }
 
 func TestReplayUnreadableFiles(t *testing.T) {

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"netmatrix/results"
 
@@ -139,4 +140,36 @@ func TestSections(t *testing.T) {
 		sections = append(sections, tb.Section)
 	}
 	assert.Equal(t, []string{"echo", "stream", "bulk", SweepSection, SweepSection}, sections)
+}
+
+// Two sweeps joined in one file (the fidelity grid) are not one sweep:
+// no trend table or curve mixes their points, no plot is drawn, and the
+// report names every command that made them.
+func TestJoinedRunsAreNotOneSweep(t *testing.T) {
+	first := loadFixture(t, "sweep")
+	second := slices.Clone(first)
+	for i := range second {
+		second[i].Scenario.Started = second[i].Scenario.Started.Add(time.Hour)
+		second[i].Command = "go run ./cmd/compare -seed 2"
+	}
+	var js bytes.Buffer
+	require.NoError(t, results.WriteJSON(&js, append(slices.Clone(first), second...)))
+	joined, err := results.ReadJSON(&js)
+	require.NoError(t, err)
+	require.Len(t, joined, 2*len(first))
+
+	require.True(t, isSweep(first))
+	assert.False(t, isSweep(joined))
+	plots, err := Plots(joined)
+	require.NoError(t, err)
+	assert.Empty(t, plots)
+	for _, tb := range Tables(joined) {
+		assert.NotEqual(t, SweepSection, tb.Section, tb.Title)
+	}
+	var md bytes.Buffer
+	require.NoError(t, WriteMarkdown(&md, joined))
+	assert.Contains(t, md.String(), "# 2 sweeps of loss joined: ")
+	assert.Contains(t, md.String(), first[0].Command+"\n")
+	assert.Contains(t, md.String(), "go run ./cmd/compare -seed 2\n")
+	assert.Contains(t, RunName(joined), "-2-sweeps-loss")
 }

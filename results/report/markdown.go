@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -26,6 +27,9 @@ func WriteMarkdown(w io.Writer, records []results.Record) error {
 // Title names a run in a line: its scenarios, or its sweep and the
 // transports it compared.
 func Title(records []results.Record) string {
+	if param, n := joinedSweeps(records); n > 1 {
+		return fmt.Sprintf("%d sweeps of %s joined: %s", n, param, strings.Join(transportsOf(records), ", "))
+	}
 	if isSweep(records) {
 		first, last := records[0].Scenario.Sweep, records[len(records)-1].Scenario.Sweep
 		return fmt.Sprintf("Sweep of %s from %s to %s: %s", first.Param, first.Text, last.Text, strings.Join(transportsOf(records), ", "))
@@ -44,8 +48,19 @@ func writeAbout(b *strings.Builder, records []results.Record) {
 		return
 	}
 	rec := records[0]
-	if rec.Command != "" {
-		fmt.Fprintf(b, "Made with:\n\n```\n%s\n```\n\n", rec.Command)
+	var commands []string
+	for _, r := range records {
+		if r.Command != "" && !slices.Contains(commands, r.Command) {
+			commands = append(commands, r.Command)
+		}
+	}
+	if len(commands) > 0 {
+		if n := results.RunCount(records); n > 1 {
+			fmt.Fprintf(b, "%d runs, shown together (replay one alone for its plots), made with:\n\n", n)
+		} else {
+			b.WriteString("Made with:\n\n")
+		}
+		fmt.Fprintf(b, "```\n%s\n```\n\n", strings.Join(commands, "\n"))
 	}
 	env := rec.Environment
 	fmt.Fprintf(b, "- machine: %s %s/%s, %d CPUs\n", env.GoVersion, env.OS, env.Arch, env.CPUs)

@@ -51,6 +51,9 @@ func Plots(records []results.Record) ([]Plot, error) { return SectionPlots(recor
 // Plot.Section), or of every section for ""; a page that fills in as
 // rows finish redraws only what a row changed.
 func SectionPlots(records []results.Record, section string) ([]Plot, error) {
+	if results.RunCount(records) > 1 {
+		return nil, nil // a figure per scenario of a whole grid is more than a reader opens; replay one run for them
+	}
 	var out []Plot
 	for _, w := range workloadsOf(records) {
 		if section != "" && section != w {

@@ -27,7 +27,9 @@ func RunName(records []results.Record) string {
 		date = records[0].Scenario.Started.UTC()
 	}
 	var what string
-	if isSweep(records) {
+	if param, n := joinedSweeps(records); n > 1 {
+		what = fmt.Sprintf("%d-sweeps-%s", n, param)
+	} else if isSweep(records) {
 		what = "sweep-" + records[0].Scenario.Sweep.Param
 		if cc := records[0].Scenario.CongestionControl; cc != "" {
 			what += "-" + cc

@@ -15,14 +15,35 @@ import (
 // SweepParams are the link settings a sweep can vary.
 var SweepParams = []string{"loss", "delay", "jitter", "bandwidth"}
 
-// isSweep reports whether records are the points of a sweep.
+// isSweep reports whether records are the points of one sweep: points
+// of several runs (a grid over other settings) do not make one curve.
 func isSweep(records []results.Record) bool {
+	if results.RunCount(records) > 1 {
+		return false
+	}
 	for _, rec := range records {
 		if rec.Scenario.Sweep == nil {
 			return false
 		}
 	}
 	return len(records) > 0
+}
+
+// joinedSweeps reports whether records are the points of n > 1 sweeps
+// of the same setting joined in one file (a grid over other settings),
+// and which setting; n is 0 otherwise.
+func joinedSweeps(records []results.Record) (param string, n int) {
+	n = results.RunCount(records)
+	if n < 2 {
+		return "", 0
+	}
+	for _, rec := range records {
+		if rec.Scenario.Sweep == nil || (param != "" && rec.Scenario.Sweep.Param != param) {
+			return "", 0
+		}
+		param = rec.Scenario.Sweep.Param
+	}
+	return param, n
 }
 
 // sweepParam is the setting records sweep ("" if they are not a sweep).

@@ -97,6 +97,7 @@ func TestSweep(t *testing.T) {
 	require.Len(t, scs, 2)
 	assert.Equal(t, "loss=2%", scs[1].Record.Name)
 	assert.InDelta(t, 0.02, scs[1].Record.Sweep.Value, 1e-12)
+	assert.Equal(t, "share", scs[1].Record.Sweep.Unit, "the schema requires the unit of the value")
 	assert.InDelta(t, 0.02, scs[1].Record.Down.Loss, 1e-12)
 	assert.True(t, scs[1].Concurrent, "a path of milliseconds runs its latency rows side by side")
 	_, err = (&Settings{Loss: "1%"}).Sweep(param, pts, s.Scenario)

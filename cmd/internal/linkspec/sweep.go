@@ -133,7 +133,7 @@ func (s *Settings) Sweep(param string, points []SweepPoint, path func(link.Spec)
 			return nil, fmt.Errorf("-sweep %s=%s: %w", param, pt.Text, err)
 		}
 		sc := path(spec)
-		sc.Record.Sweep = &results.Sweep{Param: param, Value: pt.Value, Text: pt.Text}
+		sc.Record.Sweep = &results.Sweep{Param: param, Value: pt.Value, Unit: results.SweepUnit(param), Text: pt.Text}
 		out = append(out, sc)
 	}
 	return out, nil
