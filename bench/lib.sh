@@ -154,6 +154,16 @@ sockperf_rtt() {
 	record "$name.p99" "$(awk '/percentile 99.000 =/ {print 2*$NF}' <<<"$out")"
 }
 
+# our_rtt NAME JSON: records RTT p50 and p99 (µs) of each transport in a
+# compare -format json record, as t.NAME.p50 and t.NAME.p99.
+our_rtt() {
+	local name=$1 json=$2 t
+	for t in tcp udp; do
+		record "$t.$name.p50" "$(jq -r --arg t "$t" '.results[]|select(.transport==$t)|.latency_ms.p50*1000' <<<"$json")"
+		record "$t.$name.p99" "$(jq -r --arg t "$t" '.results[]|select(.transport==$t)|.latency_ms.p99*1000' <<<"$json")"
+	done
+}
+
 # ratio A B: A/B with two decimals.
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "nan" }'; }
 # f DIGITS FIGURE: the median of FIGURE, rounded.

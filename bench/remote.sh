@@ -79,10 +79,7 @@ for r in $(seq "$ROUNDS"); do
 	wait_port tcp "$OUR_PORT"
 	json=$(jrun "${cli[@]}" "$compare" -remote "$HOST:$OUR_PORT" -key "$work/key" -workload echo -transports tcp,udp \
 		-count "$COUNT" -size "$MSG" -format json)
-	for t in udp tcp; do
-		record "$t.remote.p50" "$(jq -r --arg t "$t" '.results[]|select(.transport==$t)|.latency_ms.p50*1000' <<<"$json")"
-		record "$t.remote.p99" "$(jq -r --arg t "$t" '.results[]|select(.transport==$t)|.latency_ms.p99*1000' <<<"$json")"
-	done
+	our_rtt remote "$json"
 	stop "$pid"
 done
 

@@ -69,16 +69,6 @@ for port in "$SP_PORT" "$OUR_PORT" $((OUR_PORT + 1)) "$IPERF_PORT"; do
 	fi
 done
 
-# our_rtt NAME JSON: records RTT p50 and p99 (µs) of each transport in a
-# compare -format json record.
-our_rtt() {
-	local name=$1 json=$2 t
-	for t in tcp udp; do
-		record "$t.$name.p50" "$(jq -r --arg t "$t" '.results[]|select(.transport==$t)|.latency_ms.p50*1000' <<<"$json")"
-		record "$t.$name.p99" "$(jq -r --arg t "$t" '.results[]|select(.transport==$t)|.latency_ms.p99*1000' <<<"$json")"
-	done
-}
-
 latency_round() {
 	local r=$1 json t
 	say "round $r/$ROUNDS: round-trip time"

@@ -1,27 +1,11 @@
 package harness
 
 import (
-	"net"
 	"time"
 
-	"netmatrix/harness/netpath"
 	"netmatrix/internal/tcplimit"
 	"netmatrix/results"
 )
-
-// watchSender starts following the sender of c, a TCP conn p's client
-// dialled, where p can (netpath.SenderWatcher); nil where it cannot.
-func watchSender(p netpath.Path, c net.Conn) netpath.SenderWatch {
-	sw, ok := p.(netpath.SenderWatcher)
-	if !ok {
-		return nil
-	}
-	w, ok := sw.WatchSender(c)
-	if !ok {
-		return nil
-	}
-	return w
-}
 
 // putSenderLimits writes what a sender spent in each class into r.
 func putSenderLimits(r *results.Result, t tcplimit.Times) {
@@ -60,9 +44,9 @@ func judgeLimits(r *results.Result, sc results.Scenario) {
 	if l == nil {
 		return
 	}
-	if sc.Up != nil && sc.Down != nil {
-		p.RTT = sc.Up.Delay.D() + sc.Down.Delay.D()
-		p.BDP = float64(sc.Up.BandwidthBits) / 8 * p.RTT.Seconds()
+	if rtt, ok := linkRTT(sc); ok {
+		p.RTT = rtt
+		p.BDP = float64(sc.Up.BandwidthBits) / 8 * rtt.Seconds()
 		p.MaxRTT = maxRTT(sc.Up, sc.Down)
 	}
 	var t tcplimit.Times
@@ -77,6 +61,15 @@ func judgeLimits(r *results.Result, sc results.Scenario) {
 	t.WireSeconds[tcplimit.Congestion] = float64(r.WindowInFlight) * t.Held().Seconds()
 	t.RTTSeconds[tcplimit.Congestion] = r.WindowRTT.D().Seconds() * t.Held().Seconds()
 	r.LimitedBy = tcplimit.Verdict(t, p)
+}
+
+// linkRTT is the round trip of sc's link, its delays up and down, where
+// the scenario has both directions' settings.
+func linkRTT(sc results.Scenario) (time.Duration, bool) {
+	if sc.Up == nil || sc.Down == nil {
+		return 0, false
+	}
+	return sc.Up.Delay.D() + sc.Down.Delay.D(), true
 }
 
 // maxRTT is the longest round trip a link of up and down makes for a

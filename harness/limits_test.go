@@ -27,7 +27,9 @@ func bulkTCP(t *testing.T, kind string, spec link.Spec, opts netpath.Options, d 
 			if kind == "kernel" {
 				return kernel.New(ctx, spec, opts)
 			}
-			return emulated.New(ctx, spec, opts)
+			o := opts
+			o.WatchSenders = true // as compare opens a bulk run's path
+			return emulated.New(ctx, spec, o)
 		},
 	}
 	recs, err := Run(t.Context(), []Scenario{sc}, Config{Transports: []string{catalog.TCP}, Workloads: []string{catalog.Bulk}, Duration: d}, nil)

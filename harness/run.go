@@ -122,10 +122,7 @@ func emulatorBound(r *results.Result, sc results.Scenario) bool {
 	if r.LatencyMs != nil {
 		return late.P99 > r.LatencyMs.P50/10
 	}
-	var rtt time.Duration
-	if sc.Up != nil && sc.Down != nil {
-		rtt = sc.Up.Delay.D() + sc.Down.Delay.D()
-	}
+	rtt, _ := linkRTT(sc)
 	return late.P99 > max(ms(rtt)/10, 1)
 }
 
@@ -142,6 +139,18 @@ func markEnd(ctx context.Context, r *results.Result, err error, start time.Time)
 	if err != nil {
 		r.Error = err.Error()
 	}
+}
+
+// finishRow completes row r of a run of workload over transport that
+// began at start and ended with err: what it ran, what its latency
+// measures (where it has one; catalog.Workload.Latency) and how it ended
+// (markEnd).
+func finishRow(ctx context.Context, r *results.Result, transport, workload string, err error, start time.Time) {
+	r.Transport, r.Workload = transport, workload
+	if w, _ := catalog.LookupWorkload(workload); r.LatencyMs != nil {
+		r.Metric = string(w.Latency)
+	}
+	markEnd(ctx, r, err, start)
 }
 
 // newRecord is an empty record of sc with the workload settings of cfg.
@@ -211,12 +220,8 @@ func runJob(ctx context.Context, j Job, cfg *Config, progress Progress) []result
 	out := make([]results.Result, len(rows))
 	for i, rw := range rows {
 		r := rw.r
-		r.Transport, r.Workload = j.Transport, j.Workload
-		if w, _ := catalog.LookupWorkload(j.Workload); r.LatencyMs != nil {
-			r.Metric = string(w.Latency)
-		}
 		rw.err = errors.Join(rw.err, err)
-		markEnd(ctx, &r, rw.err, start)
+		finishRow(ctx, &r, j.Transport, j.Workload, rw.err, start)
 		out[i] = r
 	}
 	if progress != nil {

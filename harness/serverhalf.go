@@ -21,7 +21,7 @@ import (
 type serverHost struct {
 	net  netpath.Network
 	host string
-	tap  netpath.Tapper // nil where no link shows the packets
+	tap  *tapMux // nil where no link shows the packets
 }
 
 // addr is host:0 on the server's host.
@@ -43,11 +43,7 @@ func startFlow(ctx context.Context, p netpath.Path, taps *tapMux, spec half.Spec
 	if hp, ok := p.(half.Provider); ok {
 		servers = hp.ServerHalf()
 	} else {
-		h := &serverHost{net: p.Server(), host: p.ServerHost()}
-		if taps != nil {
-			h.tap = taps
-		}
-		servers = h
+		servers = &serverHost{net: p.Server(), host: p.ServerHost(), tap: taps}
 	}
 	f, err := servers.Start(ctx, spec)
 	if err != nil {

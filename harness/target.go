@@ -71,16 +71,10 @@ func RunTarget(ctx context.Context, t Target, cfg Config, progress Progress) (re
 		f.reliable = catalog.Reliable(scheme)
 		r, err := runEcho(ctx, f, &cfg)
 		r.HandshakeMs = ms(f.handshake)
-		if f.stats != nil {
-			r.TransportStats = f.stats()
-		}
+		r.TransportStats = f.transportStats()
 		return r, err
 	}()
-	r.Transport, r.Workload = scheme, catalog.Echo
-	if r.LatencyMs != nil {
-		r.Metric = string(catalog.RTT)
-	}
-	markEnd(ctx, &r, err, start)
+	finishRow(ctx, &r, scheme, catalog.Echo, err, start)
 	if progress != nil {
 		progress.Done(targetName, catalog.Echo, scheme, err)
 	}
@@ -106,13 +100,9 @@ func dialTarget(ctx context.Context, scheme, addr, fingerprint string, cfg *Conf
 		}
 		return &flow{conn: c}, nil
 	default:
-		opt := &quic.Options{}
-		if fingerprint != "" {
-			tlsConf, err := quic.PinnedClientTLS(fingerprint)
-			if err != nil {
-				return nil, err
-			}
-			opt.TLS = tlsConf
+		opt, err := quicOptions(fingerprint, quic.Config{})
+		if err != nil {
+			return nil, err
 		}
 		pc, err := loopback.Host{}.ListenPacket(ctx, "udp", ":0")
 		if err != nil {
@@ -122,7 +112,6 @@ func dialTarget(ctx context.Context, scheme, addr, fingerprint string, cfg *Conf
 		if err != nil {
 			return nil, err
 		}
-		return &flow{conn: c, handshake: c.Handshake(),
-			stats: func() map[string]uint64 { return c.Stats().Map() }}, nil
+		return quicFlow(c), nil
 	}
 }

@@ -53,6 +53,14 @@ type flow struct {
 	stats func() map[string]uint64
 }
 
+// transportStats is what f.stats returns now; nil where it has none.
+func (f *flow) transportStats() map[string]uint64 {
+	if f.stats == nil {
+		return nil
+	}
+	return f.stats()
+}
+
 // messageFraming is where message k of a stream flow lies in its byte
 // stream: after the flow's first byte, each with its length prefix.
 func messageFraming(cfg *Config) metrics.Framing {

@@ -98,10 +98,17 @@ func (t quicTransport) sendMessages(ctx context.Context, c *quic.Client, cfg *Co
 	if t.shape != quic.Datagrams {
 		return sent, finishStream(ctx, c.Finish, cfg)
 	}
-	sctx, cancel := context.WithTimeout(ctx, settleTimeout)
-	defer cancel()
-	_ = c.Settle(sctx)
+	settle(ctx, c)
 	return sent, nil
+}
+
+// settle lets quic-go find the loss of the last datagrams sent on c (a
+// probe timeout or two), so its counts cover every one; for at most
+// settleTimeout.
+func settle(ctx context.Context, c *quic.Client) {
+	ctx, cancel := context.WithTimeout(ctx, settleTimeout)
+	defer cancel()
+	_ = c.Settle(ctx)
 }
 
 // errPerMessageBulk refuses a bulk transfer cut into a stream per
@@ -157,11 +164,13 @@ func (c *packetConnTo) Write(p []byte) (int, error) { return c.WriteTo(p, c.peer
 func (c *packetConnTo) RemoteAddr() net.Addr        { return c.peer }
 func (c *packetConnTo) Close() error                { return nil }
 
-// quicOptions are the client's options against the server half of c.
-func quicOptions(c *clientEnd, cfg quic.Config) (*quic.Options, error) {
+// quicOptions are a client's options with cfg against a server whose
+// certificate has the fingerprint (quic.PinnedClientTLS); "" trusts only
+// this process's own certificate.
+func quicOptions(fingerprint string, cfg quic.Config) (*quic.Options, error) {
 	opt := &quic.Options{Config: cfg}
-	if fp := c.half.Fingerprint(); fp != "" {
-		tlsConf, err := quic.PinnedClientTLS(fp)
+	if fingerprint != "" {
+		tlsConf, err := quic.PinnedClientTLS(fingerprint)
 		if err != nil {
 			return nil, err
 		}
@@ -173,7 +182,7 @@ func quicOptions(c *clientEnd, cfg quic.Config) (*quic.Options, error) {
 // quicDial connects a client to the server half of c with dial.
 func quicDial(ctx context.Context, c *clientEnd, cfg quic.Config,
 	dial func(ctx context.Context, pc net.PacketConn, addr string, opt *quic.Options) (*quic.Client, error)) (*quic.Client, error) {
-	opt, err := quicOptions(c, cfg)
+	opt, err := quicOptions(c.half.Fingerprint(), cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -184,6 +193,17 @@ func quicDial(ctx context.Context, c *clientEnd, cfg quic.Config,
 	return dial(ctx, pc, c.addr(), opt)
 }
 
+// quicFlow is the flow of the client conn: its handshake, its close and
+// its counters.
+func quicFlow(conn *quic.Client) *flow {
+	return &flow{
+		conn:      conn,
+		handshake: conn.Handshake(),
+		stop:      func() { conn.Close() },
+		stats:     func() map[string]uint64 { return conn.Stats().Map() },
+	}
+}
+
 func (t quicTransport) echo(ctx context.Context, c *clientEnd, cfg *Config) (*flow, error) {
 	conn, err := quicDial(ctx, c, quic.Config{}, func(ctx context.Context, pc net.PacketConn, addr string, opt *quic.Options) (*quic.Client, error) {
 		return quic.DialEcho(ctx, pc, addr, t.shape, opt)
@@ -191,12 +211,7 @@ func (t quicTransport) echo(ctx context.Context, c *clientEnd, cfg *Config) (*fl
 	if err != nil {
 		return nil, err
 	}
-	return &flow{
-		conn:      conn,
-		handshake: conn.Handshake(),
-		stop:      func() { conn.Close() },
-		stats:     func() map[string]uint64 { return conn.Stats().Map() },
-	}, nil
+	return quicFlow(conn), nil
 }
 
 func (t quicTransport) stream(ctx context.Context, c *clientEnd, cfg *Config) (*flow, error) {
@@ -206,21 +221,12 @@ func (t quicTransport) stream(ctx context.Context, c *clientEnd, cfg *Config) (*
 	if err != nil {
 		return nil, err
 	}
-	f := &flow{
-		conn:      conn,
-		handshake: conn.Handshake(),
-		stop:      func() { conn.Close() },
-		stats:     func() map[string]uint64 { return conn.Stats().Map() },
-	}
+	f := quicFlow(conn)
 	if t.shape != quic.Datagrams {
 		f.finish = conn.Finish
 	} else {
 		f.stats = func() map[string]uint64 {
-			// Let quic-go find the loss of the last datagrams (a probe
-			// timeout or two), so its count covers every message.
-			ctx, cancel := context.WithTimeout(ctx, settleTimeout)
-			defer cancel()
-			_ = conn.Settle(ctx)
+			settle(ctx, conn)
 			return conn.Stats().Map()
 		}
 	}
@@ -237,12 +243,8 @@ func (t quicTransport) bulk(ctx context.Context, c *clientEnd, cfg *Config) (bul
 	if err != nil {
 		return bulkOutcome{}, err
 	}
-	out := bulkOutcome{
-		handshake: conn.Handshake(),
-		start:     wire.Now(),
-		stop:      func() { conn.Close() },
-		stats:     func() map[string]uint64 { return conn.Stats().Map() },
-	}
+	f := quicFlow(conn)
+	out := bulkOutcome{handshake: f.handshake, start: wire.Now(), stop: f.stop, stats: f.stats}
 	out.sent, err = sendQUICBulk(ctx, conn, t.shape, cfg)
 	return out, err
 }
@@ -281,9 +283,7 @@ func (t quicTransport) receive(ctx context.Context, c *clientEnd, cfg *Config, r
 	if err != nil {
 		return nil, err
 	}
-	return &flow{
-		handshake: conn.Handshake(),
-		stop:      func() { conn.Close() },
-		stats:     func() map[string]uint64 { return conn.Stats().Map() },
-	}, nil
+	f := quicFlow(conn)
+	f.conn = nil // what comes goes to the sink
+	return f, nil
 }

@@ -75,7 +75,7 @@ func tcpSink(r *receiving) *tcp.Sink {
 
 // tapTCP has the path's tap follow the data of the next connection to
 // addr's port, toward it (up) or from it (down), for head-of-line delay.
-func tapTCP(tap netpath.Tapper, r *receiving, addr net.Addr, down bool) {
+func tapTCP(tap *tapMux, r *receiving, addr net.Addr, down bool) {
 	if tap == nil {
 		return
 	}
@@ -136,9 +136,7 @@ func (tcpTransport) serve(ctx context.Context, h *serverHost, spec *half.Spec, f
 		// Where the path shows its packets, the segments the server's
 		// stack received tell when each message's bytes were there to
 		// be read.
-		if h.tap != nil {
-			tapTCP(h.tap, f.recv, ln.Addr(), false)
-		}
+		tapTCP(h.tap, f.recv, ln.Addr(), false)
 	default:
 		ln.Close()
 		return fmt.Errorf("tcp: no server half for %q", spec.Workload)
@@ -148,28 +146,34 @@ func (tcpTransport) serve(ctx context.Context, h *serverHost, spec *half.Spec, f
 	return nil
 }
 
-func (tcpTransport) echo(ctx context.Context, c *clientEnd, cfg *Config) (*flow, error) {
+// tcpFlow connects a client to the server half of c with dial (the tcp
+// package's DialEcho or DialMessages), its connection watched (tcpWatch),
+// and returns its flow and the client.
+func tcpFlow(ctx context.Context, c *clientEnd, cfg *Config,
+	dial func(ctx context.Context, dialer tcp.DialFunc, addr string, opt tcp.Options) (*tcp.Client, error)) (*flow, *tcp.Client, error) {
 	t0 := wire.Now()
 	w := &tcpWatch{}
-	conn, err := tcp.DialEcho(ctx, w.dial(c), c.addr(), tcp.Options{Nagle: cfg.Nagle})
+	conn, err := dial(ctx, w.dial(c), c.addr(), tcp.Options{Nagle: cfg.Nagle})
 	if err != nil {
 		w.close()
-		return nil, err
+		return nil, nil, err
 	}
 	return &flow{conn: conn, handshake: wire.Since(t0), stop: func() { w.close(); conn.Close() },
-		stats: w.stats}, nil
+		stats: w.stats}, conn, nil
+}
+
+func (tcpTransport) echo(ctx context.Context, c *clientEnd, cfg *Config) (*flow, error) {
+	f, _, err := tcpFlow(ctx, c, cfg, tcp.DialEcho)
+	return f, err
 }
 
 func (tcpTransport) stream(ctx context.Context, c *clientEnd, cfg *Config) (*flow, error) {
-	t0 := wire.Now()
-	w := &tcpWatch{}
-	conn, err := tcp.DialMessages(ctx, w.dial(c), c.addr(), tcp.Options{Nagle: cfg.Nagle})
+	f, conn, err := tcpFlow(ctx, c, cfg, tcp.DialMessages)
 	if err != nil {
-		w.close()
 		return nil, err
 	}
-	return &flow{conn: conn, finish: conn.Finish, handshake: wire.Since(t0), stop: func() { w.close(); conn.Close() },
-		stats: w.stats}, nil
+	f.finish = conn.Finish
+	return f, nil
 }
 
 func (tcpTransport) bulk(ctx context.Context, c *clientEnd, cfg *Config) (bulkOutcome, error) {
@@ -215,9 +219,7 @@ func (tcpTransport) receive(ctx context.Context, c *clientEnd, cfg *Config, r *r
 	if err != nil {
 		return nil, err
 	}
-	if c.taps != nil {
-		tapTCP(c.taps, r, raddr, true)
-	}
+	tapTCP(c.taps, r, raddr, true)
 	t0 := wire.Now()
 	w := &tcpWatch{}
 	conn, err := w.dial(c)(ctx, "tcp", c.addr())

@@ -79,10 +79,7 @@ func bulkDown(ctx context.Context, tr transport, shape catalog.Transport, c *cli
 		recv.wait(ctx, half.Until{Sent: rep.Sent, Quiet: cfg.Timeout})
 	}
 	got := recv.bulk.snapshot()
-	var stats map[string]uint64
-	if f.stats != nil {
-		stats = f.stats()
-	}
+	stats := f.transportStats()
 	// The server half's times are on its clock; its run's length is
 	// not, being a difference of two.
 	start := rep.Clock.ToClient(rep.Started)

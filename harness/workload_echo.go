@@ -92,10 +92,7 @@ func runEchoFlow(ctx context.Context, tr transport, shape catalog.Transport, p n
 	f.reliable = shape.Reliable
 	r, err := runEcho(ctx, f, cfg)
 	r.HandshakeMs = ms(f.handshake)
-	var stats map[string]uint64
-	if f.stats != nil {
-		stats = f.stats()
-	}
+	stats := f.transportStats()
 	rep, rerr := c.half.Report(ctx, half.Until{})
 	if rerr != nil {
 		err = errors.Join(err, fmt.Errorf("echo: the server half's report: %w", rerr))
@@ -124,16 +121,25 @@ func replyTimeout(f *flow, cfg *Config) time.Duration {
 	return cfg.Timeout
 }
 
-// send writes probe seq, stamped now, within timeout: a peer that stops
-// reading cannot hold the run for ever.
-func (t *echoTally) send(f *flow, out []byte, seq uint64, timeout time.Duration) error {
-	wire.PutBulkDatagram(out, seq, wire.Now())
+// send writes probe seq, stamped now, within timeout (a peer that stops
+// reading cannot hold the run for ever), and returns the stamp. Where ctx,
+// whose end cuts the flow's reads and writes short (runEcho), has ended,
+// it writes nothing and returns ctx's error as it is.
+func (t *echoTally) send(ctx context.Context, f *flow, out []byte, seq uint64, timeout time.Duration) (int64, error) {
+	// The deadline is set before the stamp, so its cost is not in the
+	// round trip; then ctx is asked again, as the deadline may have
+	// replaced the one its end set.
 	f.conn.SetWriteDeadline(time.Now().Add(timeout))
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	sent := wire.Now()
+	wire.PutBulkDatagram(out, seq, sent)
 	if err := f.conn.WriteMsg(out); err != nil {
-		return fmt.Errorf("echo: send %d: %w", seq, err)
+		return sent, fmt.Errorf("echo: send %d: %w", seq, err)
 	}
 	t.sent++
-	return nil
+	return sent, nil
 }
 
 // reply is what one echo read turned out to be.
@@ -146,10 +152,11 @@ const (
 	replyCorrupt              // not a reply to any probe of this run
 )
 
-// take sorts one reply of n bytes in in and counts it. A reply is an
-// answer when it is the first to its probe and came within limit (zero:
-// any time), and the probe has not been given up (givenUp).
-func (t *echoTally) take(in []byte, n, size int, limit time.Duration, givenUp func(seq uint64) bool) (reply, uint64) {
+// take sorts one reply of n bytes in in, read at at (wire.Now), and
+// counts it. A reply is an answer when it is the first to its probe and
+// came within limit (zero: any time), and the probe has not been given up
+// (givenUp).
+func (t *echoTally) take(in []byte, n, size int, at int64, limit time.Duration, givenUp func(seq uint64) bool) (reply, uint64) {
 	h, ok := wire.CheckBulkDatagram(in[:n])
 	if !ok || n != size || h.Seq >= uint64(len(t.answered)) || h.Seq >= uint64(t.sent) {
 		t.corrupt++
@@ -160,7 +167,7 @@ func (t *echoTally) take(in []byte, n, size int, limit time.Duration, givenUp fu
 		return replyDup, h.Seq
 	}
 	t.answered[h.Seq] = true
-	rtt := wire.Since(h.Sent)
+	rtt := time.Duration(at - h.Sent)
 	if givenUp(h.Seq) || (limit > 0 && rtt > limit) {
 		t.late++
 		return replyLate, h.Seq
@@ -180,12 +187,17 @@ func echoPingPong(ctx context.Context, f *flow, cfg *Config) (*echoTally, error)
 		if err := ctx.Err(); err != nil {
 			return t, err
 		}
-		if err := t.send(f, out, seq, timeout); err != nil {
+		if _, err := t.send(ctx, f, out, seq, timeout); err != nil {
 			return t, ctxErrOr(ctx, err)
 		}
 		f.conn.SetReadDeadline(time.Now().Add(timeout))
+		// The deadline may have replaced the one the end of ctx set.
+		if err := ctx.Err(); err != nil {
+			return t, err
+		}
 		for {
 			n, err := f.conn.ReadMsg(in)
+			at := wire.Now()
 			if err != nil {
 				if ctx.Err() != nil {
 					return t, ctx.Err()
@@ -195,7 +207,7 @@ func echoPingPong(ctx context.Context, f *flow, cfg *Config) (*echoTally, error)
 				}
 				return t, fmt.Errorf("echo: reply %d: %w", seq, err)
 			}
-			kind, got := t.take(in, n, cfg.Size, 0, func(s uint64) bool { return s < seq })
+			kind, got := t.take(in, n, cfg.Size, at, 0, func(s uint64) bool { return s < seq })
 			if kind == replyCorrupt && f.reliable {
 				return t, fmt.Errorf("echo: reply %d does not match what was sent", seq)
 			}
@@ -223,7 +235,7 @@ func echoPaced(ctx context.Context, f *flow, cfg *Config) (*echoTally, error) {
 		wg       sync.WaitGroup
 		sendErr  error
 		mu       sync.Mutex // guards t.sent, lastSent and sending against the reader
-		lastSent time.Time
+		lastSent int64      // the latest probe's stamp, wire.Now
 		sending  = true
 	)
 	wg.Go(func() {
@@ -238,12 +250,18 @@ func echoPaced(ctx context.Context, f *flow, cfg *Config) (*echoTally, error) {
 			if !sleepUntil(sendCtx, start.Add(time.Duration(seq)*cfg.EchoInterval)) {
 				return
 			}
+			// The write is under mu: a reply to this probe is not
+			// taken before it counts as sent (take).
 			mu.Lock()
-			err := t.send(f, out, seq, timeout)
-			lastSent = time.Now()
+			at, err := t.send(ctx, f, out, seq, timeout)
+			lastSent = at
 			mu.Unlock()
 			if err != nil {
-				sendErr = err
+				// Where the run ended before the write, it goes as
+				// an interrupted wait does.
+				if err != ctx.Err() {
+					sendErr = err
+				}
 				cancel()
 				return
 			}
@@ -262,10 +280,15 @@ func echoPaced(ctx context.Context, f *flow, cfg *Config) (*echoTally, error) {
 		// Replies are awaited until the timeout has passed since the
 		// latest send: while the sender goes on, a quiet spell is loss.
 		f.conn.SetReadDeadline(time.Now().Add(timeout))
+		// The deadline may have replaced the one the end of ctx set.
+		if ctx.Err() != nil {
+			break
+		}
 		n, err := f.conn.ReadMsg(in)
+		at := wire.Now()
 		if err != nil {
 			mu.Lock()
-			quiet := !sending && time.Since(lastSent) >= timeout
+			quiet := !sending && wire.Since(lastSent) >= timeout
 			mu.Unlock()
 			if neterr.IsTimeout(err) && sendCtx.Err() == nil && !quiet {
 				continue
@@ -276,7 +299,7 @@ func echoPaced(ctx context.Context, f *flow, cfg *Config) (*echoTally, error) {
 			break
 		}
 		mu.Lock()
-		t.take(in, n, cfg.Size, limit, func(uint64) bool { return false })
+		t.take(in, n, cfg.Size, at, limit, func(uint64) bool { return false })
 		mu.Unlock()
 	}
 	cancel()

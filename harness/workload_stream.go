@@ -44,10 +44,7 @@ func runStream(ctx context.Context, tr transport, shape catalog.Transport, p net
 		until = half.Until{Sent: sent, Quiet: cfg.Timeout}
 	}
 
-	var stats map[string]uint64
-	if f.stats != nil {
-		stats = f.stats()
-	}
+	stats := f.transportStats()
 	rep, err := c.half.Report(ctx, until)
 	if err != nil {
 		return results.Result{}, errors.Join(sendErr, fmt.Errorf("stream: the server half's report: %w", err))
@@ -79,10 +76,7 @@ func streamDown(ctx context.Context, tr transport, shape catalog.Transport, c *c
 	if !shape.Reliable {
 		recv.wait(ctx, half.Until{Sent: rep.Sent, Quiet: cfg.Timeout})
 	}
-	var stats map[string]uint64
-	if f.stats != nil {
-		stats = f.stats()
-	}
+	stats := f.transportStats()
 	var got half.Report
 	recv.report(&got)
 	// The messages carry the server half's send times: on this host's
@@ -113,13 +107,19 @@ func sendStream(ctx context.Context, conn msgConn, cfg *Config) (int64, error) {
 	start := time.Now()
 	sent := 0
 	for ; sent < cfg.Count; sent++ {
-		if !sleepUntil(ctx, start.Add(time.Duration(sent)*cfg.Interval)) {
+		next := start.Add(time.Duration(sent) * cfg.Interval)
+		// The write's deadline, writeTimeout from when it is due, is set
+		// before the wait, so its cost is in neither the pacing nor the
+		// delay the stamp starts.
+		conn.SetWriteDeadline(time.Now().Add(max(time.Until(next), 0) + writeTimeout))
+		// ctx is asked after the deadline is set, as that may have
+		// replaced the one its end set.
+		if !sleepUntil(ctx, next) || ctx.Err() != nil {
 			// Interrupted: what was sent and what came of it still
 			// count (the run says it was cut short).
 			return int64(sent), ctx.Err()
 		}
 		wire.PutHeader(msg, wire.Header{Seq: uint64(sent), Sent: wire.Now()})
-		conn.SetWriteDeadline(time.Now().Add(writeTimeout))
 		if err := conn.WriteMsg(msg); err != nil {
 			return int64(sent), ctxErrOr(ctx, fmt.Errorf("stream: send %d: %w", sent, err))
 		}

@@ -13,7 +13,6 @@ import (
 	"testing"
 	"time"
 
-	quicgo "github.com/quic-go/quic-go"
 	"github.com/quic-go/quic-go/qlog"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -366,7 +365,7 @@ func TestServeStopsOnCancel(t *testing.T) {
 // what each counter means.
 func TestTraceCounts(t *testing.T) {
 	cs := newCounters()
-	rec := cs.newTrace(t.Context(), true, quicgo.ConnectionID{}).AddProducer()
+	rec := cs.newConnTrace().AddProducer()
 	stream := func(id int64, off, n int64) qlog.Frame {
 		return qlog.Frame{Frame: &qlog.StreamFrame{StreamID: qlog.StreamID(id), Offset: off, Length: n}}
 	}

@@ -2,7 +2,6 @@ package quic
 
 import (
 	"cmp"
-	"context"
 	"slices"
 	"sync"
 
@@ -144,11 +143,6 @@ func (cs *counters) close(c *quicgo.Conn) {
 		delete(cs.conns, c)
 		cs.ended.add(fromConn(c.ConnectionStats()))
 	}
-}
-
-// newTrace is quic-go's Config.Tracer: a trace for each new connection.
-func (cs *counters) newTrace(context.Context, bool, quicgo.ConnectionID) qlogwriter.Trace {
-	return cs.newConnTrace()
 }
 
 func (cs *counters) newConnTrace() *connTrace {

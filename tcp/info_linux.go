@@ -8,6 +8,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"netmatrix/internal/kernelver"
+	"netmatrix/internal/sockfd"
 )
 
 // Watch keeps a second descriptor of c's socket, where c is a kernel TCP
@@ -19,16 +20,8 @@ func Watch(c net.Conn) *InfoWatch {
 	if ic, ok := c.(InfoConn); ok {
 		return &InfoWatch{fd: -1, conn: ic}
 	}
-	tc, ok := c.(*net.TCPConn)
+	dup, ok := sockfd.Dup(c)
 	if !ok {
-		return &InfoWatch{fd: -1}
-	}
-	rc, err := tc.SyscallConn()
-	if err != nil {
-		return &InfoWatch{fd: -1}
-	}
-	dup := -1
-	if err := rc.Control(func(fd uintptr) { dup, err = unix.FcntlInt(fd, unix.F_DUPFD_CLOEXEC, 0) }); err != nil || dup < 0 {
 		return &InfoWatch{fd: -1}
 	}
 	return &InfoWatch{fd: dup}

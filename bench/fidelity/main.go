@@ -29,6 +29,25 @@ type cell struct {
 	loss float64
 }
 
+// prediction is what the models promise a Reno flow over a cell's link;
+// ok is false where a model has no prediction.
+type prediction struct {
+	mathis, padhye     report.MathisModel
+	okMathis, okPadhye bool
+}
+
+// predict is the Mathis and Padhye predictions for the cell's link: its
+// loss, and half its round trip, in each direction.
+func (c cell) predict() prediction {
+	l := results.Link{Loss: c.loss, Delay: results.Ms(c.rtt / 2)}
+	up, down := l, l
+	sc := results.Scenario{Up: &up, Down: &down}
+	var p prediction
+	p.mathis, p.okMathis = report.Mathis(sc)
+	p.padhye, p.okPadhye = report.Padhye(sc)
+	return p
+}
+
 // figures are one path's runs at a cell, a value per seed.
 type figures struct {
 	goodput, echoP99, streamP99, late []float64
@@ -38,6 +57,10 @@ type figures struct {
 // agreement bounds the ratio of emulated to kernel at which the emulated
 // TCP is said to stand in for Linux's.
 const agreeLo, agreeHi = 0.75, 1.33
+
+// agrees reports whether a ratio of emulated to kernel is within the
+// agreement band.
+func agrees(r float64) bool { return r >= agreeLo && r <= agreeHi }
 
 func main() {
 	command := flag.String("command", "bench/fidelity.sh", "the command that made the records, for the report")
@@ -135,7 +158,7 @@ func ratio(a, b float64) string {
 	}
 	r := a / b
 	s := fmt.Sprintf("%.2f", r)
-	if r < agreeLo || r > agreeHi {
+	if !agrees(r) {
 		s = "**" + s + "**"
 	}
 	return s
@@ -182,18 +205,16 @@ func write(w io.Writer, grid map[cell]map[string]*figures, recs []results.Record
 			if k == nil {
 				k = &figures{}
 			}
-			sc := results.Scenario{Up: &results.Link{Loss: c.loss, Delay: results.Ms(c.rtt / 2)}, Down: &results.Link{Loss: c.loss, Delay: results.Ms(c.rtt / 2)}}
-			m, _ := report.Mathis(sc)
-			p, _ := report.Padhye(sc)
+			p := c.predict()
 			eg, kg := mean(e.goodput), mean(k.goodput)
 			if !math.IsNaN(eg) && !math.IsNaN(kg) && kg > 0 {
 				all++
-				if r := eg / kg; r >= agreeLo && r <= agreeHi {
+				if agrees(eg / kg) {
 					agree++
 				}
 			}
 			fmt.Fprintf(w, "| %v | %g%% | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s / %s | %s |\n",
-				c.rtt, 100*c.loss, num(eg), num(kg), ratio(eg, kg), num(m.Mbps), num(p.Mbps), ratio(kg, p.Mbps),
+				c.rtt, 100*c.loss, num(eg), num(kg), ratio(eg, kg), num(p.mathis.Mbps), num(p.padhye.Mbps), ratio(kg, p.padhye.Mbps),
 				num(median(e.echoP99)), num(median(k.echoP99)), ratio(median(e.echoP99), median(k.echoP99)),
 				num(median(e.streamP99)), num(median(k.streamP99)), ratio(median(e.streamP99), median(k.streamP99)),
 				num(mean(e.retx)), num(mean(k.retx)), num(maxOf(median(e.late), median(k.late))))
@@ -261,7 +282,7 @@ func trusted(w io.Writer, grid map[cell]map[string]*figures, cells []cell) {
 					continue
 				}
 				loss := fmt.Sprintf("%g%%", 100*c.loss)
-				if r := a / b; r >= agreeLo && r <= agreeHi {
+				if r := a / b; agrees(r) {
 					agree = append(agree, loss)
 				} else {
 					differ = append(differ, fmt.Sprintf("%s (%.2f)", loss, r))
@@ -312,18 +333,16 @@ func models(w io.Writer, grid map[cell]map[string]*figures, cells []cell) {
 		if math.IsNaN(g) {
 			continue
 		}
-		sc := results.Scenario{Up: &results.Link{Loss: c.loss, Delay: results.Ms(c.rtt / 2)}, Down: &results.Link{Loss: c.loss, Delay: results.Ms(c.rtt / 2)}}
-		m, okM := report.Mathis(sc)
-		p, okP := report.Padhye(sc)
+		p := c.predict()
 		i := 0
 		if c.loss > 0.05 {
 			i = 1
 		}
-		if okM && m.Mbps > 0 {
-			widen(&mathis[i], g/m.Mbps)
+		if p.okMathis && p.mathis.Mbps > 0 {
+			widen(&mathis[i], g/p.mathis.Mbps)
 		}
-		if okP && p.Mbps > 0 {
-			widen(&padhye[i], g/p.Mbps)
+		if p.okPadhye && p.padhye.Mbps > 0 {
+			widen(&padhye[i], g/p.padhye.Mbps)
 		}
 	}
 	fmt.Fprintf(w, "## Linux's Reno against the models\n\n")

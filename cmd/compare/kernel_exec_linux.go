@@ -34,10 +34,7 @@ func (c *compareCmd) execOnKernel(ctx context.Context, stdout, stderr io.Writer)
 		fmt.Fprintf(stderr, "compare: %v\n", err)
 		return exitFail
 	}
-	spec, err := c.link.Spec()
-	if err == nil {
-		err = spec.Validate()
-	}
+	spec, err := c.link.ValidSpec()
 	if err != nil {
 		return fail(err)
 	}

@@ -66,11 +66,8 @@ func (lf *linkFlags) scenarios() ([]harness.Scenario, error) {
 		}
 		return out, nil
 	}
-	spec, err := lf.Spec()
+	spec, err := lf.ValidSpec()
 	if err != nil {
-		return nil, err
-	}
-	if err := spec.Validate(); err != nil {
 		return nil, err
 	}
 	return []harness.Scenario{lf.path(spec)}, nil

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 
+	"netmatrix/cmd/internal/linkspec"
 	"netmatrix/harness"
 	"netmatrix/harness/netpath"
 	"netmatrix/harness/netpath/remote"
@@ -46,11 +47,15 @@ func (rf *remoteFlags) check(fs *flag.FlagSet) ([]harness.Scenario, error) {
 	if err != nil || host == "" {
 		return nil, fmt.Errorf("-remote %q: want HOST:PORT, the address given to compare serve -listen", rf.addr)
 	}
+	// Every link setting sets up a path of this host, so the list is
+	// the link settings' own flags and the other paths' ones.
+	pathFlags := flag.NewFlagSet("", flag.ContinueOnError)
+	new(linkspec.Settings).Register(pathFlags)
+	refused := map[string]bool{"link": true, "exec": true, "exec-server": true, "sweep": true, "target": true, "fingerprint": true}
+	pathFlags.VisitAll(func(f *flag.Flag) { refused[f.Name] = true })
 	var other []string
 	fs.Visit(func(f *flag.Flag) {
-		switch f.Name {
-		case "link", "profile", "cc", "seed", "loss", "burst", "delay", "jitter", "reorder", "dup", "bandwidth",
-			"queue", "mtu", "exec", "exec-server", "sweep", "target", "fingerprint":
+		if refused[f.Name] {
 			other = append(other, "-"+f.Name)
 		}
 	})

@@ -93,11 +93,7 @@ func linkSpec(s *linkspec.Settings) (link.Spec, error) {
 	if err := s.Check(); err != nil {
 		return link.Spec{}, err
 	}
-	spec, err := s.Spec()
-	if err == nil {
-		err = spec.Validate()
-	}
-	return spec, err
+	return s.ValidSpec()
 }
 
 // serveOverLink makes an emulated path with the link settings, serves

@@ -184,11 +184,20 @@ func Reliable(transport string) bool {
 // TransportIndex and WorkloadIndex give a name's place in table order;
 // unknown names go last.
 func TransportIndex(name string) int {
-	return index(TransportNames(), name)
+	return indexOrLast(transports, func(t Transport) bool { return t.Name == name })
 }
 
 func WorkloadIndex(name string) int {
-	return index(WorkloadNames(), name)
+	return indexOrLast(workloads, func(w Workload) bool { return w.Name == name })
+}
+
+// indexOrLast is the place in list of the first entry that is, or
+// len(list) where none is.
+func indexOrLast[T any](list []T, is func(T) bool) int {
+	if i := slices.IndexFunc(list, is); i >= 0 {
+		return i
+	}
+	return len(list)
 }
 
 func index(known []string, name string) int {

@@ -222,9 +222,6 @@ func (l *lane) run(ctx context.Context, now func() time.Duration) {
 		// trainSlack. A rate limit spaces a full-size packet 12 µs apart
 		// at 1 Gbit/s, and a wake-up per packet (a timerfd set, a poll,
 		// a read) took a third of the CPU a 1 Gbit/s flow had.
-		for !l.q.empty() && l.q.peek().at <= t {
-			batch = append(batch, l.q.pop())
-		}
 		for !l.q.empty() && l.q.peek().at <= t+trainSlack {
 			batch = append(batch, l.q.pop())
 		}

@@ -71,6 +71,18 @@ type SenderWatcher interface {
 	WatchSender(c net.Conn) (w SenderWatch, ok bool)
 }
 
+// WatchKernelSocket follows the sender of c, a kernel TCP socket
+// (*net.TCPConn), through TCP_INFO and SO_MEMINFO where the host has
+// them (Linux; tcplimit.WatchSocket): the WatchSender of the paths whose
+// sockets are the kernel's. ok is false for any other conn.
+func WatchKernelSocket(c net.Conn) (w SenderWatch, ok bool) {
+	sw, ok := tcplimit.WatchSocket(c)
+	if !ok {
+		return nil, false
+	}
+	return sw, true
+}
+
 // A SenderWatch follows one sender.
 type SenderWatch interface {
 	// Stop ends the watch, charging the last look up to now, and
@@ -80,7 +92,7 @@ type SenderWatch interface {
 }
 
 // A Use is what a run opens a path for, which a path may tune itself to
-// (see Options.SACKRecovery).
+// (see Options.SACKRecovery and WatchSenders).
 type Use struct {
 	// Bulk is a throughput run: one flow that fills the path.
 	Bulk bool
@@ -114,6 +126,12 @@ type Options struct {
 	// keep the tail close to Linux's (docs/kernel-path.md). Other paths
 	// ignore it: their TCP is the kernel's.
 	SACKRecovery bool
+	// WatchSenders lets the emulated path's WatchSender follow its
+	// client's TCP senders, through a probe gVisor calls with a copy of
+	// the sender's state after every segment it receives, a cost only
+	// bulk runs, which read it, should pay. Other paths watch through
+	// TCP_INFO whatever it says.
+	WatchSenders bool
 }
 
 // Validate reports settings no path can take.

@@ -11,6 +11,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"netmatrix/internal/kernelver"
+	"netmatrix/internal/sockfd"
 )
 
 // SampleEvery is how often a SocketWatch looks at a kernel socket: a
@@ -26,26 +27,18 @@ type SocketWatch struct {
 	quit  chan struct{}
 	done  chan struct{}
 
-	mu    sync.Mutex
+	// clock is the watch goroutine's (run) until it ends, which Stop
+	// waits for (done) before it takes its own last look.
 	clock Clock
 	stop  sync.Once
-	times Times
 }
 
 // WatchSocket starts watching the sender of c, a kernel TCP connection
 // (*net.TCPConn); ok is false for any other conn, or where its socket
 // cannot be had.
 func WatchSocket(c net.Conn) (w *SocketWatch, ok bool) {
-	tc, ok := c.(*net.TCPConn)
+	dup, ok := sockfd.Dup(c)
 	if !ok {
-		return nil, false
-	}
-	rc, err := tc.SyscallConn()
-	if err != nil {
-		return nil, false
-	}
-	dup := -1
-	if err := rc.Control(func(fd uintptr) { dup, err = unix.FcntlInt(fd, unix.F_DUPFD_CLOEXEC, 0) }); err != nil || dup < 0 {
 		return nil, false
 	}
 	w = &SocketWatch{fd: dup, start: time.Now(), quit: make(chan struct{}), done: make(chan struct{})}
@@ -76,25 +69,21 @@ func (w *SocketWatch) look() {
 	if !ok {
 		return
 	}
-	w.mu.Lock()
 	w.clock.Observe(now, l)
-	w.mu.Unlock()
 }
 
 // Stop takes a last look, ends the watch and returns what the sender
-// spent in each class. Later calls return the same.
+// spent in each class. Later calls return the same: the clock is
+// stopped, and no one looks any more.
 func (w *SocketWatch) Stop() Times {
 	w.stop.Do(func() {
 		close(w.quit)
 		<-w.done
 		w.look()
-		w.mu.Lock()
 		w.clock.Stop(time.Since(w.start))
-		w.times = w.clock.Times()
-		w.mu.Unlock()
 		unix.Close(w.fd)
 	})
-	return w.times
+	return w.clock.Times()
 }
 
 // socketLook reads fd's sender from TCP_INFO and SO_MEMINFO.

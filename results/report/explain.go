@@ -36,35 +36,28 @@ func explainScenario(workload string, rs []results.Result) string {
 		return explainBulk(rs)
 	}
 	var clauses []string
-	var complete, failed, cut []string
+	var complete, broken, cut []string
 	for _, r := range rs {
 		switch {
 		case r.Interrupted:
 			cut = append(cut, r.Transport)
-		case r.Error != "" && r.Sent == 0:
-			failed = append(failed, r.Transport)
+		case failed(&r):
+			broken = append(broken, r.Transport)
 		case r.Lost == 0 && r.Corrupt == 0:
 			complete = append(complete, r.Transport)
 		}
 	}
 	if len(complete) > 0 {
-		what := "delivered every message"
-		switch {
-		case workload == catalog.Echo:
-			what = "answered every probe"
-		case workload == catalog.HTTP:
-			what = "answered every request"
-		}
-		clauses = append(clauses, fmt.Sprintf("%s %s", joinNames(complete), what))
+		clauses = append(clauses, fmt.Sprintf("%s %s", joinNames(complete), wholeVerb(workload)))
 	}
 	for _, r := range rs {
 		if r.Lost > 0 && r.Sent > 0 && !r.Interrupted {
 			clauses = append(clauses, fmt.Sprintf("%s lost %s of %s (%s)", r.Transport,
-				count(r.Lost, r.Unit), count(r.Sent, r.Unit), fmtPct(100*float64(r.Lost)/float64(r.Sent))))
+				count(r.Lost, r.Unit), count(r.Sent, r.Unit), fmtPct(lossPct(&r))))
 		}
 	}
-	if len(failed) > 0 {
-		clauses = append(clauses, fmt.Sprintf("%s did not complete (see the errors)", joinNames(failed)))
+	if len(broken) > 0 {
+		clauses = append(clauses, fmt.Sprintf("%s did not complete (see the errors)", joinNames(broken)))
 	}
 	if len(cut) > 0 {
 		clauses = append(clauses, fmt.Sprintf("%s %s interrupted, so %s figures say nothing of the whole run", joinNames(cut),
@@ -111,12 +104,12 @@ func explainBulk(rs []results.Result) string {
 		switch {
 		case r.Interrupted:
 			c = fmt.Sprintf("%s was interrupted", r.Transport)
-		case r.Error != "" && r.Sent == 0:
+		case failed(&r):
 			c = fmt.Sprintf("%s did not complete (see the errors)", r.Transport)
 		case r.Verified != nil && !*r.Verified:
 			c = fmt.Sprintf("%s delivered damaged data at %s Mbit/s", r.Transport, fmtRate(val(r.GoodputMbitS)))
 		case r.Lost > 0:
-			c = fmt.Sprintf("%s carried %s Mbit/s but lost %s", r.Transport, fmtRate(val(r.GoodputMbitS)), fmtPct(100*float64(r.Lost)/float64(r.Sent)))
+			c = fmt.Sprintf("%s carried %s Mbit/s but lost %s", r.Transport, fmtRate(val(r.GoodputMbitS)), fmtPct(lossPct(&r)))
 		default:
 			c = fmt.Sprintf("%s carried %s Mbit/s with nothing lost", r.Transport, fmtRate(val(r.GoodputMbitS)))
 			if r.InFlight > 0 {

@@ -127,6 +127,9 @@ type sweepMetric struct {
 	ylabel   string
 	value    func(r *results.Result) (float64, bool)
 	format   func(float64) string
+	// phrase names the figure in the sweep's sentence, and unit follows
+	// its numbers there ("" for a share, which its format marks).
+	phrase, unit string
 }
 
 var sweepMetrics = []sweepMetric{
@@ -135,15 +138,18 @@ var sweepMetrics = []sweepMetric{
 		col:   Col{Head: "stream delivered", Short: "stream%", About: "stream messages delivered", Rank: 1},
 		title: "Stream messages delivered", ylabel: "delivered (%)",
 		value: deliveredShare, format: fmtShare,
+		phrase: "stream delivery",
 	},
 	{
 		workload: catalog.Stream, name: "sweep-p99-delay",
 		col:   Col{Head: "stream p99 ms", Short: "stream p99", Rank: 1},
 		title: "p99 one-way delay of stream messages", ylabel: "p99 one-way delay (ms)",
 		value: p99, format: fmtMs,
+		phrase: "p99 one-way delay", unit: " ms",
 	},
 	{
 		workload: catalog.Echo, col: Col{Head: "echo p99 ms", Short: "echo p99", Rank: 2}, value: p99, format: fmtMs,
+		phrase: "p99 round trip", unit: " ms",
 	},
 	{
 		workload: catalog.Bulk, name: "sweep-goodput",
@@ -156,6 +162,7 @@ var sweepMetrics = []sweepMetric{
 			return *r.GoodputMbitS, true
 		},
 		format: fmtRate,
+		phrase: "bulk goodput", unit: " Mbit/s",
 	},
 }
 
@@ -217,17 +224,10 @@ func explainSweep(records []results.Record) string {
 			if !okA || !okB {
 				continue
 			}
-			what := map[string]string{
-				"stream delivered": "stream delivery",
-				"stream p99 ms":    "p99 one-way delay",
-				"echo p99 ms":      "p99 round trip",
-				"goodput Mbit/s":   "bulk goodput",
-			}[m.col.Head]
-			unit := map[string]string{"stream p99 ms": " ms", "echo p99 ms": " ms", "goodput Mbit/s": " Mbit/s"}[m.col.Head]
 			if m.format(a) == m.format(b) {
-				parts = append(parts, fmt.Sprintf("%s stayed at %s%s", what, m.format(a), unit))
+				parts = append(parts, fmt.Sprintf("%s stayed at %s%s", m.phrase, m.format(a), m.unit))
 			} else {
-				parts = append(parts, fmt.Sprintf("%s went from %s to %s%s", what, m.format(a), m.format(b), unit))
+				parts = append(parts, fmt.Sprintf("%s went from %s to %s%s", m.phrase, m.format(a), m.format(b), m.unit))
 			}
 		}
 		if len(parts) > 0 {

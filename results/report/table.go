@@ -315,7 +315,7 @@ func lossText(r results.Result) string {
 	if r.Sent == 0 {
 		return "-"
 	}
-	pct := 100 * float64(r.Lost) / float64(r.Sent)
+	pct := lossPct(&r)
 	if r.Unit == "bytes" {
 		return fmtPct(pct)
 	}

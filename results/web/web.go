@@ -70,10 +70,6 @@ func (d *Dashboard) Runs() ([]Run, error) {
 	return out, nil
 }
 
-// ValidName reports whether s can name a saved run: what report.RunName
-// makes, and nothing that could leave Root.
-func ValidName(s string) bool { return validName(s) }
-
 // validName accepts what report.RunName makes, and so refuses anything
 // that could leave Root ("..", slashes, escapes).
 func validName(s string) bool {
@@ -239,26 +235,31 @@ func (d *Dashboard) run(w http.ResponseWriter, r *http.Request) {
 		notFound(w, r)
 		return
 	}
-	recs, err := results.LoadRun(dir)
+	// Every run, read once: this one, and the others to lay beside it.
+	runs, _ := d.Runs()
+	rn := Run{Name: name}
+	if i := slices.IndexFunc(runs, func(o Run) bool { return o.Name == name }); i >= 0 {
+		rn = runs[i]
+	} else {
+		// A run Runs does not list (a folder reached by a symbolic link)
+		// is still shown.
+		rn.Records, rn.Err = results.LoadRun(dir)
+	}
 	var b strings.Builder
 	pageStart(&b, name)
 	fmt.Fprintf(&b, "<p><a href=\"%s\">all saved runs</a></p>\n", Prefix)
-	if err != nil {
-		fmt.Fprintf(&b, "<h1>%s</h1>\n<p class=\"unreadable\">unreadable: %s</p>\n", esc(name), esc(err.Error()))
+	if rn.Err != nil {
+		fmt.Fprintf(&b, "<h1>%s</h1>\n<p class=\"unreadable\">unreadable: %s</p>\n", esc(name), esc(rn.Err.Error()))
 	} else {
-		d.writeBesideForm(&b, name)
-		b.WriteString(renderRun(Run{Name: name, Records: recs}, true))
+		writeBesideForm(&b, runs, name)
+		b.WriteString(renderRun(rn, true))
 	}
 	pageEnd(&b)
 	send(w, "text/html; charset=utf-8", b.String())
 }
 
-// writeBesideForm offers to lay the run named beside another saved one.
-func (d *Dashboard) writeBesideForm(b *strings.Builder, name string) {
-	runs, err := d.Runs()
-	if err != nil {
-		return
-	}
+// writeBesideForm offers to lay the run named beside another of runs.
+func writeBesideForm(b *strings.Builder, runs []Run, name string) {
 	var others []Run
 	for _, rn := range runs {
 		if rn.Name != name && rn.Err == nil {
@@ -409,9 +410,7 @@ func writeTable(b *strings.Builder, t report.Table) {
 
 // Style is the dashboard's style sheet; the lab's pages use it too, so a
 // table looks the same wherever it shows.
-const Style = style
-
-const style = `body{font-family:system-ui,sans-serif;max-width:80em;margin:2em auto;padding:0 1em;color:#222}
+const Style = `body{font-family:system-ui,sans-serif;max-width:80em;margin:2em auto;padding:0 1em;color:#222}
 table{border-collapse:collapse;margin:.5em 0;font-size:90%}
 th,td{border:1px solid #ccc;padding:.2em .5em}th{background:#f0f0f0}
 td.num{text-align:right;font-variant-numeric:tabular-nums}
@@ -428,7 +427,7 @@ pre.verdict{background:#f8f8f4;border-left:4px solid #888;padding:.6em 1em;overf
 td{white-space:nowrap}`
 
 func pageStart(b *strings.Builder, title string) {
-	fmt.Fprintf(b, "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>%s</title>\n<style>%s</style>\n</head><body>\n", esc(title), style)
+	fmt.Fprintf(b, "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>%s</title>\n<style>%s</style>\n</head><body>\n", esc(title), Style)
 }
 
 func pageEnd(b *strings.Builder) { b.WriteString("</body></html>\n") }

@@ -137,13 +137,11 @@ func (lim Limits) parse(form url.Values) (*request, error) {
 		}
 		req.sweep = true
 	} else {
-		spec, err := s.Spec()
+		spec, err := s.ValidSpec()
 		if s.Profile == "" && !s.Impaired() {
-			// Nothing set is a perfect link, and named for it.
+			// Nothing set is a perfect link, and named for it (every
+			// profile is valid).
 			spec, err = s.ProfileSpec("clean")
-		}
-		if err == nil {
-			err = spec.Validate()
 		}
 		if err != nil {
 			return nil, fieldError(err)

@@ -7,13 +7,11 @@ import (
 	"html"
 	"io"
 	"net/url"
-	"slices"
 	"strings"
 	"sync"
 	"time"
 
 	"netmatrix/harness"
-	"netmatrix/harness/catalog"
 	"netmatrix/http"
 	"netmatrix/results"
 	"netmatrix/results/report"
@@ -120,7 +118,7 @@ func (l *Lab) stream(w http.ResponseWriter, id string, req *request) {
 	out.start()
 	out.event("plan", planEvent{ID: id, Rows: len(together) + len(alone), Sections: req.sections(),
 		Command: req.command, MaxSeconds: lim.MaxRun.Seconds()})
-	live := newLiveRecords(req.scenarios)
+	live := newLiveRecords(req)
 	heartbeat := time.NewTicker(l.heartbeat)
 	defer heartbeat.Stop()
 	for {
@@ -152,7 +150,7 @@ func (l *Lab) forward(out *sse, live *liveRecords, evs []progressEvent) {
 			continue
 		}
 		r := *ev.result
-		live.add(ev.scenario, r)
+		live.add(ev.index, r)
 		status := "ok"
 		switch {
 		case r.Interrupted:
@@ -167,12 +165,13 @@ func (l *Lab) forward(out *sse, live *liveRecords, evs []progressEvent) {
 			dirty[report.SweepSection] = true
 		}
 	}
-	if out.err != nil {
-		return // no one to draw for
+	if out.err != nil || len(dirty) == 0 {
+		return // no one to draw for, or nothing to draw again
 	}
+	tables := drawTables(live.records)
 	for _, section := range live.sections() {
 		if dirty[section] {
-			out.event("section", sectionEvent{ID: section, HTML: sectionHTML(live.records, section)})
+			out.event("section", sectionEvent{ID: section, HTML: sectionHTML(live.records, tables, section)})
 		}
 	}
 }
@@ -192,7 +191,7 @@ func (l *Lab) finish(out *sse, id string, req *request, recs []results.Record, e
 	}
 	for i := range recs {
 		recs[i].Command = req.command
-		sortResults(recs[i].Results)
+		results.Sort(recs[i].Results)
 	}
 	failed := 0
 	for _, rec := range recs {
@@ -215,8 +214,9 @@ func (l *Lab) finish(out *sse, id string, req *request, recs []results.Record, e
 		out.event("end", end)
 		return
 	}
+	tables := drawTables(recs)
 	for _, section := range req.sections() {
-		out.event("section", sectionEvent{ID: section, HTML: sectionHTML(recs, section)})
+		out.event("section", sectionEvent{ID: section, HTML: sectionHTML(recs, tables, section)})
 	}
 	var v strings.Builder
 	report.Terminal{Width: 110, Color: true}.WriteVerdict(&v, recs)
@@ -224,17 +224,40 @@ func (l *Lab) finish(out *sse, id string, req *request, recs []results.Record, e
 	out.event("end", end)
 }
 
+// drawnTables are a run's tables, drawn once for every section drawn
+// from the same records.
+type drawnTables struct {
+	tables []report.Table
+	// panic is what drawing them panicked with, if it did: then no
+	// section can be drawn.
+	panic any
+}
+
+// drawTables draws recs' tables, keeping a panic for the sections to
+// tell.
+func drawTables(recs []results.Record) (d drawnTables) {
+	defer func() { d.panic = recover() }()
+	d.tables = report.Tables(recs)
+	return d
+}
+
 // sectionHTML draws one section of a run: its tables, then its plots.
 // Rows a renderer cannot draw (a case it never met) cost their section,
 // not the run and its stream.
-func sectionHTML(recs []results.Record, section string) (out string) {
+func sectionHTML(recs []results.Record, tables drawnTables, section string) (out string) {
+	cannot := func(p any) string {
+		return fmt.Sprintf("<p class=\"error\">%s: cannot draw: %s</p>\n", html.EscapeString(section), html.EscapeString(fmt.Sprint(p)))
+	}
+	if tables.panic != nil {
+		return cannot(tables.panic)
+	}
 	defer func() {
 		if p := recover(); p != nil {
-			out = fmt.Sprintf("<p class=\"error\">%s: cannot draw: %s</p>\n", html.EscapeString(section), html.EscapeString(fmt.Sprint(p)))
+			out = cannot(p)
 		}
 	}()
 	var b strings.Builder
-	for _, t := range report.Tables(recs) {
+	for _, t := range tables.tables {
 		if t.Section == section {
 			b.WriteString(web.TableHTML(t))
 		}
@@ -257,6 +280,7 @@ func sectionHTML(recs []results.Record, section string) (out string) {
 // nil) or ending.
 type progressEvent struct {
 	scenario, workload, transport string
+	index                         int // the scenario's, among the run's; set when it ends
 	result                        *results.Result
 	took                          time.Duration
 }
@@ -295,12 +319,12 @@ func (c *collector) Start(scenario, workload, transport string) {
 
 func (c *collector) Done(scenario, workload, transport string, err error) {}
 
-func (c *collector) Row(_ int, rec *results.Record, r results.Result) {
+func (c *collector) Row(index int, rec *results.Record, r results.Result) {
 	scenario := rec.Scenario.Name
 	c.mu.Lock()
 	took := time.Since(c.started[scenario+"/"+r.Workload+"/"+r.Transport])
 	c.mu.Unlock()
-	c.push(progressEvent{scenario: scenario, workload: r.Workload, transport: r.Transport, result: &r, took: took})
+	c.push(progressEvent{scenario: scenario, workload: r.Workload, transport: r.Transport, index: index, result: &r, took: took})
 }
 
 // take hands over the events queued so far.
@@ -316,42 +340,29 @@ func (c *collector) take() []progressEvent {
 // plots are drawn from while it runs.
 type liveRecords struct {
 	records []results.Record
-	index   map[string]int // scenario name to its record
 	sweep   bool
 	done    int
 }
 
-func newLiveRecords(scenarios []harness.Scenario) *liveRecords {
-	l := &liveRecords{index: map[string]int{}}
-	for i, sc := range scenarios {
+func newLiveRecords(req *request) *liveRecords {
+	l := &liveRecords{sweep: req.sweep}
+	for _, sc := range req.scenarios {
 		l.records = append(l.records, results.Record{Schema: results.Schema, Scenario: sc.Record, Environment: results.HostEnvironment()})
-		l.index[sc.Record.Name] = i
-		l.sweep = l.sweep || sc.Record.Sweep != nil
 	}
 	return l
 }
 
-// add puts a row's result in its record, in table order.
-func (l *liveRecords) add(scenario string, r results.Result) {
+// add puts a row's result in the record of the scenario it is the
+// index of, in table order, as the engine does for a run that ends
+// whole: the rows of a run cut short, and of one still going, come in
+// the order they ended.
+func (l *liveRecords) add(scenario int, r results.Result) {
 	l.done++
-	i, ok := l.index[scenario]
-	if !ok {
+	if scenario < 0 || scenario >= len(l.records) {
 		return
 	}
-	l.records[i].Results = append(l.records[i].Results, r)
-	sortResults(l.records[i].Results)
-}
-
-// sortResults puts a record's results in table order, as the engine
-// does for a run that ends whole: the rows of a run cut short, and of
-// one still going, come in the order they ended.
-func sortResults(rs []results.Result) {
-	slices.SortStableFunc(rs, func(a, b results.Result) int {
-		if d := catalog.WorkloadIndex(a.Workload) - catalog.WorkloadIndex(b.Workload); d != 0 {
-			return d
-		}
-		return catalog.TransportIndex(a.Transport) - catalog.TransportIndex(b.Transport)
-	})
+	l.records[scenario].Results = append(l.records[scenario].Results, r)
+	results.Sort(l.records[scenario].Results)
 }
 
 // sections lists the sections the rows so far have a part in.

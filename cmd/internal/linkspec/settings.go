@@ -103,6 +103,19 @@ func (s *Settings) Spec() (link.Spec, error) {
 	return spec, nil
 }
 
+// ValidSpec is Spec, validated: the link as it is run when nothing more
+// is set on it.
+func (s *Settings) ValidSpec() (link.Spec, error) {
+	spec, err := s.Spec()
+	if err != nil {
+		return link.Spec{}, err
+	}
+	if err := spec.Validate(); err != nil {
+		return link.Spec{}, err
+	}
+	return spec, nil
+}
+
 // ProfileSpec is a named link with the settings' seed.
 func (s *Settings) ProfileSpec(name string) (link.Spec, error) {
 	spec, err := link.Profile(name)
@@ -192,7 +205,7 @@ func (s *Settings) Scenario(spec link.Spec) harness.Scenario {
 		},
 		NewPath: func(ctx context.Context, use netpath.Use) (netpath.Path, error) {
 			o := opts
-			o.SACKRecovery = use.Bulk
+			o.SACKRecovery, o.WatchSenders = use.Bulk, use.Bulk
 			return emulated.New(ctx, spec, o)
 		},
 		// Round trips of milliseconds dwarf what sharing the CPU adds.

@@ -28,6 +28,7 @@ type Flow struct {
 	// once its SYN has been seen.
 	src, dst netip.AddrPort
 	anchored bool
+	dir      link.Dir // the direction the connection's data goes, once anchored
 	// first is the sequence number of the first data byte: the SYN's
 	// initial sequence number plus one, as the SYN takes one number.
 	first uint32
@@ -93,11 +94,17 @@ var _ link.Tap = (*Flow)(nil).Tap
 // Tap is a link.Tap: set it on the relay (Relay.SetTap) before the
 // connection opens. Packets whose bytes the link's packet type does not
 // show (see link.Head) are passed over.
-func (f *Flow) Tap(_ link.Dir, at int64, p link.Packet) {
+func (f *Flow) Tap(d link.Dir, at int64, p link.Packet) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.anchored && d != f.dir {
+		return // the ACKs coming back: nothing to read in them, so no copy
+	}
 	if b := link.Head(p, f.head[:]); b != nil {
 		f.observe(at, b)
+		if f.anchored {
+			f.dir = d // the SYN (or SYN-ACK) goes the data's way
+		}
 	}
 }
 
@@ -117,8 +124,7 @@ func (f *Flow) observe(at int64, b []byte) {
 	}
 	if !f.anchored && f.reverse {
 		if s.Src.Port() == f.port && s.Flags&(FlagSYN|FlagACK) == FlagSYN|FlagACK {
-			f.src, f.dst, f.first, f.anchored = s.Src, s.Dst, s.Seq+1, true
-			f.record(at, s, b)
+			f.anchor(at, s, b)
 		}
 		return
 	}
@@ -126,8 +132,7 @@ func (f *Flow) observe(at int64, b []byte) {
 		switch {
 		case s.Dst.Port() != f.port:
 		case s.Flags&(FlagSYN|FlagACK) == FlagSYN:
-			f.src, f.dst, f.first, f.anchored = s.Src, s.Dst, s.Seq+1, true
-			f.record(at, s, b)
+			f.anchor(at, s, b)
 		case s.Payload > 0:
 			f.early++
 		}
@@ -136,6 +141,13 @@ func (f *Flow) observe(at int64, b []byte) {
 	if s.Src != f.src || s.Dst != f.dst {
 		return
 	}
+	f.record(at, s, b)
+}
+
+// anchor follows the connection whose SYN (or, reversed, SYN-ACK) s is:
+// its data starts one past s's sequence number.
+func (f *Flow) anchor(at int64, s Segment, b []byte) {
+	f.src, f.dst, f.first, f.anchored = s.Src, s.Dst, s.Seq+1, true
 	f.record(at, s, b)
 }
 

@@ -3,7 +3,7 @@ package emulated
 import (
 	"errors"
 	"io"
-	"sync"
+	"sync/atomic"
 
 	"gvisor.dev/gvisor/pkg/tcpip"
 	"gvisor.dev/gvisor/pkg/tcpip/header"
@@ -22,9 +22,14 @@ type nic struct {
 	out   link.Dir // the direction this host's packets travel
 	relay *link.Relay
 
-	mu         sync.RWMutex
-	dispatcher stack.NetworkDispatcher
+	// attached holds the stack's dispatcher from Attach, nil when
+	// detached: read for every packet delivered, set at attach and
+	// detach only.
+	attached atomic.Pointer[attachment]
 }
+
+// attachment is the dispatcher a nic is attached to.
+type attachment struct{ d stack.NetworkDispatcher }
 
 var (
 	_ io.ReaderAt              = (*packet)(nil)
@@ -70,27 +75,23 @@ func (q *nicQueue) Close() {}
 func (n *nic) WritePacket(p link.Packet) error {
 	pkt := (*stack.PacketBuffer)(p.(*packet))
 	defer pkt.DecRef()
-	n.mu.RLock()
-	d := n.dispatcher
-	n.mu.RUnlock()
-	if d == nil {
+	a := n.attached.Load()
+	if a == nil {
 		return errDetached
 	}
-	d.DeliverNetworkPacket(header.IPv4ProtocolNumber, pkt)
+	a.d.DeliverNetworkPacket(header.IPv4ProtocolNumber, pkt)
 	return nil
 }
 
 func (n *nic) Attach(d stack.NetworkDispatcher) {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	n.dispatcher = d
+	if d == nil {
+		n.attached.Store(nil)
+		return
+	}
+	n.attached.Store(&attachment{d: d})
 }
 
-func (n *nic) IsAttached() bool {
-	n.mu.RLock()
-	defer n.mu.RUnlock()
-	return n.dispatcher != nil
-}
+func (n *nic) IsAttached() bool { return n.attached.Load() != nil }
 
 func (n *nic) MTU() uint32             { return n.mtu }
 func (n *nic) SetMTU(uint32)           {} // the link's MTU is fixed by its Spec

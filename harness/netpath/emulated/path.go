@@ -18,13 +18,13 @@ import (
 // Reno or CUBIC) and UDP run on the stacks, so a lost packet is lost
 // beneath TCP and its own recovery reacts.
 type Path struct {
-	spec   link.Spec
 	relay  *link.Relay
 	client *host
 	server *host
 	// senders follows the client stack's TCP senders for WatchSender.
 	senders *senderProbe
 
+	unwatch   func() bool // stops closing the path when New's ctx ends
 	closeOnce sync.Once
 	done      chan struct{} // closed by Close
 }
@@ -65,10 +65,12 @@ func New(ctx context.Context, spec link.Spec, opts netpath.Options) (*Path, erro
 		return nil, fmt.Errorf("emulated: emulated path: %w", err)
 	}
 	cnic.relay, snic.relay = relay, relay
-	p := &Path{spec: spec, relay: relay, done: make(chan struct{})}
-	// The client's TCP senders can be watched (WatchSender): the
-	// workloads' clients, and so their bulk senders, are there.
-	p.senders = newSenderProbe()
+	p := &Path{relay: relay, done: make(chan struct{})}
+	// The client's TCP senders can be watched (WatchSender) when asked:
+	// the workloads' clients, and so their bulk senders, are there.
+	if opts.WatchSenders {
+		p.senders = newSenderProbe()
+	}
 	cs, err := newStack(clientAddr, cnic, &opts, p.senders)
 	if err != nil {
 		relay.Close()
@@ -82,13 +84,7 @@ func New(ctx context.Context, spec link.Spec, opts netpath.Options) (*Path, erro
 	}
 	p.client = newHost(cs, clientAddr, p.done, &opts)
 	p.server = newHost(ss, serverAddr, p.done, &opts)
-	go func() {
-		select {
-		case <-ctx.Done():
-			p.Close()
-		case <-p.done:
-		}
-	}()
+	p.unwatch = context.AfterFunc(ctx, p.close)
 	return p, nil
 }
 
@@ -99,9 +95,6 @@ func (p *Path) ServerHost() string      { return serverAddr.String() }
 // SetTap shows the tap every packet the path's link delivers from now on
 // (netpath.Tapper).
 func (p *Path) SetTap(t link.Tap) { p.relay.SetTap(t) }
-
-// Spec is the link the path was built with.
-func (p *Path) Spec() link.Spec { return p.spec }
 
 // Stats reports the link's counters per direction and what the two
 // stacks did: TCP segments they retransmitted, and packets they dropped
@@ -121,6 +114,14 @@ func (p *Path) Stats() (results.PathStats, bool) {
 // Close stops the path: every connection and listener on both hosts, the
 // stacks' goroutines and the relay's. It waits for them to end.
 func (p *Path) Close() error {
+	p.unwatch()
+	p.close()
+	return nil
+}
+
+// close is Close, less letting go of New's ctx; it is what that ctx's
+// end runs, so it does not read unwatch, which New may still be setting.
+func (p *Path) close() {
 	p.closeOnce.Do(func() {
 		close(p.done)
 		stacks := []*stack.Stack{p.client.stack, p.server.stack}
@@ -132,5 +133,4 @@ func (p *Path) Close() error {
 			s.Wait()
 		}
 	})
-	return nil
 }

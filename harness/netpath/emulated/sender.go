@@ -76,8 +76,7 @@ type senderWatch struct {
 	clock tcpip.Clock
 
 	mu    sync.Mutex
-	limit tcplimit.Clock
-	times *tcplimit.Times // set by Stop
+	limit tcplimit.Clock // stopped by Stop
 }
 
 var _ netpath.SenderWatch = (*senderWatch)(nil)
@@ -100,19 +99,17 @@ func (w *senderWatch) Stop() tcplimit.Times {
 	w.probe.mu.Unlock()
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.times == nil {
-		w.limit.Stop(since(w.clock.NowMonotonic()))
-		t := w.limit.Times()
-		w.times = &t
-	}
-	return *w.times
+	// A stopped clock passes over a later Stop and every look, so each
+	// call returns the same.
+	w.limit.Stop(since(w.clock.NowMonotonic()))
+	return w.limit.Times()
 }
 
 // WatchSender follows the sender of c, a TCP conn the path's client
 // dialled, through the client stack's TCP probe (netpath.SenderWatcher).
 func (p *Path) WatchSender(c net.Conn) (netpath.SenderWatch, bool) {
 	tc, ok := c.(*TCPConn)
-	if !ok {
+	if !ok || p.senders == nil {
 		return nil, false
 	}
 	local, err := tc.ep.GetLocalAddress()

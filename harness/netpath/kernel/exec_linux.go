@@ -33,8 +33,8 @@ const serverWait = 5 * time.Second
 // that failed.
 func (p *Path) Run(ctx context.Context, ps Programs) (code int, err error) {
 	env := append(os.Environ(), ps.Env...)
-	if def, err := p.client.defaultCongestionControl(); err == nil && def != p.client.cc && ps.Stderr != nil {
-		fmt.Fprintf(ps.Stderr, "kernel: note: programs here get TCP congestion control %s unless they choose: the host does not let a namespace default to %s (net.ipv4.tcp_allowed_congestion_control)\n", def, p.client.cc)
+	if def, err := p.client.defaultCongestionControl(); err == nil && def != p.client.opts.CongestionControl && ps.Stderr != nil {
+		fmt.Fprintf(ps.Stderr, "kernel: note: programs here get TCP congestion control %s unless they choose: the host does not let a namespace default to %s (net.ipv4.tcp_allowed_congestion_control)\n", def, p.client.opts.CongestionControl)
 	}
 	if ps.Server != "" {
 		before, err := p.server.listening()

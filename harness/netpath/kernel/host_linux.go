@@ -28,8 +28,9 @@ type Host struct {
 	ns   *netns
 	tun  *tunDev
 	addr netip.Addr
-	cc   string          // TCP_CONGESTION of every TCP socket; "" leaves the default
-	bufs netpath.Options // the socket buffers of every TCP socket
+	// opts are the path's, with its defaults: the congestion control
+	// (TCP_CONGESTION) and the buffers of every TCP socket.
+	opts netpath.Options
 
 	open tracker
 
@@ -127,20 +128,20 @@ func checkNetwork(network, addr string, needHost bool) (string, error) {
 // before it listens or connects; accepted connections take their
 // listener's.
 func (h *Host) control(network, addr string, c syscall.RawConn) error {
-	if err := h.bufs.SetSocketBuffers(network, addr, c); err != nil {
+	if err := h.opts.SetSocketBuffers(network, addr, c); err != nil {
 		return fmt.Errorf("kernel: %w", err)
 	}
-	if h.cc == "" || !strings.HasPrefix(network, "tcp") {
+	if !strings.HasPrefix(network, "tcp") {
 		return nil
 	}
 	var serr error
 	if err := c.Control(func(fd uintptr) {
-		serr = unix.SetsockoptString(int(fd), unix.IPPROTO_TCP, unix.TCP_CONGESTION, h.cc)
+		serr = unix.SetsockoptString(int(fd), unix.IPPROTO_TCP, unix.TCP_CONGESTION, h.opts.CongestionControl)
 	}); err != nil {
 		return err
 	}
 	if serr != nil {
-		return fmt.Errorf("kernel: TCP congestion control %q: %w", h.cc, serr)
+		return fmt.Errorf("kernel: TCP congestion control %q: %w", h.opts.CongestionControl, serr)
 	}
 	return nil
 }

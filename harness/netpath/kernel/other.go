@@ -30,7 +30,6 @@ func New(context.Context, link.Spec, netpath.Options) (*Path, error) {
 }
 
 func (*Path) Hosts() (client, server *Host)              { return nil, nil }
-func (*Path) Spec() link.Spec                            { return link.Spec{} }
 func (*Path) Run(context.Context, Programs) (int, error) { return 0, errNotLinux }
 func (*Host) Addr() netip.Addr                           { return netip.Addr{} }
 func (*Host) Do(func() error) error                      { return errNotLinux }

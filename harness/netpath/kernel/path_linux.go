@@ -19,7 +19,6 @@ import (
 
 	"netmatrix/harness/link"
 	"netmatrix/harness/netpath"
-	"netmatrix/internal/tcplimit"
 	"netmatrix/results"
 )
 
@@ -37,7 +36,6 @@ import (
 // removes them and their devices when the path closes or the process
 // ends, however it ends.
 type Path struct {
-	spec   link.Spec
 	relay  *link.Relay
 	client *Host
 	server *Host
@@ -47,8 +45,8 @@ type Path struct {
 	errMu  sync.Mutex
 	err    error // the first pump failure, for Close
 
+	unwatch   func() bool // stops closing the path when New's ctx ends
 	closeOnce sync.Once
-	done      chan struct{} // closed by Close
 }
 
 var (
@@ -120,7 +118,7 @@ func New(ctx context.Context, spec link.Spec, opts netpath.Options) (*Path, erro
 		server.close()
 		return nil, fmt.Errorf("kernel: %w", err)
 	}
-	p := &Path{spec: spec, relay: relay, client: client, server: server, cancel: cancel, done: make(chan struct{})}
+	p := &Path{relay: relay, client: client, server: server, cancel: cancel}
 	for d, src := range map[link.Dir]*tunDev{link.Up: client.tun, link.Down: server.tun} {
 		p.pumps.Go(func() {
 			if err := relay.Pump(pctx, d, src); err != nil && pctx.Err() == nil {
@@ -130,13 +128,7 @@ func New(ctx context.Context, spec link.Spec, opts netpath.Options) (*Path, erro
 			}
 		})
 	}
-	go func() {
-		select {
-		case <-ctx.Done():
-			p.Close()
-		case <-p.done:
-		}
-	}()
+	p.unwatch = context.AfterFunc(ctx, p.close)
 	return p, nil
 }
 
@@ -145,7 +137,7 @@ func New(ctx context.Context, spec link.Spec, opts netpath.Options) (*Path, erro
 // of opts.
 func newHost(name string, local, peer netip.Addr, mtu int, opts *netpath.Options) (*Host, error) {
 	cc := opts.CongestionControl
-	h := &Host{addr: local, cc: cc, bufs: netpath.Options{SendBuffer: opts.SendBuffer, ReceiveBuffer: opts.ReceiveBuffer}}
+	h := &Host{addr: local, opts: *opts}
 	ns, err := newNetns(func() error {
 		// No IPv6 on the TUN device: its link-local address would send
 		// router solicitations and MLD reports over the link, packets
@@ -155,20 +147,17 @@ func newHost(name string, local, peer netip.Addr, mtu int, opts *netpath.Options
 		if err := writeSysctl("net/ipv6/conf/default/disable_ipv6", "1"); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return err
 		}
-		if cc != "" {
-			if err := checkCongestionControl(cc); err != nil {
-				return err
-			}
-			// The namespace's default too, for programs started in
-			// it, where the kernel lets a namespace have it: outside
-			// the first namespace only algorithms the host allows
-			// everyone (net.ipv4.tcp_allowed_congestion_control) may
-			// be a default, and that list is the host's to change, not
-			// ours. The harness's own sockets set theirs one by one
-			// (control).
-			if err := writeSysctl("net/ipv4/tcp_congestion_control", cc); err != nil && !errors.Is(err, unix.EPERM) {
-				return fmt.Errorf("kernel: TCP congestion control %q: %w", cc, err)
-			}
+		if err := checkCongestionControl(cc); err != nil {
+			return err
+		}
+		// The namespace's default too, for programs started in it,
+		// where the kernel lets a namespace have it: outside the first
+		// namespace only algorithms the host allows everyone
+		// (net.ipv4.tcp_allowed_congestion_control) may be a default,
+		// and that list is the host's to change, not ours. The
+		// harness's own sockets set theirs one by one (control).
+		if err := writeSysctl("net/ipv4/tcp_congestion_control", cc); err != nil && !errors.Is(err, unix.EPERM) {
+			return fmt.Errorf("kernel: TCP congestion control %q: %w", cc, err)
 		}
 		tun, err := openTUN(name, local, peer, mtu)
 		h.tun = tun
@@ -213,15 +202,8 @@ func (p *Path) SetTap(t link.Tap) { p.relay.SetTap(t) }
 // WatchSender follows the sender of c, a kernel TCP socket of the
 // client's, through TCP_INFO and SO_MEMINFO (netpath.SenderWatcher).
 func (p *Path) WatchSender(c net.Conn) (netpath.SenderWatch, bool) {
-	w, ok := tcplimit.WatchSocket(c)
-	if !ok {
-		return nil, false
-	}
-	return w, true
+	return netpath.WatchKernelSocket(c)
 }
-
-// Spec is the link the path was built with.
-func (p *Path) Spec() link.Spec { return p.spec }
 
 // Stats reports the link's counters per direction and what the two
 // kernels counted themselves: TCP segments retransmitted, and packets
@@ -243,8 +225,18 @@ func (p *Path) Stats() (results.PathStats, bool) {
 // namespaces go. It waits for its goroutines to end. Processes started in
 // the hosts are the caller's to wait for.
 func (p *Path) Close() error {
+	p.unwatch()
+	p.close()
+	p.errMu.Lock()
+	defer p.errMu.Unlock()
+	return p.err
+}
+
+// close is Close, less letting go of New's ctx and the error; it is what
+// that ctx's end runs, so it does not read unwatch, which New may still
+// be setting.
+func (p *Path) close() {
 	p.closeOnce.Do(func() {
-		close(p.done)
 		hosts := []*Host{p.client, p.server}
 		for _, h := range hosts {
 			h.counters() // kept for Stats after Close
@@ -257,9 +249,6 @@ func (p *Path) Close() error {
 			h.close()
 		}
 	})
-	p.errMu.Lock()
-	defer p.errMu.Unlock()
-	return p.err
 }
 
 func (h *Host) close() {

@@ -6,7 +6,6 @@ import (
 	"net"
 
 	"netmatrix/harness/netpath"
-	"netmatrix/internal/tcplimit"
 	"netmatrix/results"
 )
 
@@ -15,15 +14,16 @@ import (
 // sockets behind a Network (an echo client for an outside server, say).
 // The zero Host leaves every socket as the host makes it.
 type Host struct {
-	// bufs sizes the TCP sockets' buffers (netpath.Options); the zero
-	// value leaves them to the host.
-	bufs netpath.Options
+	// opts are the path's: of them only the TCP sockets' buffers
+	// count (SendBuffer, ReceiveBuffer); the zero value leaves them to
+	// the host.
+	opts netpath.Options
 }
 
 var _ netpath.Network = Host{}
 
 func (h Host) Listen(ctx context.Context, network, addr string) (net.Listener, error) {
-	lc := net.ListenConfig{Control: h.bufs.SetSocketBuffers}
+	lc := net.ListenConfig{Control: h.opts.SetSocketBuffers}
 	return lc.Listen(ctx, network, addr)
 }
 
@@ -33,7 +33,7 @@ func (Host) ListenPacket(ctx context.Context, network, addr string) (net.PacketC
 }
 
 func (h Host) Dial(ctx context.Context, network, addr string) (net.Conn, error) {
-	d := net.Dialer{Control: h.bufs.SetSocketBuffers}
+	d := net.Dialer{Control: h.opts.SetSocketBuffers}
 	return d.DialContext(ctx, network, addr)
 }
 
@@ -52,7 +52,7 @@ func New(opts netpath.Options) (Path, error) {
 	if err := opts.Validate(); err != nil {
 		return Path{}, fmt.Errorf("loopback: %w", err)
 	}
-	return Path{host: Host{bufs: netpath.Options{SendBuffer: opts.SendBuffer, ReceiveBuffer: opts.ReceiveBuffer}}}, nil
+	return Path{host: Host{opts: opts}}, nil
 }
 
 func (p Path) Client() netpath.Network { return p.host }
@@ -63,11 +63,7 @@ func (Path) ServerHost() string        { return "127.0.0.1" }
 // TCP_INFO and SO_MEMINFO where the host has them (Linux)
 // (netpath.SenderWatcher).
 func (Path) WatchSender(c net.Conn) (netpath.SenderWatch, bool) {
-	w, ok := tcplimit.WatchSocket(c)
-	if !ok {
-		return nil, false
-	}
-	return w, true
+	return netpath.WatchKernelSocket(c)
 }
 
 // Stats reports nothing: loopback has no link of its own to count.

@@ -282,9 +282,9 @@ func BenchTCPLongFatLink[P netpath.Path](b *testing.B, open func(context.Context
 		b.Run("cc="+cc, func(b *testing.B) {
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
-			// A bulk flow, as compare runs one (SACK recovery on the
+			// A bulk flow, as compare runs one (SACK recovery and the sender watched on the
 			// emulated path).
-			opts := netpath.Options{CongestionControl: cc, SendBuffer: 16 << 20, ReceiveBuffer: 16 << 20, SACKRecovery: true}
+			opts := netpath.Options{CongestionControl: cc, SendBuffer: 16 << 20, ReceiveBuffer: 16 << 20, SACKRecovery: true, WatchSenders: true}
 			p, err := open(ctx, link.Symmetric(cfg, 1), opts)
 			require.NoError(b, err)
 			defer p.Close()

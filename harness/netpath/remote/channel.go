@@ -2,7 +2,6 @@ package remote
 
 import (
 	"net"
-	"strings"
 	"sync"
 	"time"
 )
@@ -44,13 +43,4 @@ func (ch *channel) write(t msgType, v any) error {
 	ch.c.SetWriteDeadline(time.Now().Add(writeTimeout))
 	_, err = ch.c.Write(b)
 	return err
-}
-
-func containsAny(s string, subs ...string) bool {
-	for _, sub := range subs {
-		if strings.Contains(s, sub) {
-			return true
-		}
-	}
-	return false
 }

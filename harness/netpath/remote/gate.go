@@ -12,7 +12,9 @@ import (
 	"io"
 	"net"
 	"net/netip"
+	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"netmatrix/harness/netpath"
@@ -117,7 +119,7 @@ func (n network) ListenPacket(ctx context.Context, netw, addr string) (net.Packe
 	if err != nil {
 		return nil, err
 	}
-	return &gatedConn{PacketConn: pc, g: n.g, admitted: map[netip.AddrPort]bool{}}, nil
+	return &gatedConn{PacketConn: pc, g: n.g}, nil
 }
 
 // Dial is refused: a server half only listens.
@@ -129,68 +131,28 @@ func (n network) Dial(context.Context, string, string) (net.Conn, error) {
 // token read; each is checked in a goroutine of its own, so a slow or
 // silent one holds up no other.
 type tokenListener struct {
-	net.Listener
-	g     *gate
-	conns chan net.Conn
-	done  chan struct{}
-	once  sync.Once
-	wg    sync.WaitGroup
+	*vetListener
 }
 
 func newTokenListener(ln net.Listener, g *gate) *tokenListener {
-	l := &tokenListener{Listener: ln, g: g, conns: make(chan net.Conn), done: make(chan struct{})}
-	l.wg.Go(l.accept)
-	return l
-}
-
-func (l *tokenListener) accept() {
-	for {
-		c, err := l.Listener.Accept()
-		if err != nil {
-			select {
-			case <-l.done:
-				return
-			default:
-			}
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				continue
-			}
-			time.Sleep(10 * time.Millisecond) // out of descriptors, say: wait it out
-			continue
+	check := func(c net.Conn) (net.Conn, bool) {
+		c.SetReadDeadline(time.Now().Add(gateTimeout))
+		tok := make([]byte, tokenLen)
+		if _, err := io.ReadFull(c, tok); err != nil || !g.tokenOK(tok) {
+			c.Close()
+			return nil, false
 		}
-		l.wg.Go(func() { l.check(c) })
+		c.SetReadDeadline(time.Time{})
+		return c, true
 	}
+	return &tokenListener{newVetListener(ln, check, nil)}
 }
 
-func (l *tokenListener) check(c net.Conn) {
-	c.SetReadDeadline(time.Now().Add(gateTimeout))
-	tok := make([]byte, tokenLen)
-	if _, err := io.ReadFull(c, tok); err != nil || !l.g.tokenOK(tok) {
-		c.Close()
-		return
-	}
-	c.SetReadDeadline(time.Time{})
-	select {
-	case l.conns <- c:
-	case <-l.done:
-		c.Close()
-	}
-}
-
-func (l *tokenListener) Accept() (net.Conn, error) {
-	select {
-	case c := <-l.conns:
-		return c, nil
-	case <-l.done:
-		return nil, net.ErrClosed
-	}
-}
-
+// Close closes the listener and the connections not yet passed on, and
+// waits for their checks to end.
 func (l *tokenListener) Close() error {
-	l.once.Do(func() { close(l.done) })
-	err := l.Listener.Close()
-	l.wg.Wait()
+	err := l.vetListener.Close()
+	l.Wait()
 	return err
 }
 
@@ -201,9 +163,12 @@ func (l *tokenListener) Close() error {
 // goes through ReadFrom and WriteTo.
 type gatedConn struct {
 	net.PacketConn
-	g        *gate
+	g *gate
+	// admitted holds at most maxAdmitted addresses and changes only when
+	// one passes the check: every datagram read and every reply asks it,
+	// so it is read without a lock, and mu only orders the admits.
+	admitted atomic.Pointer[[]netip.AddrPort]
 	mu       sync.Mutex
-	admitted map[netip.AddrPort]bool
 }
 
 var _ udp.Gated = (*gatedConn)(nil)
@@ -223,9 +188,8 @@ func addrPortOf(a net.Addr) netip.AddrPort {
 func (c *gatedConn) Socket() net.PacketConn { return c.PacketConn }
 
 func (c *gatedConn) Admitted(to netip.AddrPort) bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.admitted[key(to)]
+	p := c.admitted.Load()
+	return p != nil && slices.Contains(*p, key(to))
 }
 
 // Admit takes a datagram of an admitted sender for the server, unless it
@@ -270,10 +234,16 @@ func (c *gatedConn) check(b []byte, from netip.AddrPort) bool {
 		c.PacketConn.WriteTo(gateMsg('C', c.g.cookie(from)), to)
 	case kind == 'P' && len(b) == proveLen && hmac.Equal(b[knockLen:], c.g.cookie(from)):
 		c.mu.Lock()
-		if len(c.admitted) < maxAdmitted {
-			c.admitted[from] = true
+		var cur []netip.AddrPort
+		if p := c.admitted.Load(); p != nil {
+			cur = *p
 		}
-		ok := c.admitted[from]
+		ok := slices.Contains(cur, from)
+		if !ok && len(cur) < maxAdmitted {
+			next := append(slices.Clip(cur), from)
+			c.admitted.Store(&next)
+			ok = true
+		}
 		c.mu.Unlock()
 		if ok {
 			c.PacketConn.WriteTo(gateMsg('A'), to)

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -117,29 +118,6 @@ func (s *Server) logf(format string, a ...any) {
 	s.logMu.Lock()
 	defer s.logMu.Unlock()
 	fmt.Fprintf(s.Log, "compare serve: "+format+"\n", a...)
-}
-
-// Serve runs the control channel on ln until ctx is done. It closes ln
-// and waits for every connection it accepted before it returns.
-func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
-	if err := s.init(); err != nil {
-		return err
-	}
-	stop := context.AfterFunc(ctx, func() { ln.Close() })
-	defer stop()
-	var wg sync.WaitGroup
-	defer wg.Wait()
-	for {
-		c, err := ln.Accept()
-		if err != nil {
-			if ctx.Err() != nil || errors.Is(err, net.ErrClosed) {
-				return nil
-			}
-			time.Sleep(10 * time.Millisecond) // out of descriptors, say: wait it out
-			continue
-		}
-		wg.Go(func() { s.ServeConn(ctx, c) })
-	}
 }
 
 // ServeConn serves one connection (a Splitter's TLS one, say) until its
@@ -435,5 +413,5 @@ func isBadCertificate(err error) bool {
 	if errors.As(err, &ae) {
 		return ae == 42
 	}
-	return err != nil && containsAny(err.Error(), "bad certificate")
+	return err != nil && strings.Contains(err.Error(), "bad certificate")
 }

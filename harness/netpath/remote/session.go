@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -95,7 +96,7 @@ func handshakeError(addr string, err error) error {
 	switch {
 	case errors.Is(err, ErrWrongKey), isBadCertificate(err):
 		return fmt.Errorf("%w: compare serve at %s holds a different key than -key; give both hosts the same", ErrWrongKey, addr)
-	case containsAny(err.Error(), "no application protocol"):
+	case strings.Contains(err.Error(), "no application protocol"):
 		return fmt.Errorf("remote: %s speaks TLS but not netmatrix's control channel: %w", addr, err)
 	}
 	return fmt.Errorf("remote: %s: no control channel there (is it compare serve?): %w", addr, err)
@@ -257,18 +258,12 @@ func (s *Session) estimate(ctx context.Context) (half.Clock, error) {
 	return best, nil
 }
 
-// lastClock is the latest estimate.
-func (s *Session) lastClock() half.Clock {
+// Clock is the latest estimate of the server's clock against this host's.
+func (s *Session) Clock() half.Clock {
 	s.clockMu.Lock()
 	defer s.clockMu.Unlock()
 	return s.clock
 }
-
-// Clock is the latest estimate of the server's clock against this host's.
-func (s *Session) Clock() half.Clock { return s.lastClock() }
-
-// Limits are what the server allows this session.
-func (s *Session) Limits() Limits { return s.w.Limits }
 
 var _ half.Server = (*Session)(nil)
 
@@ -337,7 +332,7 @@ func (f *flow) Report(ctx context.Context, until half.Until) (half.Report, error
 		return half.Report{}, err
 	}
 	rep := v.(*reported).Report
-	clock := f.s.lastClock()
+	clock := f.s.Clock()
 	if f.spec.Workload == catalog.Stream {
 		after, err := f.s.estimate(ctx)
 		if err != nil {
