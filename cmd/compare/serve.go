@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"syscall"
 
 	"netmatrix/harness"
 	"netmatrix/harness/link"
@@ -106,42 +107,75 @@ type serveOptions struct {
 	limits remote.Limits
 }
 
+// serveSockets are compare serve's six sockets on four consecutive
+// ports: the echoes (TCP and UDP) on the first, the sinks on the next,
+// QUIC's echo and sink on the two after.
+type serveSockets struct {
+	echoLn, sinkLn                         net.Listener
+	echoPC, sinkPC, quicEchoPC, quicSinkPC net.PacketConn
+}
+
+// listenServe opens the sockets from port on. Port 0 asks the system for
+// the first; a neighbour already taken then makes it ask again, as the
+// system knows nothing of the three ports after the one it gives.
+func listenServe(ctx context.Context, host string, port int) (*serveSockets, error) {
+	for try := 1; ; try++ {
+		s, err := listenServeAt(ctx, host, port)
+		if err == nil || port != 0 || try == 10 || !errors.Is(err, syscall.EADDRINUSE) {
+			return s, err
+		}
+	}
+}
+
+func listenServeAt(ctx context.Context, host string, port int) (s *serveSockets, err error) {
+	addr := func(p int) string { return net.JoinHostPort(host, strconv.Itoa(p)) }
+	s = &serveSockets{}
+	defer func() {
+		if err != nil {
+			s.close()
+			s = nil
+		}
+	}()
+	if s.echoLn, err = tcp.Listen(ctx, addr(port)); err != nil {
+		return s, err
+	}
+	// Port 0 asked the system for one: the rest follow it.
+	port = s.echoLn.Addr().(*net.TCPAddr).Port
+	if s.echoPC, err = udp.Listen(ctx, addr(port)); err != nil {
+		return s, err
+	}
+	if s.sinkLn, err = tcp.Listen(ctx, addr(port+1)); err != nil {
+		return s, err
+	}
+	if s.sinkPC, err = udp.Listen(ctx, addr(port+1)); err != nil {
+		return s, err
+	}
+	if s.quicEchoPC, err = udp.Listen(ctx, addr(port+2)); err != nil {
+		return s, err
+	}
+	s.quicSinkPC, err = udp.Listen(ctx, addr(port+3))
+	return s, err
+}
+
+// close closes the sockets opened.
+func (s *serveSockets) close() {
+	for _, c := range []io.Closer{s.echoLn, s.sinkLn, s.echoPC, s.sinkPC, s.quicEchoPC, s.quicSinkPC} {
+		if c != nil {
+			c.Close()
+		}
+	}
+}
+
 // serve opens every socket first, so a port already taken is reported
 // before anything runs, then serves until ctx is done.
 func serve(ctx context.Context, host string, port int, opt serveOptions, out io.Writer) error {
-	addr := func(p int) string { return net.JoinHostPort(host, strconv.Itoa(p)) }
-	echoLn, err := tcp.Listen(ctx, addr(port))
+	socks, err := listenServe(ctx, host, port)
 	if err != nil {
 		return err
 	}
-	defer echoLn.Close()
-	// Port 0 asks the system for one: the UDP echo shares the TCP one.
-	port = echoLn.Addr().(*net.TCPAddr).Port
-	echoPC, err := udp.Listen(ctx, addr(port))
-	if err != nil {
-		return err
-	}
-	defer echoPC.Close()
-	sinkLn, err := tcp.Listen(ctx, addr(port+1))
-	if err != nil {
-		return err
-	}
-	defer sinkLn.Close()
-	sinkPC, err := udp.Listen(ctx, addr(port+1))
-	if err != nil {
-		return err
-	}
-	defer sinkPC.Close()
-	quicEchoPC, err := udp.Listen(ctx, addr(port+2))
-	if err != nil {
-		return err
-	}
-	defer quicEchoPC.Close()
-	quicSinkPC, err := udp.Listen(ctx, addr(port+3))
-	if err != nil {
-		return err
-	}
-	defer quicSinkPC.Close()
+	defer socks.close()
+	echoLn, echoPC, sinkLn, sinkPC := socks.echoLn, socks.echoPC, socks.sinkLn, socks.sinkPC
+	quicEchoPC, quicSinkPC := socks.quicEchoPC, socks.quicSinkPC
 	id, err := quic.DefaultIdentity()
 	if err != nil {
 		return err
