@@ -16,6 +16,7 @@ import (
 
 	"netmatrix/harness/catalog"
 	"netmatrix/harness/link"
+	"netmatrix/internal/testutil"
 	"netmatrix/results"
 )
 
@@ -137,17 +138,7 @@ func TestEchoAgainstSilentPeerEnds(t *testing.T) {
 func TestPingPongStopsWhenCancelled(t *testing.T) {
 	srv, err := net.ListenPacket("udp", "127.0.0.1:0")
 	require.NoError(t, err)
-	defer srv.Close()
-	go func() {
-		buf := make([]byte, 2048)
-		for {
-			n, a, err := srv.ReadFrom(buf)
-			if err != nil {
-				return
-			}
-			srv.WriteTo(buf[:n], a)
-		}
-	}()
+	testutil.EchoPackets(t, srv)
 	ctx, cancel := context.WithCancel(t.Context())
 	time.AfterFunc(300*time.Millisecond, cancel)
 	start := time.Now()

@@ -418,13 +418,7 @@ func (c *Client) bulkStream(ctx context.Context, b Bulk) (int64, error) {
 		w, err := c.stream.Write(wire.Pattern(sent, n))
 		sent += int64(w)
 		if err != nil {
-			if ctx.Err() != nil {
-				return sent, ctx.Err()
-			}
-			if neterr.IsTimeout(err) {
-				return sent, nil
-			}
-			return sent, fmt.Errorf("quic: bulk send: %w", err)
+			return sent, neterr.UntilDeadline(ctx, err, "quic: bulk send")
 		}
 	}
 	return sent, nil

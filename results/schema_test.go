@@ -20,12 +20,9 @@ import (
 // latencies, and has no head-of-line figure for a transport without a
 // single ordered stream.
 func TestCommittedRunsAreCurrent(t *testing.T) {
-	files, err := filepath.Glob("2*/" + results.RunFile)
-	require.NoError(t, err)
-	require.NotEmpty(t, files, "the reference runs")
-	for _, f := range files {
-		t.Run(filepath.Dir(f), func(t *testing.T) {
-			raw, err := os.ReadFile(f)
+	for _, dir := range resultstest.CommittedRuns(t, ".") {
+		t.Run(dir, func(t *testing.T) {
+			raw, err := os.ReadFile(filepath.Join(dir, results.RunFile))
 			require.NoError(t, err)
 			resultstest.RequireSchema(t, raw)
 			for line := range bytes.Lines(raw) {
@@ -56,16 +53,11 @@ func TestCommittedRunsAreCurrent(t *testing.T) {
 // Every record this build writes fits the schema it publishes: the
 // committed runs (read and written anew) and the golden outputs.
 func TestWrittenRecordsFitTheSchema(t *testing.T) {
-	files, err := filepath.Glob("2*/" + results.RunFile)
-	require.NoError(t, err)
-	require.NotEmpty(t, files, "the reference runs")
-	for _, f := range files {
-		t.Run(filepath.Dir(f), func(t *testing.T) {
-			recs, err := results.LoadRun(filepath.Dir(f))
+	for _, dir := range resultstest.CommittedRuns(t, ".") {
+		t.Run(dir, func(t *testing.T) {
+			recs, err := results.LoadRun(dir)
 			require.NoError(t, err)
-			var b bytes.Buffer
-			require.NoError(t, results.WriteJSON(&b, recs))
-			resultstest.RequireSchema(t, b.Bytes())
+			requireRewriteFits(t, recs)
 		})
 	}
 }
@@ -84,11 +76,18 @@ func TestReportFixturesFitTheSchema(t *testing.T) {
 			defer fh.Close()
 			recs, err := results.ReadJSON(fh)
 			require.NoError(t, err)
-			var b bytes.Buffer
-			require.NoError(t, results.WriteJSON(&b, recs))
-			resultstest.RequireSchema(t, b.Bytes())
+			requireRewriteFits(t, recs)
 		})
 	}
+}
+
+// requireRewriteFits fails t unless recs, as this build writes them, fit
+// the schema.
+func requireRewriteFits(t *testing.T, recs []results.Record) {
+	t.Helper()
+	var b bytes.Buffer
+	require.NoError(t, results.WriteJSON(&b, recs))
+	resultstest.RequireSchema(t, b.Bytes())
 }
 
 // The schema refuses what a record must not say.

@@ -134,13 +134,7 @@ func (c *Client) SendBulk(ctx context.Context, deadline time.Time, limit int64) 
 		w, err := bufs.WriteTo(c.conn)
 		sent += w
 		if err != nil {
-			if ctx.Err() != nil {
-				return sent, ctx.Err()
-			}
-			if neterr.IsTimeout(err) {
-				return sent, nil
-			}
-			return sent, fmt.Errorf("tcp: bulk send: %w", err)
+			return sent, neterr.UntilDeadline(ctx, err, "tcp: bulk send")
 		}
 	}
 	return sent, nil

@@ -18,6 +18,7 @@ import (
 	"netmatrix/harness"
 	"netmatrix/results"
 	"netmatrix/results/report"
+	"netmatrix/results/resultstest"
 )
 
 // A sweep over three values makes three records, every transport on
@@ -95,10 +96,7 @@ func TestReplayRendersEveryFormat(t *testing.T) {
 // naming each of its scenarios, and saved again it makes the very report
 // that is committed beside it, so the report says what run.json holds.
 func TestCommittedRunsReplay(t *testing.T) {
-	dirs, err := filepath.Glob(filepath.Join("..", "..", "results", "2*"))
-	require.NoError(t, err)
-	require.NotEmpty(t, dirs, "the reference runs")
-	for _, dir := range dirs {
+	for _, dir := range resultstest.CommittedRuns(t, filepath.Join("..", "..", "results")) {
 		t.Run(filepath.Base(dir), func(t *testing.T) {
 			recs, err := results.LoadRun(dir)
 			require.NoError(t, err)

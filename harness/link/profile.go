@@ -36,52 +36,32 @@ var profiles = map[string]Spec{
 	// Improving WiFi Latency in Large-Scale Operational Networks",
 	// MobiSys 2016), and the short loss bursts left once 802.11's
 	// link-layer retries give up under interference.
-	"wifi": {
-		Up: Config{Delay: 3 * time.Millisecond, Jitter: 2 * time.Millisecond,
-			Loss: 0.003, BurstLen: 2, Bandwidth: 50e6, Queue: 500},
-		Down: Config{Delay: 3 * time.Millisecond, Jitter: 2 * time.Millisecond,
-			Loss: 0.003, BurstLen: 2, Bandwidth: 100e6, Queue: 500},
-		Seed: DefaultSeed,
-	},
+	"wifi": asymmetric(Config{Delay: 3 * time.Millisecond, Jitter: 2 * time.Millisecond,
+		Loss: 0.003, BurstLen: 2}, rate{50e6, 500}, rate{100e6, 500}),
 
 	// 4g is LTE as Opensignal's mobile network experience reports
 	// (2019-2022) saw it across countries: about 25 Mbit/s down, 8 up,
 	// 40-60 ms RTT. 3GPP's RLC acknowledged mode retransmits radio
 	// losses, so IP loss stays near 0.1%; base stations queue deeply
 	// (Jiang et al., "Tackling Bufferbloat in 3G/4G Networks", IMC 2012).
-	"4g": {
-		Up: Config{Delay: 25 * time.Millisecond, Jitter: 5 * time.Millisecond,
-			Loss: 0.001, Bandwidth: 8e6, Queue: 300},
-		Down: Config{Delay: 25 * time.Millisecond, Jitter: 5 * time.Millisecond,
-			Loss: 0.001, Bandwidth: 25e6, Queue: 500},
-		Seed: DefaultSeed,
-	},
+	"4g": asymmetric(Config{Delay: 25 * time.Millisecond, Jitter: 5 * time.Millisecond,
+		Loss: 0.001}, rate{8e6, 300}, rate{25e6, 500}),
 
 	// 3g is HSPA as Opensignal's reports saw it before 3G switch-offs:
 	// about 3 Mbit/s down, 1 up, 100-150 ms RTT with wide jitter, and
 	// Ofcom's UK mobile measurements of 3G ("Mobile Matters", 2018-2020)
 	// put it in the same range. The deep queue is the seconds of RTT
 	// under load that Jiang et al. (IMC 2012) measured on 3G.
-	"3g": {
-		Up: Config{Delay: 60 * time.Millisecond, Jitter: 15 * time.Millisecond,
-			Loss: 0.005, BurstLen: 2, Bandwidth: 1e6, Queue: 100},
-		Down: Config{Delay: 60 * time.Millisecond, Jitter: 15 * time.Millisecond,
-			Loss: 0.005, BurstLen: 2, Bandwidth: 3e6, Queue: 200},
-		Seed: DefaultSeed,
-	},
+	"3g": asymmetric(Config{Delay: 60 * time.Millisecond, Jitter: 15 * time.Millisecond,
+		Loss: 0.005, BurstLen: 2}, rate{1e6, 100}, rate{3e6, 200}),
 
 	// satellite is a geostationary link: the hop up to 35,786 km and back
 	// down is at least 239 ms one-way at the speed of light (ITU-T G.114
 	// counts about 260 ms for a GEO hop); the FCC's Measuring Broadband
 	// America reports measured about 600 ms RTT on GEO satellite
 	// broadband, with 25/3 Mbit/s plans.
-	"satellite": {
-		Up: Config{Delay: 300 * time.Millisecond, Jitter: 10 * time.Millisecond,
-			Loss: 0.005, BurstLen: 3, Bandwidth: 3e6, Queue: 200},
-		Down: Config{Delay: 300 * time.Millisecond, Jitter: 10 * time.Millisecond,
-			Loss: 0.005, BurstLen: 3, Bandwidth: 25e6, Queue: 1000},
-		Seed: DefaultSeed,
-	},
+	"satellite": asymmetric(Config{Delay: 300 * time.Millisecond, Jitter: 10 * time.Millisecond,
+		Loss: 0.005, BurstLen: 3}, rate{3e6, 200}, rate{25e6, 1000}),
 
 	// lossy is the teaching case: 2% independent loss on a 40 ms RTT
 	// path. ITU-T Y.1541 sets 1e-3 as the loss objective of its classes
@@ -93,6 +73,23 @@ var profiles = map[string]Spec{
 		Jitter: 2 * time.Millisecond,
 		Loss:   0.02,
 	}, DefaultSeed),
+}
+
+// rate is one direction's rate limit in bits per second and the packets
+// its queue holds.
+type rate struct {
+	bitsPerSecond int64
+	queue         int
+}
+
+// asymmetric is an access link: both directions share the delay, jitter
+// and loss of both, but each has its own rate and queue (up is the
+// client's sending direction).
+func asymmetric(both Config, up, down rate) Spec {
+	s := Spec{Up: both, Down: both, Seed: DefaultSeed}
+	s.Up.Bandwidth, s.Up.Queue = up.bitsPerSecond, up.queue
+	s.Down.Bandwidth, s.Down.Queue = down.bitsPerSecond, down.queue
+	return s
 }
 
 // Profiles returns the names of the profiles, sorted.

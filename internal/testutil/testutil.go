@@ -194,6 +194,29 @@ func Serve(tb testing.TB, serve func(ctx context.Context) error) (stop func()) {
 	return stop
 }
 
+// EchoPackets sends every datagram pc receives back to its sender, until
+// pc is closed; the test's cleanup closes pc and waits for the echo to
+// end, so no goroutine outlives the test.
+func EchoPackets(tb testing.TB, pc net.PacketConn) {
+	tb.Helper()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		buf := make([]byte, 64<<10)
+		for {
+			n, from, err := pc.ReadFrom(buf)
+			if err != nil {
+				return
+			}
+			pc.WriteTo(buf[:n], from)
+		}
+	}()
+	tb.Cleanup(func() {
+		pc.Close()
+		<-done
+	})
+}
+
 // SyncBuffer is a bytes.Buffer that a server's goroutines or a child
 // process's output copier can write while the test reads it.
 type SyncBuffer struct {

@@ -29,12 +29,15 @@ func csvOpt(v *float64) string {
 	return csvFloat(*v)
 }
 
-// csvLatency is one figure of the row's latency, blank where it has none.
-func csvLatency(r *results.Result, f func(l *results.Latency) float64) string {
-	if r.LatencyMs == nil {
-		return ""
+// csvLatency reads one figure of the row's latency; blank where the
+// row has none.
+func csvLatency(f func(l *results.Latency) float64) func(*results.Record, *results.Result) string {
+	return func(_ *results.Record, r *results.Result) string {
+		if r.LatencyMs == nil {
+			return ""
+		}
+		return csvFloat(f(r.LatencyMs))
 	}
-	return csvFloat(f(r.LatencyMs))
 }
 
 // modelColumn is m's prediction for a TCP bulk row: the models describe a
@@ -87,27 +90,13 @@ var csvColumns = []csvColumn{
 	{"corrupt", func(_ *results.Record, r *results.Result) string { return csvInt(r.Corrupt) }},
 	{"late", func(_ *results.Record, r *results.Result) string { return csvInt(r.Late) }},
 	{"in_flight", func(_ *results.Record, r *results.Result) string { return csvInt(r.InFlight) }},
-	{"p50_ms", func(_ *results.Record, r *results.Result) string {
-		return csvLatency(r, func(l *results.Latency) float64 { return l.P50 })
-	}},
-	{"p90_ms", func(_ *results.Record, r *results.Result) string {
-		return csvLatency(r, func(l *results.Latency) float64 { return l.P90 })
-	}},
-	{"p99_ms", func(_ *results.Record, r *results.Result) string {
-		return csvLatency(r, func(l *results.Latency) float64 { return l.P99 })
-	}},
-	{"p999_ms", func(_ *results.Record, r *results.Result) string {
-		return csvLatency(r, func(l *results.Latency) float64 { return l.P999 })
-	}},
-	{"max_ms", func(_ *results.Record, r *results.Result) string {
-		return csvLatency(r, func(l *results.Latency) float64 { return l.Max })
-	}},
-	{"mean_ms", func(_ *results.Record, r *results.Result) string {
-		return csvLatency(r, func(l *results.Latency) float64 { return l.Mean })
-	}},
-	{"samples", func(_ *results.Record, r *results.Result) string {
-		return csvLatency(r, func(l *results.Latency) float64 { return float64(l.N) })
-	}},
+	{"p50_ms", csvLatency(func(l *results.Latency) float64 { return l.P50 })},
+	{"p90_ms", csvLatency(func(l *results.Latency) float64 { return l.P90 })},
+	{"p99_ms", csvLatency(func(l *results.Latency) float64 { return l.P99 })},
+	{"p999_ms", csvLatency(func(l *results.Latency) float64 { return l.P999 })},
+	{"max_ms", csvLatency(func(l *results.Latency) float64 { return l.Max })},
+	{"mean_ms", csvLatency(func(l *results.Latency) float64 { return l.Mean })},
+	{"samples", csvLatency(func(l *results.Latency) float64 { return float64(l.N) })},
 	{"jitter_ms", func(_ *results.Record, r *results.Result) string { return csvOpt(r.JitterMs) }},
 	{"hol_p99_ms", func(_ *results.Record, r *results.Result) string {
 		if r.HOLMs == nil {

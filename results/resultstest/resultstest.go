@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"path/filepath"
 	"testing"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
@@ -40,4 +41,21 @@ func RequireSchema(tb testing.TB, out []byte) {
 	}
 	require.NoError(tb, sc.Err())
 	require.Positive(tb, n, "at least one record")
+}
+
+// CommittedRuns returns the folders of the reference runs committed under
+// resultsDir (the repository's results folder, as seen from the calling
+// test's package): the folders named by the date of their run that hold
+// a run file. It fails tb if there are none, so that a test over every
+// run cannot pass by seeing none.
+func CommittedRuns(tb testing.TB, resultsDir string) []string {
+	tb.Helper()
+	files, err := filepath.Glob(filepath.Join(resultsDir, "2*", results.RunFile))
+	require.NoError(tb, err)
+	require.NotEmpty(tb, files, "the reference runs under %s", resultsDir)
+	dirs := make([]string, len(files))
+	for i, f := range files {
+		dirs[i] = filepath.Dir(f)
+	}
+	return dirs
 }

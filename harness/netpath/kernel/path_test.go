@@ -28,6 +28,7 @@ import (
 	"netmatrix/harness/netpath"
 	"netmatrix/harness/netpath/emulated"
 	"netmatrix/harness/netpath/pathtest"
+	"netmatrix/internal/testutil"
 )
 
 // requireKernel skips tb where this process cannot build a kernel path.
@@ -131,17 +132,7 @@ func TestDelay(t *testing.T) {
 	p := newTestPath(t, ctx, link.Symmetric(link.Config{Delay: delay}, 1))
 	srv, err := p.Server().ListenPacket(ctx, "udp", net.JoinHostPort(p.ServerHost(), "0"))
 	require.NoError(t, err)
-	defer srv.Close()
-	go func() { // a UDP echo
-		buf := make([]byte, 1500)
-		for {
-			n, from, err := srv.ReadFrom(buf)
-			if err != nil {
-				return
-			}
-			srv.WriteTo(buf[:n], from)
-		}
-	}()
+	testutil.EchoPackets(t, srv)
 	c, err := p.Client().Dial(ctx, "udp", srv.LocalAddr().String())
 	require.NoError(t, err)
 	defer c.Close()
