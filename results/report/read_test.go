@@ -41,6 +41,37 @@ func TestMathisModel(t *testing.T) {
 	}
 }
 
+// Padhye et al.'s figure worked by hand at two points: one where the
+// timeout term is small and T0 is the 200 ms floor, one where loss is so
+// high that min(1, ...) saturates and T0 is twice a long round trip.
+func TestPadhyeModel(t *testing.T) {
+	link := func(loss float64, delay time.Duration) *results.Link {
+		return &results.Link{Loss: loss, Delay: results.Ms(delay), MTU: 1500}
+	}
+	// p = 1%, RTT 40 ms, b = 2, T0 = 200 ms:
+	// RTT sqrt(2bp/3) = 0.04 x sqrt(0.04/3)            = 0.0046188 s
+	// T0 min(1, 3 sqrt(3bp/8)) p (1+32p^2)
+	//   = 0.2 x 3 sqrt(0.0075) x 0.01 x 1.0032         = 0.0005213 s
+	// 1/0.0051401 s = 194.55 packets/s x 1460 B x 8    = 2.2723 Mbit/s
+	m, ok := Padhye(results.Scenario{Up: link(0.01, 20*time.Millisecond), Down: link(0.01, 20*time.Millisecond)})
+	require.True(t, ok)
+	assert.InDelta(t, 2.2723, m.Mbps, 1e-4)
+	// Below Mathis's 3.577 Mbit/s at the same point: the timeouts cost.
+	mm, _ := Mathis(results.Scenario{Up: link(0.01, 20*time.Millisecond), Down: link(0.01, 20*time.Millisecond)})
+	assert.Less(t, m.Mbps, mm.Mbps)
+
+	// p = 20%, RTT 200 ms: 3 sqrt(3bp/8) = 1.16, so min(...) = 1, and
+	// T0 = 2 RTT = 400 ms.
+	// 0.2 x sqrt(0.8/3) = 0.10328 s; 0.4 x 1 x 0.2 x 2.28 = 0.1824 s;
+	// 1/0.28568 s = 3.5004 packets/s x 1460 B x 8 = 0.040885 Mbit/s
+	m, ok = Padhye(results.Scenario{Up: link(0.2, 100*time.Millisecond), Down: link(0.2, 100*time.Millisecond)})
+	require.True(t, ok)
+	assert.InDelta(t, 0.040885, m.Mbps, 1e-6)
+
+	_, ok = Padhye(results.Scenario{Up: link(0, 20*time.Millisecond), Down: link(0, 20*time.Millisecond)})
+	assert.False(t, ok, "no loss, no prediction")
+}
+
 func TestRunName(t *testing.T) {
 	day := time.Date(2026, 11, 25, 3, 4, 5, 0, time.UTC)
 	sweep := []results.Record{{Scenario: results.Scenario{Started: day, Sweep: &results.Sweep{Param: "loss"}, CongestionControl: "reno"}}}
