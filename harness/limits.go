@@ -3,6 +3,7 @@ package harness
 import (
 	"time"
 
+	"netmatrix/harness/half"
 	"netmatrix/internal/tcplimit"
 	"netmatrix/results"
 )
@@ -23,31 +24,45 @@ func putSenderLimits(r *results.Result, t tcplimit.Times) {
 }
 
 // judgeLimits sets what the path of scenario sc saw of bulk row r: the
-// share of the link's rate its direction carried (LinkShare), and for a
-// TCP flow whose sender was watched, what held it back (LimitedBy,
-// tcplimit.Verdict), from the sender's clocks, that share and how late
-// the relay was.
+// share of the link's rate its data's direction carried (LinkShare), and
+// what held the flow back (LimitedBy): for a TCP flow whose sender was
+// watched, tcplimit.Verdict, from the sender's clocks, that share and how
+// late the relay was; for QUIC, tcplimit.LossVerdict, from what its
+// sender declared lost against what the link dropped.
 func judgeLimits(r *results.Result, sc results.Scenario) {
+	// The data of a flow the server sent went down, its ACKs up.
+	data, acks := sc.Up, sc.Down
+	if r.Direction == half.Down {
+		data, acks = sc.Down, sc.Up
+	}
+	counters := r.DataLink()
 	var p tcplimit.Path
 	if st := r.Path; st != nil {
 		p.Relay = st.RelayLateness != nil
 		if p.Relay {
 			p.RelayLate = time.Duration(st.RelayLateness.P50 * float64(time.Millisecond))
 		}
-		if sc.Up != nil && sc.Up.BandwidthBits > 0 && r.Elapsed > 0 {
-			capacity := float64(sc.Up.BandwidthBits) / 8 * r.Elapsed.D().Seconds()
-			p.LinkUse = float64(st.Up.Bytes) / capacity
+		if data != nil && data.BandwidthBits > 0 && r.Elapsed > 0 {
+			capacity := float64(data.BandwidthBits) / 8 * r.Elapsed.D().Seconds()
+			p.LinkUse = float64(counters.Bytes) / capacity
 			r.LinkShare = results.Float(p.LinkUse)
 		}
 	}
-	l := r.LimitedMs
-	if l == nil {
-		return
-	}
 	if rtt, ok := linkRTT(sc); ok {
 		p.RTT = rtt
-		p.BDP = float64(sc.Up.BandwidthBits) / 8 * rtt.Seconds()
-		p.MaxRTT = maxRTT(sc.Up, sc.Down)
+		p.BDP = float64(data.BandwidthBits) / 8 * rtt.Seconds()
+		p.MaxRTT = maxRTT(data, acks)
+	}
+	l := r.LimitedMs
+	if l == nil {
+		// A QUIC row: its sender's declared losses against the link's
+		// drops, where the path counted them.
+		if lost, ok := r.DeclaredLost(); ok && counters != nil {
+			r.LimitedBy = tcplimit.LossVerdict(p, tcplimit.Losses{
+				Declared: lost, Link: counters.Dropped(), Reordered: counters.Reordered > 0,
+			})
+		}
+		return
 	}
 	var t tcplimit.Times
 	t.Spent[tcplimit.ReceiveWindow] = l.ReceiveWindow.D()

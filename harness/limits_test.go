@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"netmatrix/harness/catalog"
+	"netmatrix/harness/half"
 	"netmatrix/harness/link"
 	"netmatrix/harness/netpath"
 	"netmatrix/harness/netpath/emulated"
@@ -150,4 +151,94 @@ func TestSpuriousRetransmitsOnStream(t *testing.T) {
 	udp := find(t, recs[0], catalog.Stream, catalog.UDP)
 	require.NotNil(t, udp.Path)
 	assert.Nil(t, udp.Path.TCPSpuriousRetransmits)
+}
+
+// judgeLimits reads the direction a bulk row's data went: a download's
+// share is of the down link's rate, and a QUIC row's verdict holds the
+// declared losses of the end that sent against the drops of that
+// direction. Worked by hand on the long fat link (1 Gbit/s, 25 ms each
+// way) for 10 s: 1.25e9 bytes would fill it.
+func TestJudgeLimitsFollowsTheData(t *testing.T) {
+	lfn := link.Config{Delay: 25 * time.Millisecond, Bandwidth: 1e9, Queue: 5000}
+	slowUp := lfn
+	slowUp.Bandwidth = 1e8
+	sc := results.Scenario{Up: results.LinkOf(slowUp), Down: results.LinkOf(lfn)}
+	row := func(transport, dir string, up, down link.Counters, stats map[string]uint64) results.Result {
+		return results.Result{Transport: transport, Workload: catalog.Bulk, Direction: dir, Elapsed: results.Ms(10 * time.Second),
+			Path: &results.PathStats{Up: up, Down: down}, TransportStats: stats}
+	}
+
+	// A download that carried 1.2e9 bytes down and its ACKs up: 96% of
+	// the down link's rate, not 4.8e7/1.25e8 of the up link's.
+	r := row(catalog.QUIC, half.Down, link.Counters{Bytes: 4.8e7}, link.Counters{Bytes: 1.2e9},
+		map[string]uint64{"packets_lost": 0, "server_packets_lost": 0})
+	judgeLimits(&r, sc)
+	require.NotNil(t, r.LinkShare)
+	assert.InDelta(t, 0.96, *r.LinkShare, 1e-9)
+	assert.Equal(t, results.LimitedByLink, r.LimitedBy)
+
+	// An upload on the slow (100 Mbit/s) up link at 4.5e7 bytes of its
+	// 1.25e8: 36%.
+	// Its sender, the client, declared 1,462 lost where the link dropped
+	// none: the receiver's.
+	r = row(catalog.QUIC, "", link.Counters{Bytes: 4.5e7}, link.Counters{},
+		map[string]uint64{"packets_lost": 1462, "server_packets_lost": 0})
+	judgeLimits(&r, sc)
+	assert.InDelta(t, 0.36, *r.LinkShare, 1e-9)
+	assert.Equal(t, results.LimitedByReceiver, r.LimitedBy)
+
+	// The same upload where the link's loss model dropped 1,400 of its
+	// packets: congestion control answering the link.
+	r = row(catalog.QUIC, "", link.Counters{Bytes: 4.5e7, Lost: 1400}, link.Counters{},
+		map[string]uint64{"packets_lost": 1462})
+	judgeLimits(&r, sc)
+	assert.Equal(t, results.LimitedByCongestion, r.LimitedBy)
+
+	// A download reads the server's declared losses and the down
+	// link's drops: the client's own 900 (of ACK-only packets, say)
+	// and the up link's drops do not count.
+	r = row(catalog.QUIC, half.Down, link.Counters{Bytes: 1e7, QueueDrops: 50}, link.Counters{Bytes: 3e8, Lost: 0},
+		map[string]uint64{"packets_lost": 900, "server_packets_lost": 200})
+	judgeLimits(&r, sc)
+	assert.Equal(t, results.LimitedByReceiver, r.LimitedBy)
+	r = row(catalog.QUIC, half.Down, link.Counters{Bytes: 1e7}, link.Counters{Bytes: 3e8, Lost: 190},
+		map[string]uint64{"packets_lost": 900, "server_packets_lost": 200})
+	judgeLimits(&r, sc)
+	assert.Equal(t, results.LimitedByCongestion, r.LimitedBy)
+
+	// UDP has no declared losses; a row without the path's counters
+	// (loopback, remote) has nothing to hold them against.
+	r = row(catalog.UDP, "", link.Counters{Bytes: 4.5e7}, link.Counters{}, nil)
+	judgeLimits(&r, sc)
+	assert.Empty(t, r.LimitedBy)
+	r = row(catalog.QUIC, "", link.Counters{}, link.Counters{}, map[string]uint64{"packets_lost": 1462})
+	r.Path = nil
+	judgeLimits(&r, sc)
+	assert.Empty(t, r.LimitedBy)
+	assert.Nil(t, r.LinkShare)
+}
+
+// A real QUIC bulk run on a lossy emulated link well below what the
+// machine moves: what its sender declared lost is the link's doing, so
+// congestion control, not the receiver or the link's rate, held it.
+func TestQUICBulkVerdictOnEmulated(t *testing.T) {
+	spec := link.Symmetric(link.Config{Loss: 0.03, Delay: 5 * time.Millisecond, Bandwidth: 50_000_000, Queue: 200}, 1)
+	sc := Scenario{
+		Record: results.Scenario{Name: "lossy", Link: "emulated", Up: results.LinkOf(spec.Up), Down: results.LinkOf(spec.Down)},
+		NewPath: func(ctx context.Context, _ netpath.Use) (netpath.Path, error) {
+			return emulated.New(ctx, spec, netpath.Options{})
+		},
+	}
+	recs, err := Run(t.Context(), []Scenario{sc}, Config{Transports: []string{catalog.QUIC}, Workloads: []string{catalog.Bulk}, Duration: time.Second}, nil)
+	require.NoError(t, err)
+	r := find(t, recs[0], catalog.Bulk, catalog.QUIC)
+	require.Empty(t, r.Error)
+	declared, ok := r.DeclaredLost()
+	require.True(t, ok, "QUIC counts what its sender declared lost")
+	dropped := r.DataLink().Dropped()
+	t.Logf("%.1f Mbit/s, share %v, declared lost %d, link dropped %d: %q", opt(r.GoodputMbitS), opt(r.LinkShare), declared, dropped, r.LimitedBy)
+	assert.Positive(t, declared)
+	assert.Positive(t, dropped)
+	assert.Equal(t, results.LimitedByCongestion, r.LimitedBy)
+	assert.Nil(t, r.LimitedMs, "quic-go keeps no clocks of its sender's states")
 }

@@ -15,6 +15,7 @@ import (
 	"netmatrix/internal/tcplimit"
 	"netmatrix/internal/wire"
 	"netmatrix/quic"
+	"netmatrix/results"
 )
 
 // msgConn is a client's view of a message flow: what tcp.Client,
@@ -171,8 +172,8 @@ func (c *clientEnd) dial(ctx context.Context, network, addr string) (net.Conn, e
 	return conn, nil
 }
 
-// withServerStats puts the server half's counters, prefixed "server_",
-// next to the client's.
+// withServerStats puts the server half's counters, named by
+// results.ServerStat, next to the client's.
 func withServerStats(client, server map[string]uint64) map[string]uint64 {
 	if len(server) == 0 {
 		return client
@@ -180,7 +181,7 @@ func withServerStats(client, server map[string]uint64) map[string]uint64 {
 	m := make(map[string]uint64, len(client)+len(server))
 	maps.Copy(m, client)
 	for k, v := range server {
-		m["server_"+k] = v
+		m[results.ServerStat(k)] = v
 	}
 	return m
 }

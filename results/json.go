@@ -90,7 +90,7 @@ func Sort(rs []Result) {
 
 // dirRank puts a row up (or of no direction) before one down.
 func dirRank(d string) int {
-	if d == "down" {
+	if d == DirectionDown {
 		return 1
 	}
 	return 0

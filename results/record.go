@@ -125,8 +125,9 @@ func HostEnvironment() Environment {
 type Result struct {
 	Transport string `json:"transport"`
 	Workload  string `json:"workload"`
-	// Direction is which way a bulk or stream row's flow went: "up"
-	// (client to server) or "down". Absent means up, the default.
+	// Direction is which way a bulk or stream row's flow went:
+	// DirectionUp (client to server) or DirectionDown. Absent means up,
+	// the default.
 	Direction string `json:"direction,omitempty"`
 	Unit      string `json:"unit,omitempty"` // what Sent and Delivered count: "messages", "datagrams", "bytes", "requests"
 
@@ -176,8 +177,10 @@ type Result struct {
 	// flow's direction carried over the run, its packets' headers and
 	// retransmissions included; absent on a link without one.
 	LinkShare *float64 `json:"link_share,omitempty"`
-	// LimitedBy names what bounded a TCP bulk flow (the LimitedBy
-	// constants); empty where nothing watched its sender.
+	// LimitedBy names what bounded a TCP or QUIC bulk flow (the
+	// LimitedBy constants): for TCP, where the path watched its sender
+	// (LimitedMs); for QUIC, from the losses its sender declared and
+	// what the link dropped. Empty where nothing tells.
 	LimitedBy string `json:"limited_by,omitempty"`
 	// LimitedMs is how long the sender spent held by each limit while
 	// its writer wrote, the reading behind LimitedBy.
@@ -220,7 +223,7 @@ type Result struct {
 	Error string `json:"error,omitempty"` // why the run did not complete
 }
 
-// What a LimitedBy says bounded a TCP flow.
+// What a LimitedBy says bounded a TCP or QUIC flow.
 const (
 	// LimitedByLink: the link's rate limit ran at 85% of its bandwidth
 	// or more over the run.
@@ -233,6 +236,12 @@ const (
 	// LimitedByCPU: as LimitedByEmulator on loopback, which has no
 	// relay: the sender had room and the CPU did not fill it.
 	LimitedByCPU = "cpu"
+	// LimitedByReceiver: the receiving end dropped most of the packets
+	// the sender declared lost, not the link (QUIC: the receiver's
+	// queue of packets not yet processed, or its socket buffer, ran
+	// full), and the sender's congestion control took them for
+	// congestion; the rate is the receiving machine's.
+	LimitedByReceiver = "receiver"
 	// The window or buffer that was full the longest.
 	LimitedByCongestion    = "congestion"
 	LimitedByReceiveWindow = "receive_window"
@@ -299,6 +308,47 @@ type PathStats struct {
 	// beyond the delay the link was set to: the emulator's own lateness,
 	// zero when it kept up.
 	RelayLateness *link.LatenessSummary `json:"relay_lateness_ms,omitempty"`
+}
+
+// The ways a bulk or stream flow goes, as Result.Direction (and the
+// scenario's, for "bidir") names them.
+const (
+	DirectionUp   = "up"   // the client sends
+	DirectionDown = "down" // the server sends
+)
+
+// StatPacketsLost names, in a row's TransportStats, the packets QUIC's
+// sender declared lost (RFC 9002's loss detection), as the quic package
+// counts them.
+const StatPacketsLost = "packets_lost"
+
+// ServerStat is the name, in a row's TransportStats, of the server
+// half's counter k: the client's names, prefixed.
+func ServerStat(k string) string { return "server_" + k }
+
+// DataLink is the link's counters of the direction r's data went: down
+// for a flow the server sent, else up. Nil where the path counted
+// nothing (loopback, a remote path).
+func (r *Result) DataLink() *link.Counters {
+	switch {
+	case r.Path == nil:
+		return nil
+	case r.Direction == DirectionDown:
+		return &r.Path.Down
+	}
+	return &r.Path.Up
+}
+
+// DeclaredLost is the packets the sending end's transport declared
+// lost: QUIC's StatPacketsLost, the server half's for a flow it sent.
+// ok is false where the row has no such count (TCP, UDP).
+func (r *Result) DeclaredLost() (n uint64, ok bool) {
+	k := StatPacketsLost
+	if r.Direction == DirectionDown {
+		k = ServerStat(k)
+	}
+	n, ok = r.TransportStats[k]
+	return n, ok
 }
 
 // LinkOf records the impairment c, its defaults filled in, so a record

@@ -90,22 +90,38 @@ func requireRewriteFits(t *testing.T, recs []results.Record) {
 	resultstest.RequireSchema(t, b.Bytes())
 }
 
+// A QUIC bulk row's verdict stands alone: quic-go keeps no clocks of its
+// sender's states, so there is no limited_ms behind it.
+func TestSchemaTakesAQUICVerdict(t *testing.T) {
+	sch := resultstest.Schema(t)
+	for _, by := range []string{"receiver", "congestion", "link", "emulator"} {
+		rec := `{"schema":2,"scenario":{"name":"x","link":"emulated","started":"2026-12-01T00:00:00Z"},"environment":{"go":"go","os":"linux","arch":"amd64","cpus":2},"results":[` +
+			`{"transport":"quic","workload":"bulk","sent":1,"delivered":1,"lost":0,"reordered":0,"duplicates":0,"limited_by":"` + by + `"}]}`
+		var v any
+		require.NoError(t, json.Unmarshal([]byte(rec), &v))
+		assert.NoError(t, sch.Validate(v), by)
+	}
+}
+
 // The schema refuses what a record must not say.
 func TestSchemaRefusesWhatARecordMustNotSay(t *testing.T) {
 	sch := resultstest.Schema(t)
 	for name, doc := range map[string]string{
-		"hol on udp":            `{"transport":"udp","workload":"stream","sent":1,"delivered":1,"lost":0,"reordered":0,"duplicates":0,"hol_ms":{"p50":0,"p90":0,"p99":0,"p999":0,"max":0,"mean":0,"n":1}}`,
-		"latency on bulk":       `{"transport":"tcp","workload":"bulk","sent":1,"delivered":1,"lost":0,"reordered":0,"duplicates":0,"metric":"rtt","latency_ms":{"p50":0,"p90":0,"p99":0,"p999":0,"max":0,"mean":0,"n":1}}`,
-		"goodput on echo":       `{"transport":"tcp","workload":"echo","sent":1,"delivered":1,"lost":0,"reordered":0,"duplicates":0,"goodput_mbit_s":1}`,
-		"latency no metric":     `{"transport":"tcp","workload":"echo","sent":1,"delivered":1,"lost":0,"reordered":0,"duplicates":0,"latency_ms":{"p50":0,"p90":0,"p99":0,"p999":0,"max":0,"mean":0,"n":1}}`,
-		"a unit-less time":      `{"transport":"tcp","workload":"bulk","sent":1,"delivered":1,"lost":0,"reordered":0,"duplicates":0,"elapsed":"1s"}`,
-		"limited_by on udp":     `{"transport":"udp","workload":"bulk","sent":1,"delivered":1,"lost":0,"reordered":0,"duplicates":0,"limited_by":"link","limited_ms":{"busy":1,"receive_window":0,"congestion":0,"recovery":0,"send_buffer":0,"writer":0,"stack":0}}`,
-		"limited_by on echo":    `{"transport":"tcp","workload":"echo","sent":1,"delivered":1,"lost":0,"reordered":0,"duplicates":0,"limited_by":"link","limited_ms":{"busy":1,"receive_window":0,"congestion":0,"recovery":0,"send_buffer":0,"writer":0,"stack":0}}`,
-		"limited_by alone":      `{"transport":"tcp","workload":"bulk","sent":1,"delivered":1,"lost":0,"reordered":0,"duplicates":0,"limited_by":"link"}`,
-		"limited_by unknown":    `{"transport":"tcp","workload":"bulk","sent":1,"delivered":1,"lost":0,"reordered":0,"duplicates":0,"limited_by":"gremlins","limited_ms":{"busy":1,"receive_window":0,"congestion":0,"recovery":0,"send_buffer":0,"writer":0,"stack":0}}`,
-		"echo with a direction": `{"transport":"tcp","workload":"echo","direction":"down","sent":1,"delivered":1,"lost":0,"reordered":0,"duplicates":0}`,
-		"a bound, no offset":    `{"transport":"udp","workload":"stream","sent":1,"delivered":1,"lost":0,"reordered":0,"duplicates":0,"clock_bound_ms":1}`,
-		"a clock on a rtt":      `{"transport":"udp","workload":"echo","sent":1,"delivered":1,"lost":0,"reordered":0,"duplicates":0,"metric":"rtt","latency_ms":{"p50":0,"p90":0,"p99":0,"p999":0,"max":0,"mean":0,"n":1},"clock_offset_ms":0,"clock_bound_ms":1}`,
+		"hol on udp":              `{"transport":"udp","workload":"stream","sent":1,"delivered":1,"lost":0,"reordered":0,"duplicates":0,"hol_ms":{"p50":0,"p90":0,"p99":0,"p999":0,"max":0,"mean":0,"n":1}}`,
+		"latency on bulk":         `{"transport":"tcp","workload":"bulk","sent":1,"delivered":1,"lost":0,"reordered":0,"duplicates":0,"metric":"rtt","latency_ms":{"p50":0,"p90":0,"p99":0,"p999":0,"max":0,"mean":0,"n":1}}`,
+		"goodput on echo":         `{"transport":"tcp","workload":"echo","sent":1,"delivered":1,"lost":0,"reordered":0,"duplicates":0,"goodput_mbit_s":1}`,
+		"latency no metric":       `{"transport":"tcp","workload":"echo","sent":1,"delivered":1,"lost":0,"reordered":0,"duplicates":0,"latency_ms":{"p50":0,"p90":0,"p99":0,"p999":0,"max":0,"mean":0,"n":1}}`,
+		"a unit-less time":        `{"transport":"tcp","workload":"bulk","sent":1,"delivered":1,"lost":0,"reordered":0,"duplicates":0,"elapsed":"1s"}`,
+		"limited_by on udp":       `{"transport":"udp","workload":"bulk","sent":1,"delivered":1,"lost":0,"reordered":0,"duplicates":0,"limited_by":"link","limited_ms":{"busy":1,"receive_window":0,"congestion":0,"recovery":0,"send_buffer":0,"writer":0,"stack":0}}`,
+		"limited_by on echo":      `{"transport":"tcp","workload":"echo","sent":1,"delivered":1,"lost":0,"reordered":0,"duplicates":0,"limited_by":"link","limited_ms":{"busy":1,"receive_window":0,"congestion":0,"recovery":0,"send_buffer":0,"writer":0,"stack":0}}`,
+		"limited_by alone":        `{"transport":"tcp","workload":"bulk","sent":1,"delivered":1,"lost":0,"reordered":0,"duplicates":0,"limited_by":"link"}`,
+		"limited_by unknown":      `{"transport":"tcp","workload":"bulk","sent":1,"delivered":1,"lost":0,"reordered":0,"duplicates":0,"limited_by":"gremlins","limited_ms":{"busy":1,"receive_window":0,"congestion":0,"recovery":0,"send_buffer":0,"writer":0,"stack":0}}`,
+		"limited_by alone on udp": `{"transport":"udp","workload":"bulk","sent":1,"delivered":1,"lost":0,"reordered":0,"duplicates":0,"limited_by":"receiver"}`,
+		"limited_ms on quic":      `{"transport":"quic","workload":"bulk","sent":1,"delivered":1,"lost":0,"reordered":0,"duplicates":0,"limited_by":"congestion","limited_ms":{"busy":1,"receive_window":0,"congestion":0,"recovery":0,"send_buffer":0,"writer":0,"stack":0}}`,
+		"receiver on tcp":         `{"transport":"tcp","workload":"bulk","sent":1,"delivered":1,"lost":0,"reordered":0,"duplicates":0,"limited_by":"receiver","limited_ms":{"busy":1,"receive_window":0,"congestion":0,"recovery":0,"send_buffer":0,"writer":0,"stack":0}}`,
+		"echo with a direction":   `{"transport":"tcp","workload":"echo","direction":"down","sent":1,"delivered":1,"lost":0,"reordered":0,"duplicates":0}`,
+		"a bound, no offset":      `{"transport":"udp","workload":"stream","sent":1,"delivered":1,"lost":0,"reordered":0,"duplicates":0,"clock_bound_ms":1}`,
+		"a clock on a rtt":        `{"transport":"udp","workload":"echo","sent":1,"delivered":1,"lost":0,"reordered":0,"duplicates":0,"metric":"rtt","latency_ms":{"p50":0,"p90":0,"p99":0,"p999":0,"max":0,"mean":0,"n":1},"clock_offset_ms":0,"clock_bound_ms":1}`,
 	} {
 		t.Run(name, func(t *testing.T) {
 			rec := `{"schema":2,"scenario":{"name":"x","link":"emulated","started":"2026-12-01T00:00:00Z"},"environment":{"go":"go","os":"linux","arch":"amd64","cpus":2},"results":[` + doc + `]}`

@@ -6,13 +6,14 @@ import (
 	"time"
 
 	"netmatrix/harness/metrics"
+	"netmatrix/results"
 )
 
 // Directions a bulk or stream flow runs in, as Spec.Direction and the
 // record name them.
 const (
-	Up   = "up"   // the client sends, the server half receives (the default)
-	Down = "down" // the server half sends, the client receives
+	Up   = results.DirectionUp   // the client sends, the server half receives (the default)
+	Down = results.DirectionDown // the server half sends, the client receives
 )
 
 // Spec is one run's server half: the workload and transport, and the

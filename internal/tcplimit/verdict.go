@@ -21,6 +21,10 @@ const (
 	// sent (the Writer and Stack classes) says the machine, not a window,
 	// held the sender.
 	IdleRoomShare = 0.25
+	// ReceiverShare of the packets a sender declared lost, when the
+	// link did not drop them, says the receiving end did (see
+	// LossVerdict).
+	ReceiverShare = 0.5
 	// RTTSlack is the least a sender's round trip must exceed the
 	// longest the link can make by (or a tenth of it, if more) to say
 	// the time went elsewhere.
@@ -47,6 +51,15 @@ type Path struct {
 	MaxRTT time.Duration
 }
 
+// linkBound says the rate limit ran at LinkShare of its bandwidth.
+func (p Path) linkBound() bool { return p.LinkUse >= LinkShare }
+
+// relayBound says the relay's median lateness was over MinRelayLate and
+// RelayLateShare of the round trip.
+func (p Path) relayBound() bool {
+	return p.Relay && p.RelayLate > max(MinRelayLate, time.Duration(RelayLateShare*float64(p.RTT)))
+}
+
 // Verdict names what bounded a flow whose sender spent t, on a path that
 // saw p, in a record's words (results.LimitedBy...):
 //   - "link", when the rate limit ran at LinkShare of its bandwidth;
@@ -69,10 +82,10 @@ func Verdict(t Times, p Path) string {
 	if busy <= 0 {
 		return ""
 	}
-	if p.LinkUse >= LinkShare {
+	if p.linkBound() {
 		return results.LimitedByLink
 	}
-	if p.Relay && p.RelayLate > max(MinRelayLate, time.Duration(RelayLateShare*float64(p.RTT))) {
+	if p.relayBound() {
 		return results.LimitedByEmulator
 	}
 	if room := t.Spent[Writer] + t.Spent[Stack]; float64(room) > IdleRoomShare*float64(busy) {
@@ -93,4 +106,47 @@ func Verdict(t Times, p Path) string {
 		name = results.LimitedBySendBuffer
 	}
 	return name
+}
+
+// Losses is what a sender's own loss detection declared lost, next to
+// what the link did to the packets of the flow's direction.
+type Losses struct {
+	// Declared counts the packets the sender declared lost.
+	Declared uint64
+	// Link counts the packets of the flow's direction that the link
+	// dropped: its loss model, a full queue, over the MTU.
+	Link uint64
+	// Reordered says the link reordered packets of that direction,
+	// which a sender may take for loss.
+	Reordered bool
+}
+
+// LossVerdict names what bounded a flow whose sender nothing watched,
+// as QUIC's (quic-go keeps no clocks of its states), from what its
+// sender declared lost and what the path saw, in a record's words:
+//   - "link" and "emulator" for the link's rate and the relay's
+//     lateness, as Verdict says them;
+//   - "receiver" when more than ReceiverShare of the declared losses
+//     were not the link's, on a link that reordered nothing: the
+//     receiving end dropped them (its stack's buffer, or the
+//     transport's own queue of packets it had no time to process yet,
+//     full), and the sender's congestion control took them for
+//     congestion. The rate is then the receiving machine's, not the
+//     link's;
+//   - "congestion" for any other declared loss: the congestion control
+//     answering the link's losses, or reordering it took for loss;
+//   - "" when nothing was declared lost: the record cannot tell a
+//     window from the CPU then.
+func LossVerdict(p Path, l Losses) string {
+	switch {
+	case p.linkBound():
+		return results.LimitedByLink
+	case p.relayBound():
+		return results.LimitedByEmulator
+	case l.Declared == 0:
+		return ""
+	case !l.Reordered && l.Declared > l.Link && float64(l.Declared-l.Link) > ReceiverShare*float64(l.Declared):
+		return results.LimitedByReceiver
+	}
+	return results.LimitedByCongestion
 }

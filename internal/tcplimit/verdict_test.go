@@ -137,3 +137,36 @@ func TestVerdictOfASampledRun(t *testing.T) {
 	assert.Equal(t, 100*time.Millisecond, got.Spent[Writer])
 	assert.Equal(t, results.LimitedBySendBuffer, Verdict(got, Path{Relay: true, RTT: ms(50), LinkUse: 0.43}))
 }
+
+// LossVerdict on hand-worked runs, the long fat link's QUIC rows among
+// them: 1,462 packets declared lost where the link dropped none (the
+// receiving quic-go's queue overflowed), at 36% of the link's rate.
+func TestLossVerdict(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		p    Path
+		l    Losses
+		want string
+	}{
+		{"nothing lost, nothing to tell", lfn(0.36), Losses{}, ""},
+		{"the link's rate first", lfn(0.92), Losses{Declared: 1462}, results.LimitedByLink},
+		{"a late relay next", Path{Relay: true, RTT: ms(50), RelayLate: ms(4)}, Losses{Declared: 10, Link: 10}, results.LimitedByEmulator},
+		{"a relay late by less than 5% of the round trip", Path{Relay: true, RTT: ms(50), RelayLate: ms(2)}, Losses{Declared: 10, Link: 10}, results.LimitedByCongestion},
+		{"the receiver dropped them all", lfn(0.36), Losses{Declared: 1462}, results.LimitedByReceiver},
+		{"the link's losses", lfn(0.2), Losses{Declared: 300, Link: 310}, results.LimitedByCongestion},
+		// 6 of 10 not the link's: over half.
+		{"most not the link's", lfn(0.2), Losses{Declared: 10, Link: 4}, results.LimitedByReceiver},
+		// 5 of 10: half is not over half.
+		{"half not the link's", lfn(0.2), Losses{Declared: 10, Link: 5}, results.LimitedByCongestion},
+		// A reordering link makes losses the sender declares and the
+		// link did not cause: not the receiver's doing.
+		{"reordered, not dropped", lfn(0.2), Losses{Declared: 40, Reordered: true}, results.LimitedByCongestion},
+		// The link dropped more than were declared (some of what it
+		// dropped were ACKs or probes): the link's.
+		{"more dropped than declared", lfn(0.2), Losses{Declared: 3, Link: 90}, results.LimitedByCongestion},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			assert.Equal(t, tc.want, LossVerdict(tc.p, tc.l))
+		})
+	}
+}

@@ -132,9 +132,10 @@ func explainBulk(rs []results.Result) string {
 	return strings.Join(clauses, "; ")
 }
 
-// limitClause says what held a TCP bulk flow back (its limited_by), with
-// the size that held it and how much of the link it used: "tcp was held
-// by its 4 MiB send buffer, at 43% of the link's rate".
+// limitClause says what held a TCP or QUIC bulk flow back (its
+// limited_by), with the size that held it and how much of the link it
+// used: "tcp was held by its 4 MiB send buffer, at 43% of the link's
+// rate".
 func limitClause(r results.Result) string {
 	if r.LimitedBy == "" || r.Interrupted {
 		return ""
@@ -148,6 +149,8 @@ func limitClause(r results.Result) string {
 		results.LimitedByCPU:           "this machine's CPU, not TCP",
 	}[r.LimitedBy]
 	switch {
+	case r.LimitedBy == results.LimitedByReceiver:
+		by = receiverWords(r)
 	case by == "":
 		by = r.LimitedBy
 	case r.LimitedBy == results.LimitedByCongestion && r.LimitedMs != nil && r.LimitedMs.Recovery > r.LimitedMs.Congestion:
@@ -166,6 +169,18 @@ func limitClause(r results.Result) string {
 		c += fmt.Sprintf(", at %s of the link's rate", fmtPct(100*min(*r.LinkShare, 1)))
 	}
 	return c
+}
+
+// receiverWords says where the losses that held a flow limited by its
+// receiver came from: what its sender declared lost, against what the
+// link dropped of that direction.
+func receiverWords(r results.Result) string {
+	declared, _ := r.DeclaredLost()
+	var dropped uint64
+	if l := r.DataLink(); l != nil {
+		dropped = l.Dropped()
+	}
+	return fmt.Sprintf("its receiving end, not the link: of the %d packets its sender declared lost, the link dropped %d, and the receiver the rest, unable to take them in time on this machine; congestion control took them for congestion", declared, dropped)
 }
 
 // spuriousClause counts the retransmissions a TCP flow's sender made of

@@ -5,6 +5,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 
+	"netmatrix/harness/link"
 	"netmatrix/results"
 )
 
@@ -30,6 +31,15 @@ func TestLimitClause(t *testing.T) {
 		// A share over 1 (the link's own duplicates) reads as all of it.
 		{"share past the rate", results.Result{Transport: "tcp", LimitedBy: results.LimitedByLink, LinkShare: results.Float(1.02)},
 			"tcp was held by the link, at 100% of its rate"},
+		// The long fat link's QUIC row: 1,462 declared lost, none of them
+		// the link's; a download reads the server's count and the down
+		// link's drops.
+		{"receiver", results.Result{Transport: "quic", LimitedBy: results.LimitedByReceiver, LinkShare: results.Float(0.36),
+			TransportStats: map[string]uint64{"packets_lost": 1462, "server_packets_lost": 3}, Path: &results.PathStats{Down: link.Counters{Lost: 3}}},
+			"quic was held by its receiving end, not the link: of the 1462 packets its sender declared lost, the link dropped 0, and the receiver the rest, unable to take them in time on this machine; congestion control took them for congestion, at 36% of the link's rate"},
+		{"receiver, downloading", results.Result{Transport: "quic", Direction: results.DirectionDown, LimitedBy: results.LimitedByReceiver,
+			TransportStats: map[string]uint64{"packets_lost": 1462, "server_packets_lost": 40}, Path: &results.PathStats{Up: link.Counters{Lost: 900}, Down: link.Counters{QueueDrops: 10, Lost: 5}}},
+			"quic was held by its receiving end, not the link: of the 40 packets its sender declared lost, the link dropped 15, and the receiver the rest, unable to take them in time on this machine; congestion control took them for congestion"},
 		{"a name this build does not know", results.Result{Transport: "tcp", LimitedBy: "gremlins"}, "tcp was held by gremlins"},
 		{"interrupted", results.Result{Transport: "tcp", LimitedBy: results.LimitedByLink, Interrupted: true}, ""},
 	} {

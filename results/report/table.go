@@ -101,7 +101,7 @@ var tableColumns = []column{
 		}
 		return "NO"
 	}},
-	{Col: Col{Head: "limited by", Short: "limit", About: "what held a TCP flow back", Left: true, Rank: 2}, in: []string{catalog.Bulk},
+	{Col: Col{Head: "limited by", Short: "limit", About: "what held a TCP or QUIC flow back", Left: true, Rank: 2}, in: []string{catalog.Bulk},
 		value: func(r results.Result) string {
 			if r.LimitedBy == "" {
 				return "-"
@@ -336,9 +336,9 @@ func linkText(r results.Result) string {
 func transportCell(r results.Result) string {
 	name := r.Transport
 	switch r.Direction {
-	case "up":
+	case results.DirectionUp:
 		name += " ↑"
-	case "down":
+	case results.DirectionDown:
 		name += " ↓"
 	}
 	if r.EmulatorBound {
