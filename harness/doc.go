@@ -15,7 +15,7 @@
 // half.Report either way, and is analysed here, once.
 //
 //	sc := harness.Scenario{
-//		Record:  results.Scenario{Name: "lossy", Link: "emulated"},
+//		Record:  results.Scenario{Name: "lossy", Link: results.LinkEmulated},
 //		NewPath: func(ctx context.Context, _ netpath.Use) (netpath.Path, error) { return emulated.New(ctx, spec, netpath.Options{}) },
 //	}
 //	recs, err := harness.Run(ctx, []harness.Scenario{sc}, harness.Config{}, nil)

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"netmatrix/harness/half"
+	"netmatrix/harness/link"
 	"netmatrix/internal/tcplimit"
 	"netmatrix/results"
 )
@@ -36,6 +37,10 @@ func judgeLimits(r *results.Result, sc results.Scenario) {
 		data, acks = sc.Down, sc.Up
 	}
 	counters := r.DataLink()
+	if counters == nil && sc.Link == results.LinkLoopback {
+		// No link between the two ends: nothing was dropped on the way.
+		counters = &link.Counters{}
+	}
 	var p tcplimit.Path
 	if st := r.Path; st != nil {
 		p.Relay = st.RelayLateness != nil
@@ -56,7 +61,8 @@ func judgeLimits(r *results.Result, sc results.Scenario) {
 	l := r.LimitedMs
 	if l == nil {
 		// A QUIC row: its sender's declared losses against the link's
-		// drops, where the path counted them.
+		// drops, where the path counted them (not over a remote path's
+		// real network).
 		if lost, ok := r.DeclaredLost(); ok && counters != nil {
 			r.LimitedBy = tcplimit.LossVerdict(p, tcplimit.Losses{
 				Declared: lost, Link: counters.Dropped(), Reordered: counters.Reordered > 0,

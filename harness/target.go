@@ -50,7 +50,7 @@ const targetName = "target"
 // short is returned as far as it got, with ctx's error.
 func RunTarget(ctx context.Context, t Target, cfg Config, progress Progress) (results.Record, error) {
 	cfg = cfg.Defaults()
-	rec := newRecord(results.Scenario{Name: targetName, Link: "host", Target: t.URL}, &cfg)
+	rec := newRecord(results.Scenario{Name: targetName, Link: results.LinkHost, Target: t.URL}, &cfg)
 	if err := cfg.Validate(); err != nil {
 		return rec, err
 	}

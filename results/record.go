@@ -31,7 +31,7 @@ type Record struct {
 // settings.
 type Scenario struct {
 	Name    string    `json:"name"`             // "clean", "lossy", a profile name, "custom" or "remote HOST"
-	Link    string    `json:"link"`             // loopback, emulated, kernel, host or remote
+	Link    string    `json:"link"`             // the path's kind: a Link... constant
 	Target  string    `json:"target,omitempty"` // an outside echo server, when one was measured
 	Started time.Time `json:"started"`          // when the run began
 	Seed    int64     `json:"seed,omitempty"`   // the link's random seed
@@ -309,6 +309,16 @@ type PathStats struct {
 	// zero when it kept up.
 	RelayLateness *link.LatenessSummary `json:"relay_lateness_ms,omitempty"`
 }
+
+// The kinds of path, as Scenario.Link names them (and -link takes the
+// first three).
+const (
+	LinkEmulated = "emulated" // two gVisor stacks in this process, joined by the impaired link
+	LinkKernel   = "kernel"   // Linux's own stacks in two network namespaces, joined by the link
+	LinkLoopback = "loopback" // this host's own stack, no link in between
+	LinkRemote   = "remote"   // another host's compare serve, over the real network
+	LinkHost     = "host"     // a server of one's own, reached at a URL (the lab's target)
+)
 
 // The ways a bulk or stream flow goes, as Result.Direction (and the
 // scenario's, for "bidir") names them.

@@ -10,6 +10,7 @@ import (
 	"netmatrix/harness/link"
 	"netmatrix/harness/netpath"
 	"netmatrix/harness/netpath/kernel"
+	"netmatrix/results"
 )
 
 // errExecNeedsKernel refuses -exec on a path with no namespace to run in.
@@ -20,7 +21,7 @@ func (lf *linkFlags) checkExec() error {
 	switch {
 	case lf.exec == "" && lf.execServer == "":
 		return nil
-	case lf.kind != "kernel":
+	case lf.kind != results.LinkKernel:
 		return errExecNeedsKernel
 	case lf.exec == "":
 		return errors.New("-exec-server needs -exec, the command to run on the client's side")
@@ -34,11 +35,11 @@ func (lf *linkFlags) checkExec() error {
 // one, or the kernel one with the same settings.
 func (lf *linkFlags) path(spec link.Spec) harness.Scenario {
 	sc := lf.Scenario(spec)
-	if lf.kind != "kernel" {
+	if lf.kind != results.LinkKernel {
 		return sc
 	}
 	opts, _ := lf.Options()
-	sc.Record.Link = "kernel"
+	sc.Record.Link = results.LinkKernel
 	sc.NewPath = func(ctx context.Context, _ netpath.Use) (netpath.Path, error) {
 		return kernel.New(ctx, spec, opts)
 	}
@@ -49,7 +50,7 @@ func (lf *linkFlags) path(spec link.Spec) harness.Scenario {
 // with one line when this process cannot make the path, and runs -exec in
 // place of the workloads. done is false when the run goes on as usual.
 func (c *compareCmd) kernelFirst(ctx context.Context, stdout, stderr io.Writer) (code int, done bool) {
-	if c.link.kind != "kernel" {
+	if c.link.kind != results.LinkKernel {
 		return exitOK, false
 	}
 	if err := kernel.Supported(); err != nil {

@@ -26,7 +26,7 @@ type linkFlags struct {
 func (lf *linkFlags) register(fs *flag.FlagSet) {
 	lf.Settings.Register(fs)
 	fs.Lookup("profile").Usage += "; with no profile and no impairment flags, a clean and a lossy path run side by side"
-	fs.StringVar(&lf.kind, "link", "emulated", "the path: emulated (two userspace TCP/IP stacks joined by an impaired link, no root needed), kernel (Linux's own TCP and UDP in two network namespaces joined through TUN devices by the same link; root, or a user namespace where the host allows one: see docs/kernel-path.md) or loopback (this host's own stack, no impairment)")
+	fs.StringVar(&lf.kind, "link", results.LinkEmulated, "the path: emulated (two userspace TCP/IP stacks joined by an impaired link, no root needed), kernel (Linux's own TCP and UDP in two network namespaces joined through TUN devices by the same link; root, or a user namespace where the host allows one: see docs/kernel-path.md) or loopback (this host's own stack, no impairment)")
 	fs.StringVar(&lf.exec, "exec", "", "with -link kernel: run `CMD`, a shell command, in the client's namespace, over the impaired link, instead of the workloads; $"+kernel.ServerEnv+" is the server's address, where compare's echo servers and sinks listen (as with compare serve)")
 	fs.StringVar(&lf.execServer, "exec-server", "", "with -exec: also run this shell command in the server's namespace (iperf3 -s, say), and start -exec once it listens")
 }
@@ -41,17 +41,17 @@ func (lf *linkFlags) scenarios() ([]harness.Scenario, error) {
 		return nil, err
 	}
 	switch lf.kind {
-	case "loopback":
+	case results.LinkLoopback:
 		if lf.Profile != "" || lf.Impaired() {
 			return nil, fmt.Errorf("-link loopback has no impairment; use -link emulated for -profile, -loss and the like")
 		}
 		opts, _ := lf.Options()
 		return []harness.Scenario{{
-			Record: results.Scenario{Name: "loopback", Link: "loopback",
+			Record: results.Scenario{Name: results.LinkLoopback, Link: results.LinkLoopback,
 				SendBuffer: int64(opts.SendBuffer), ReceiveBuffer: int64(opts.ReceiveBuffer)},
 			NewPath: func(context.Context, netpath.Use) (netpath.Path, error) { return loopback.New(opts) },
 		}}, nil
-	case "emulated", "kernel":
+	case results.LinkEmulated, results.LinkKernel:
 	default:
 		return nil, fmt.Errorf("-link %q: want emulated, kernel or loopback", lf.kind)
 	}

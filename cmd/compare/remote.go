@@ -69,7 +69,7 @@ func (rf *remoteFlags) check(fs *flag.FlagSet) ([]harness.Scenario, error) {
 		return nil, fmt.Errorf("-key: %w", err)
 	}
 	return []harness.Scenario{{
-		Record: results.Scenario{Name: "remote " + host, Link: "remote"},
+		Record: results.Scenario{Name: "remote " + host, Link: results.LinkRemote},
 		NewPath: func(context.Context, netpath.Use) (netpath.Path, error) {
 			if rf.session == nil {
 				return nil, errors.New("no session") // run opens it first

@@ -176,10 +176,11 @@ func limitClause(r results.Result) string {
 // link dropped of that direction.
 func receiverWords(r results.Result) string {
 	declared, _ := r.DeclaredLost()
-	var dropped uint64
-	if l := r.DataLink(); l != nil {
-		dropped = l.Dropped()
+	l := r.DataLink()
+	if l == nil { // loopback: the verdict is only made where drops are known
+		return fmt.Sprintf("its receiving end: the %d packets its sender declared lost crossed no link, and the receiver dropped them, unable to take them in time on this machine; congestion control took them for congestion", declared)
 	}
+	dropped := l.Dropped()
 	return fmt.Sprintf("its receiving end, not the link: of the %d packets its sender declared lost, the link dropped %d, and the receiver the rest, unable to take them in time on this machine; congestion control took them for congestion", declared, dropped)
 }
 

@@ -40,6 +40,8 @@ func TestLimitClause(t *testing.T) {
 		{"receiver, downloading", results.Result{Transport: "quic", Direction: results.DirectionDown, LimitedBy: results.LimitedByReceiver,
 			TransportStats: map[string]uint64{"packets_lost": 1462, "server_packets_lost": 40}, Path: &results.PathStats{Up: link.Counters{Lost: 900}, Down: link.Counters{QueueDrops: 10, Lost: 5}}},
 			"quic was held by its receiving end, not the link: of the 40 packets its sender declared lost, the link dropped 15, and the receiver the rest, unable to take them in time on this machine; congestion control took them for congestion"},
+		{"receiver on loopback", results.Result{Transport: "quic", LimitedBy: results.LimitedByReceiver, TransportStats: map[string]uint64{"packets_lost": 297}},
+			"quic was held by its receiving end: the 297 packets its sender declared lost crossed no link, and the receiver dropped them, unable to take them in time on this machine; congestion control took them for congestion"},
 		{"a name this build does not know", results.Result{Transport: "tcp", LimitedBy: "gremlins"}, "tcp was held by gremlins"},
 		{"interrupted", results.Result{Transport: "tcp", LimitedBy: results.LimitedByLink, Interrupted: true}, ""},
 	} {

@@ -199,7 +199,7 @@ func (s *Settings) Scenario(spec link.Spec) harness.Scenario {
 	opts = opts.WithDefaults()
 	sc := harness.Scenario{
 		Record: results.Scenario{
-			Name: spec.Name, Link: "emulated", Seed: int64(spec.Seed),
+			Name: spec.Name, Link: results.LinkEmulated, Seed: int64(spec.Seed),
 			Up: results.LinkOf(spec.Up), Down: results.LinkOf(spec.Down), CongestionControl: opts.CongestionControl,
 			SendBuffer: int64(opts.SendBuffer), ReceiveBuffer: int64(opts.ReceiveBuffer),
 		},

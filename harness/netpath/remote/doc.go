@@ -27,6 +27,6 @@
 //
 //     s, err := remote.Dial(ctx, "server.example:7007", key)
 //     defer s.Close()
-//     sc := harness.Scenario{Record: results.Scenario{Name: "remote server.example", Link: "remote"},
+//     sc := harness.Scenario{Record: results.Scenario{Name: "remote server.example", Link: results.LinkRemote},
 //     NewPath: func(context.Context, netpath.Use) (netpath.Path, error) { return s.Path(), nil }}
 package remote
