@@ -31,6 +31,13 @@ func TestMathisModel(t *testing.T) {
 	m4, _ := Mathis(results.Scenario{Up: link(0.04, 20*time.Millisecond), Down: link(0.04, 20*time.Millisecond)})
 	assert.InDelta(t, m.Mbps/2, m4.Mbps, 1e-9)
 
+	// A run of downloads is predicted from the down link's loss: here
+	// four times the up link's, so half the rate.
+	down, _ := Mathis(results.Scenario{Direction: results.DirectionDown, Up: link(0.01, 20*time.Millisecond), Down: link(0.04, 20*time.Millisecond)})
+	assert.InDelta(t, m.Mbps/2, down.Mbps, 1e-9)
+	up, _ := Mathis(results.Scenario{Up: link(0.01, 20*time.Millisecond), Down: link(0.04, 20*time.Millisecond)})
+	assert.InDelta(t, m.Mbps, up.Mbps, 1e-9)
+
 	for name, sc := range map[string]results.Scenario{
 		"no loss":  {Up: link(0, 20*time.Millisecond), Down: link(0, 20*time.Millisecond)},
 		"no delay": {Up: link(0.01, 0), Down: link(0.01, 0)},

@@ -304,10 +304,15 @@ func (m tcpModel) predictFor(sc results.Scenario) (pr MathisModel, ok bool) {
 	if sc.Up == nil || sc.Down == nil {
 		return pr, false
 	}
+	// The data goes up from the client, or down in a run of downloads.
+	data := sc.Up
+	if sc.Direction == results.DirectionDown {
+		data = sc.Down
+	}
 	pr = MathisModel{
-		MSS:  sc.Up.Config().WithDefaults().MTU - tcpHeaders,
+		MSS:  data.Config().WithDefaults().MTU - tcpHeaders,
 		RTT:  time.Duration(sc.Up.Delay + sc.Down.Delay),
-		Loss: sc.Up.Loss, // the bulk sender is the client: data goes up
+		Loss: data.Loss,
 	}
 	if pr.Loss <= 0 || pr.RTT <= 0 {
 		return pr, false
