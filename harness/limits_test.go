@@ -22,18 +22,26 @@ import (
 // opts ("emulated" or "kernel") as compare would, and returns its row.
 func bulkTCP(t *testing.T, kind string, spec link.Spec, opts netpath.Options, d time.Duration) results.Result {
 	t.Helper()
+	return bulkTCPDir(t, kind, spec, opts, d, half.Up)
+}
+
+// bulkTCPDir is bulkTCP with the flow sent in direction dir: by the
+// server half, for half.Down.
+func bulkTCPDir(t *testing.T, kind string, spec link.Spec, opts netpath.Options, d time.Duration, dir string) results.Result {
+	t.Helper()
 	sc := Scenario{
 		Record: results.Scenario{Name: kind, Link: kind, Up: results.LinkOf(spec.Up), Down: results.LinkOf(spec.Down)},
-		NewPath: func(ctx context.Context, _ netpath.Use) (netpath.Path, error) {
+		NewPath: func(ctx context.Context, use netpath.Use) (netpath.Path, error) {
 			if kind == "kernel" {
 				return kernel.New(ctx, spec, opts)
 			}
 			o := opts
-			o.WatchSenders = true // as compare opens a bulk run's path
+			// As compare opens a bulk run's path.
+			o.WatchSenders, o.WatchServerSenders = true, use.ServerSends
 			return emulated.New(ctx, spec, o)
 		},
 	}
-	recs, err := Run(t.Context(), []Scenario{sc}, Config{Transports: []string{catalog.TCP}, Workloads: []string{catalog.Bulk}, Duration: d}, nil)
+	recs, err := Run(t.Context(), []Scenario{sc}, Config{Transports: []string{catalog.TCP}, Workloads: []string{catalog.Bulk}, Duration: d, Direction: dir}, nil)
 	require.NoError(t, err)
 	r := find(t, recs[0], catalog.Bulk, catalog.TCP)
 	require.Empty(t, r.Error)
@@ -73,6 +81,38 @@ func TestLimitedByLinkOnEmulated(t *testing.T) {
 	assert.Equal(t, results.LimitedByLink, r.LimitedBy)
 	require.NotNil(t, r.LinkShare)
 	assert.GreaterOrEqual(t, *r.LinkShare, 0.85)
+}
+
+// A download's sender is the server's: the path follows it too, and
+// its row says what held it, of the down link. A small receive buffer
+// at the downloading client holds it to the window; a rate limit
+// below what the machine moves, to the link.
+func TestLimitedByOnDownloads(t *testing.T) {
+	kinds := []string{"emulated"}
+	if err := kernel.Supported(); err == nil {
+		kinds = append(kinds, "kernel")
+	} else {
+		t.Logf("kernel path: %v (CI runs these tests as root)", err)
+	}
+	for _, kind := range kinds {
+		t.Run(kind, func(t *testing.T) {
+			spec := link.Symmetric(link.Config{Delay: 10 * time.Millisecond}, 1)
+			r := bulkTCPDir(t, kind, spec, netpath.Options{ReceiveBuffer: 64 << 10}, time.Second, half.Down)
+			assert.Equal(t, half.Down, r.Direction)
+			assert.Equal(t, results.LimitedByReceiveWindow, r.LimitedBy)
+			assert.LessOrEqual(t, r.MaxPeerWindow, int64(128<<10))
+
+			// 10 Mbit/s down, 100 up: the share is of the down link.
+			fast := link.Config{Delay: 5 * time.Millisecond, Bandwidth: 100_000_000, Queue: 100}
+			slow := fast
+			slow.Bandwidth = 10_000_000
+			r = bulkTCPDir(t, kind, link.Spec{Up: fast, Down: slow, Seed: 1}, netpath.Options{}, 2*time.Second, half.Down)
+			assert.Equal(t, results.LimitedByLink, r.LimitedBy)
+			require.NotNil(t, r.LinkShare)
+			assert.Greater(t, *r.LinkShare, 0.85)
+			assert.Less(t, *r.LinkShare, 1.1)
+		})
+	}
 }
 
 // On the kernel path the looks come from TCP_INFO and SO_MEMINFO, with

@@ -245,7 +245,10 @@ type row struct {
 // did not open gives one empty row.
 func runOnPath(ctx context.Context, j Job, cfg *Config) (rows []row, err error) {
 	wl, _ := catalog.LookupWorkload(j.Workload)
-	p, err := j.Scenario.NewPath(ctx, netpath.Use{Bulk: wl.Phase == catalog.Throughput})
+	p, err := j.Scenario.NewPath(ctx, netpath.Use{
+		Bulk:        wl.Phase == catalog.Throughput,
+		ServerSends: cfg.Direction != "" && cfg.Direction != half.Up,
+	})
 	if err != nil {
 		return []row{{}}, fmt.Errorf("open path: %w", err)
 	}

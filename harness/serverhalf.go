@@ -12,6 +12,7 @@ import (
 	"netmatrix/harness/half"
 	"netmatrix/harness/metrics"
 	"netmatrix/harness/netpath"
+	"netmatrix/internal/tcplimit"
 	"netmatrix/internal/wire"
 )
 
@@ -22,6 +23,9 @@ type serverHost struct {
 	net  netpath.Network
 	host string
 	tap  *tapMux // nil where no link shows the packets
+	// watch follows the sender of a TCP conn of this host, for what
+	// held a flow it sends back; nil where nothing can.
+	watch func(net.Conn) (netpath.SenderWatch, bool)
 }
 
 // addr is host:0 on the server's host.
@@ -32,7 +36,8 @@ func (h *serverHost) addr() string { return net.JoinHostPort(h.host, "0") }
 // `compare serve` does for a client on another host, so the two cannot
 // measure apart.
 func LocalServer(n netpath.Network, host string) half.Server {
-	return &serverHost{net: n, host: host}
+	// Its sockets are the host's own, which TCP_INFO describes.
+	return &serverHost{net: n, host: host, watch: netpath.WatchKernelSocket}
 }
 
 // startFlow starts the server half of spec where p runs them (elsewhere
@@ -43,7 +48,11 @@ func startFlow(ctx context.Context, p netpath.Path, taps *tapMux, spec half.Spec
 	if hp, ok := p.(half.Provider); ok {
 		servers = hp.ServerHalf()
 	} else {
-		servers = &serverHost{net: p.Server(), host: p.ServerHost(), tap: taps}
+		sh := &serverHost{net: p.Server(), host: p.ServerHost(), tap: taps}
+		if sw, ok := p.(netpath.SenderWatcher); ok {
+			sh.watch = sw.WatchSender
+		}
+		servers = sh
 	}
 	f, err := servers.Start(ctx, spec)
 	if err != nil {
@@ -189,6 +198,9 @@ type sending struct {
 	// stats are the sending socket's counters where its transport keeps
 	// them apart from the server's (TCP_INFO).
 	stats map[string]uint64
+	// limits is what held a TCP bulk sender back, where the host could
+	// follow it.
+	limits *tcplimit.Times
 }
 
 // errOneFlow refuses a second client: a server half sends one flow.
@@ -222,6 +234,7 @@ func (s *sending) report(ctx context.Context, rep *half.Report) error {
 		rep.SendError = s.err.Error()
 	}
 	rep.Stats = s.stats
+	rep.Limits = s.limits
 	return nil
 }
 

@@ -118,7 +118,10 @@ func (tcpTransport) serve(ctx context.Context, h *serverHost, spec *half.Spec, f
 				defer w.close()
 				defer func() { f.send.stats = w.stats() }()
 				if spec.Workload == catalog.Bulk {
-					return sendTCPBulk(ctx, c, cfg, nil)
+					if h.watch != nil {
+						w.sw, _ = h.watch(c.Conn())
+					}
+					return sendTCPBulk(ctx, c, cfg, func() { f.send.limits = w.limits() })
 				}
 				sent, err := sendStream(ctx, c, cfg)
 				if err == nil {

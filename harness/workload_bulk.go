@@ -87,6 +87,9 @@ func bulkDown(ctx context.Context, tr transport, shape catalog.Transport, c *cli
 	r := bulkResult(shape, cfg, rep.Sent, &got, start, stopped, got.Last)
 	r.HandshakeMs = ms(f.handshake)
 	r.TransportStats = withServerStats(stats, rep.Stats)
+	if rep.Limits != nil {
+		putSenderLimits(&r, *rep.Limits)
+	}
 	return r, err
 }
 

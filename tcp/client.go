@@ -167,6 +167,10 @@ func (c *Client) Finish(ctx context.Context) error {
 // Close closes the connection at once.
 func (c *Client) Close() error { return c.conn.Close() }
 
+// Conn is the client's connection, for what watches it from outside
+// (a path following its sender).
+func (c *Client) Conn() net.Conn { return c.conn }
+
 // Watch watches the client's connection for its TCP_INFO (see Watch).
 func (c *Client) Watch() *InfoWatch { return Watch(c.conn) }
 

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"netmatrix/harness/metrics"
+	"netmatrix/internal/tcplimit"
 	"netmatrix/results"
 )
 
@@ -85,6 +86,9 @@ type Report struct {
 	// Stats are its end's transport counters (QUIC's, TCP_INFO of a
 	// socket it sent on).
 	Stats map[string]uint64 `json:"stats,omitempty"`
+	// Limits is what held the sender of a TCP bulk flow it sent back
+	// (package tcplimit), where its host could follow it.
+	Limits *tcplimit.Times `json:"limits,omitempty"`
 	// Spurious counts the TCP segments the sender sent again that had
 	// reached this end already (the link's own copies apart), where the
 	// path shows its packets; nil elsewhere.

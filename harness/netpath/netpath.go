@@ -65,9 +65,9 @@ func RelayStats(r *link.Relay) results.PathStats {
 // ACK; the kernel path and loopback through TCP_INFO and SO_MEMINFO,
 // every few milliseconds. A bulk row's limited_by is read from it.
 type SenderWatcher interface {
-	// WatchSender starts following c, a TCP conn the path's client
-	// dialled; ok is false where the path cannot (a conn of another
-	// kind).
+	// WatchSender starts following c, a TCP conn of the path's client
+	// or server; ok is false where the path cannot (a conn of another
+	// kind, or a host whose senders it was not asked to watch).
 	WatchSender(c net.Conn) (w SenderWatch, ok bool)
 }
 
@@ -96,6 +96,9 @@ type SenderWatch interface {
 type Use struct {
 	// Bulk is a throughput run: one flow that fills the path.
 	Bulk bool
+	// ServerSends says the run's flow goes down, from the server half
+	// (or both ways): the path watches the server's senders too.
+	ServerSends bool
 }
 
 // Options are the settings every kind of path takes, each with one name
@@ -129,9 +132,10 @@ type Options struct {
 	// WatchSenders lets the emulated path's WatchSender follow its
 	// client's TCP senders, through a probe gVisor calls with a copy of
 	// the sender's state after every segment it receives, a cost only
-	// bulk runs, which read it, should pay. Other paths watch through
-	// TCP_INFO whatever it says.
-	WatchSenders bool
+	// bulk runs, which read it, should pay; WatchServerSenders the
+	// server's, for bulk runs whose server half sends. Other paths watch
+	// through TCP_INFO whatever they say.
+	WatchSenders, WatchServerSenders bool
 }
 
 // Validate reports settings no path can take.

@@ -206,6 +206,7 @@ func (s *Settings) Scenario(spec link.Spec) harness.Scenario {
 		NewPath: func(ctx context.Context, use netpath.Use) (netpath.Path, error) {
 			o := opts
 			o.SACKRecovery, o.WatchSenders = use.Bulk, use.Bulk
+			o.WatchServerSenders = use.Bulk && use.ServerSends
 			return emulated.New(ctx, spec, o)
 		},
 		// Round trips of milliseconds dwarf what sharing the CPU adds.

@@ -21,8 +21,9 @@ type Path struct {
 	relay  *link.Relay
 	client *host
 	server *host
-	// senders follows the client stack's TCP senders for WatchSender.
-	senders *senderProbe
+	// senders and serverSenders follow the client's and the server's
+	// TCP senders for WatchSender, where asked to (nil otherwise).
+	senders, serverSenders *senderProbe
 
 	unwatch   func() bool // stops closing the path when New's ctx ends
 	closeOnce sync.Once
@@ -66,17 +67,21 @@ func New(ctx context.Context, spec link.Spec, opts netpath.Options) (*Path, erro
 	}
 	cnic.relay, snic.relay = relay, relay
 	p := &Path{relay: relay, done: make(chan struct{})}
-	// The client's TCP senders can be watched (WatchSender) when asked:
-	// the workloads' clients, and so their bulk senders, are there.
+	// The hosts' TCP senders can be watched (WatchSender) when asked:
+	// the client's, which send the uploads, and the server's, which
+	// send a download.
 	if opts.WatchSenders {
 		p.senders = newSenderProbe()
+	}
+	if opts.WatchServerSenders {
+		p.serverSenders = newSenderProbe()
 	}
 	cs, err := newStack(clientAddr, cnic, &opts, p.senders)
 	if err != nil {
 		relay.Close()
 		return nil, err
 	}
-	ss, err := newStack(serverAddr, snic, &opts, nil)
+	ss, err := newStack(serverAddr, snic, &opts, p.serverSenders)
 	if err != nil {
 		cs.Destroy()
 		relay.Close()

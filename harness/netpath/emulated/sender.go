@@ -13,7 +13,7 @@ import (
 	"netmatrix/internal/tcplimit"
 )
 
-// senderProbe follows the TCP senders of the client's stack that a
+// senderProbe follows the TCP senders of one host's stack that a
 // watch asked for (Path.WatchSender). gVisor has no clocks of what held
 // a sender back; its TCP probe (tcp.NewProtocolProbe) hands over a copy
 // of an endpoint's state after every segment the endpoint receives (for
@@ -105,21 +105,28 @@ func (w *senderWatch) Stop() tcplimit.Times {
 	return w.limit.Times()
 }
 
-// WatchSender follows the sender of c, a TCP conn the path's client
-// dialled, through the client stack's TCP probe (netpath.SenderWatcher).
+// WatchSender follows the sender of c, a TCP conn of the path's client
+// or server, through its stack's TCP probe (netpath.SenderWatcher).
 func (p *Path) WatchSender(c net.Conn) (netpath.SenderWatch, bool) {
 	tc, ok := c.(*TCPConn)
-	if !ok || p.senders == nil {
+	if !ok {
 		return nil, false
 	}
 	local, err := tc.ep.GetLocalAddress()
 	if err != nil {
 		return nil, false
 	}
-	w := &senderWatch{probe: p.senders, port: local.Port, clock: p.client.stack.Clock()}
-	p.senders.mu.Lock()
-	p.senders.watches[local.Port] = w
-	p.senders.mu.Unlock()
+	probe, h := p.senders, p.client
+	if local.Addr == serverAddr {
+		probe, h = p.serverSenders, p.server
+	}
+	if probe == nil {
+		return nil, false
+	}
+	w := &senderWatch{probe: probe, port: local.Port, clock: h.stack.Clock()}
+	probe.mu.Lock()
+	probe.watches[local.Port] = w
+	probe.mu.Unlock()
 	return w, true
 }
 
