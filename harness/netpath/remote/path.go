@@ -18,8 +18,9 @@ import (
 type Path struct{ s *Session }
 
 var (
-	_ netpath.Path  = Path{}
-	_ half.Provider = Path{}
+	_ netpath.Path          = Path{}
+	_ half.Provider         = Path{}
+	_ netpath.SenderWatcher = Path{}
 )
 
 // Path is the session as a path for the engine.
@@ -40,6 +41,14 @@ func (p Path) Stats() (results.PathStats, bool) { return results.PathStats{}, fa
 func (p Path) Close() error { return nil }
 
 func (p Path) ServerHalf() half.Server { return p.s }
+
+// WatchSender follows the sender of c, a TCP socket of this host, through
+// TCP_INFO (netpath.WatchKernelSocket), as on loopback: an upload's
+// sender is here; a download's, at the other host, is followed there
+// and reported with the flow.
+func (p Path) WatchSender(c net.Conn) (netpath.SenderWatch, bool) {
+	return netpath.WatchKernelSocket(c)
+}
 
 // elsewhere is the server host's Network, seen from the client host.
 type elsewhere struct{}

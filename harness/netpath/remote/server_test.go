@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"net"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -91,6 +92,12 @@ func TestEveryRowOverARemotePath(t *testing.T) {
 			require.NotNil(t, r.Verified, key)
 			assert.True(t, *r.Verified, key)
 			assert.Positive(t, r.Delivered, key)
+			if r.Transport == catalog.TCP && runtime.GOOS == "linux" {
+				// Either end's sender is followed where it runs: the
+				// upload's here, the download's at the server.
+				assert.NotNil(t, r.LimitedMs, "%s: the sender was followed", key)
+				assert.NotEmpty(t, r.LimitedBy, key)
+			}
 		}
 		assert.Nil(t, r.Path, "%s: a real network shows no one its packets", key)
 	}
