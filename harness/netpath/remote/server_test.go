@@ -3,6 +3,7 @@ package remote
 import (
 	"context"
 	"crypto/tls"
+	"fmt"
 	"net"
 	"runtime"
 	"strings"
@@ -116,6 +117,28 @@ func TestWrongKeyIsRefusedAtOnce(t *testing.T) {
 	assert.ErrorIs(t, err, ErrWrongKey)
 	assert.Contains(t, err.Error(), "holds a different key")
 	assert.Less(t, time.Since(start), time.Second)
+	dial(t, addr)
+}
+
+// A client of another protocol version is told so at the hello, in a
+// sentence that names both, before anything it could misread; the server
+// goes on serving its own version.
+func TestOtherVersionIsRefusedAtTheHello(t *testing.T) {
+	addr := server(t, nil)
+	conf, err := testKey.ClientTLS()
+	require.NoError(t, err)
+	c, err := tls.Dial("tcp", addr, conf)
+	require.NoError(t, err)
+	defer c.Close()
+	hi, err := encode(tHello, &hello{Version: Version - 1})
+	require.NoError(t, err)
+	_, err = c.Write(hi)
+	require.NoError(t, err)
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	typ, v, err := decode(c, replies, nil)
+	require.NoError(t, err)
+	require.Equal(t, tError, typ)
+	assert.Contains(t, v.(*errorMsg).Message, fmt.Sprintf("control protocol %d, not %d", Version, Version-1))
 	dial(t, addr)
 }
 

@@ -45,8 +45,11 @@ const (
 	tError    msgType = 'E' // errorMsg: a request refused, or the session (busy)
 )
 
-// Version is the control protocol's; a server refuses any other.
-const Version = 1
+// Version is the control protocol's; a server refuses any other. Each
+// side decodes strictly, so a field added to a message is a new version:
+// 2 added the sending half's sender clocks to a report (half.Report's
+// Limits).
+const Version = 2
 
 // reqID is the number a request carries and its reply repeats.
 // Embedded, its field is the message's own in JSON.
