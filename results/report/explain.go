@@ -109,7 +109,7 @@ func explainBulk(rs []results.Result) string {
 		case r.Verified != nil && !*r.Verified:
 			c = fmt.Sprintf("%s delivered damaged data at %s Mbit/s", r.Transport, fmtRate(val(r.GoodputMbitS)))
 		case r.Lost > 0:
-			c = fmt.Sprintf("%s carried %s Mbit/s but lost %s", r.Transport, fmtRate(val(r.GoodputMbitS)), fmtPct(lossPct(&r)))
+			c = fmt.Sprintf("%s carried %s Mbit/s but lost %s", r.Transport, fmtRate(val(r.GoodputMbitS)), fmtPct(lossPct(&r))) + endsLost(r)
 		default:
 			c = fmt.Sprintf("%s carried %s Mbit/s with nothing lost", r.Transport, fmtRate(val(r.GoodputMbitS)))
 			if r.InFlight > 0 {
@@ -130,6 +130,26 @@ func explainBulk(rs []results.Result) string {
 		clauses = append(clauses, c)
 	}
 	return strings.Join(clauses, "; ")
+}
+
+// endsLost says, of a datagram flow that lost more datagrams than the
+// link dropped packets its way, that the rest were lost at its ends (a
+// receiver's queue or buffer, the sender's own): the loss is not the
+// path's. Empty where the link's drops account for it, or where the path
+// counted none.
+func endsLost(r results.Result) string {
+	l := r.DataLink()
+	if r.Unit != "datagrams" || l == nil || r.Lost <= 0 {
+		return ""
+	}
+	dropped := l.Dropped()
+	switch {
+	case dropped >= uint64(r.Lost):
+		return ""
+	case dropped == 0:
+		return " (the link dropped none: they were lost at the ends)"
+	}
+	return fmt.Sprintf(" (the link dropped %d packets its way: the rest were lost at the ends)", dropped)
 }
 
 // limitClause says what held a TCP or QUIC bulk flow back (its

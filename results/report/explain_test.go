@@ -61,3 +61,24 @@ func TestSpuriousClause(t *testing.T) {
 	assert.Empty(t, spuriousClause(results.Result{Transport: "tcp", Path: &results.PathStats{TCPRetransmits: 3, TCPSpuriousRetransmits: &zero}}))
 	assert.Empty(t, spuriousClause(results.Result{Transport: "tcp", Path: &results.PathStats{TCPRetransmits: 3}}), "not followed")
 }
+
+// A datagram flow's loss is the link's only as far as the link dropped
+// packets its way: the clean path's quic-dgram lost 3,872 datagrams where
+// the link dropped none.
+func TestEndsLost(t *testing.T) {
+	row := func(lost int64, up, down uint64, dir string) results.Result {
+		return results.Result{Transport: "quic-dgram", Unit: "datagrams", Lost: lost, Direction: dir,
+			Path: &results.PathStats{Up: link.Counters{Lost: up}, Down: link.Counters{QueueDrops: down}}}
+	}
+	assert.Equal(t, " (the link dropped none: they were lost at the ends)", endsLost(row(3872, 0, 900, "")))
+	assert.Equal(t, " (the link dropped 12 packets its way: the rest were lost at the ends)", endsLost(row(30, 12, 0, "")))
+	assert.Empty(t, endsLost(row(30, 30, 0, "")), "the link's drops account for it")
+	assert.Empty(t, endsLost(row(30, 0, 30, results.DirectionDown)), "a download's, down")
+	assert.Equal(t, " (the link dropped none: they were lost at the ends)", endsLost(row(30, 30, 0, results.DirectionDown)))
+	noPath := row(30, 0, 0, "")
+	noPath.Path = nil
+	assert.Empty(t, endsLost(noPath), "nothing counted the link")
+	bytes := row(30, 0, 0, "")
+	bytes.Unit = "bytes"
+	assert.Empty(t, endsLost(bytes))
+}
