@@ -67,6 +67,10 @@ type Config struct {
 // once: two rows, "up" and "down", measured side by side.
 const Bidir = "bidir"
 
+// sendsDown says a run of Config.Direction d has a flow the server
+// half sends.
+func sendsDown(d string) bool { return d == half.Down || d == Bidir }
+
 // directions are the flows a bulk or stream run of Config.Direction d
 // has, as half.Spec names them.
 func directions(d string) []string {

@@ -3,14 +3,17 @@ package harness
 import (
 	"time"
 
-	"netmatrix/harness/half"
 	"netmatrix/harness/link"
 	"netmatrix/internal/tcplimit"
 	"netmatrix/results"
 )
 
-// putSenderLimits writes what a sender spent in each class into r.
-func putSenderLimits(r *results.Result, t tcplimit.Times) {
+// putSenderLimits writes what a sender spent in each class into r;
+// nothing where no one followed the sender (t nil).
+func putSenderLimits(r *results.Result, t *tcplimit.Times) {
+	if t == nil {
+		return
+	}
 	r.LimitedMs = &results.SenderLimits{
 		Busy:          results.Ms(t.Busy()),
 		ReceiveWindow: results.Ms(t.Spent[tcplimit.ReceiveWindow]),
@@ -31,11 +34,7 @@ func putSenderLimits(r *results.Result, t tcplimit.Times) {
 // late the relay was; for QUIC, tcplimit.LossVerdict, from what its
 // sender declared lost against what the link dropped.
 func judgeLimits(r *results.Result, sc results.Scenario) {
-	// The data of a flow the server sent went down, its ACKs up.
-	data, acks := sc.Up, sc.Down
-	if r.Direction == half.Down {
-		data, acks = sc.Down, sc.Up
-	}
+	data, acks := sc.DataLinks(r.Direction)
 	counters := r.DataLink()
 	if counters == nil && sc.Link == results.LinkLoopback {
 		// No link between the two ends: nothing was dropped on the way.

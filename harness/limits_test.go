@@ -35,10 +35,7 @@ func bulkTCPDir(t *testing.T, kind string, spec link.Spec, opts netpath.Options,
 			if kind == "kernel" {
 				return kernel.New(ctx, spec, opts)
 			}
-			o := opts
-			// As compare opens a bulk run's path.
-			o.WatchSenders, o.WatchServerSenders = true, use.ServerSends
-			return emulated.New(ctx, spec, o)
+			return emulated.New(ctx, spec, opts.For(use)) // as compare opens it
 		},
 	}
 	recs, err := Run(t.Context(), []Scenario{sc}, Config{Transports: []string{catalog.TCP}, Workloads: []string{catalog.Bulk}, Duration: d, Direction: dir}, nil)

@@ -247,7 +247,7 @@ func runOnPath(ctx context.Context, j Job, cfg *Config) (rows []row, err error) 
 	wl, _ := catalog.LookupWorkload(j.Workload)
 	p, err := j.Scenario.NewPath(ctx, netpath.Use{
 		Bulk:        wl.Phase == catalog.Throughput,
-		ServerSends: cfg.Direction != "" && cfg.Direction != half.Up,
+		ServerSends: sendsDown(cfg.Direction),
 	})
 	if err != nil {
 		return []row{{}}, fmt.Errorf("open path: %w", err)
@@ -310,7 +310,7 @@ func runDirections(d string, run func(dir string) (results.Result, error)) []row
 	for i, dir := range dirs {
 		wg.Go(func() {
 			rows[i].r, rows[i].err = run(dir)
-			if d != "" && d != half.Up {
+			if sendsDown(d) {
 				rows[i].r.Direction = dir
 			}
 		})

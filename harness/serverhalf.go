@@ -23,9 +23,9 @@ type serverHost struct {
 	net  netpath.Network
 	host string
 	tap  *tapMux // nil where no link shows the packets
-	// watch follows the sender of a TCP conn of this host, for what
+	// senders follows the sender of a TCP conn of this host, for what
 	// held a flow it sends back; nil where nothing can.
-	watch func(net.Conn) (netpath.SenderWatch, bool)
+	senders netpath.SenderWatcher
 }
 
 // addr is host:0 on the server's host.
@@ -37,7 +37,7 @@ func (h *serverHost) addr() string { return net.JoinHostPort(h.host, "0") }
 // measure apart.
 func LocalServer(n netpath.Network, host string) half.Server {
 	// Its sockets are the host's own, which TCP_INFO describes.
-	return &serverHost{net: n, host: host, watch: netpath.WatchKernelSocket}
+	return &serverHost{net: n, host: host, senders: netpath.KernelSockets{}}
 }
 
 // startFlow starts the server half of spec where p runs them (elsewhere
@@ -45,20 +45,16 @@ func LocalServer(n netpath.Network, host string) half.Server {
 // the client's end of it; the caller stops the half (c.half.Stop).
 func startFlow(ctx context.Context, p netpath.Path, taps *tapMux, spec half.Spec) (*clientEnd, error) {
 	var servers half.Server
+	senders, _ := p.(netpath.SenderWatcher)
 	if hp, ok := p.(half.Provider); ok {
 		servers = hp.ServerHalf()
 	} else {
-		sh := &serverHost{net: p.Server(), host: p.ServerHost(), tap: taps}
-		if sw, ok := p.(netpath.SenderWatcher); ok {
-			sh.watch = sw.WatchSender
-		}
-		servers = sh
+		servers = &serverHost{net: p.Server(), host: p.ServerHost(), tap: taps, senders: senders}
 	}
 	f, err := servers.Start(ctx, spec)
 	if err != nil {
 		return nil, fmt.Errorf("start the server half: %w", err)
 	}
-	senders, _ := p.(netpath.SenderWatcher)
 	return &clientEnd{net: p.Client(), half: f, taps: taps, senders: senders}, nil
 }
 

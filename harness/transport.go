@@ -55,11 +55,14 @@ type flow struct {
 }
 
 // transportStats is what f.stats returns now; nil where it has none.
-func (f *flow) transportStats() map[string]uint64 {
-	if f.stats == nil {
+func (f *flow) transportStats() map[string]uint64 { return statsNow(f.stats) }
+
+// statsNow is what stats returns now; nil where there is no stats.
+func statsNow(stats func() map[string]uint64) map[string]uint64 {
+	if stats == nil {
 		return nil
 	}
-	return f.stats()
+	return stats()
 }
 
 // messageFraming is where message k of a stream flow lies in its byte

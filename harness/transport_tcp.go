@@ -34,13 +34,21 @@ func (w *tcpWatch) dial(c *clientEnd) tcp.DialFunc {
 		conn, err := c.dial(ctx, network, addr)
 		if err == nil {
 			w.w = tcp.Watch(conn)
-			if w.sender && c.senders != nil {
-				if sw, ok := c.senders.WatchSender(conn); ok {
-					w.sw = sw
-				}
+			if w.sender {
+				w.follow(c.senders, conn)
 			}
 		}
 		return conn, err
+	}
+}
+
+// follow has senders, where there are any, follow conn's sender.
+func (w *tcpWatch) follow(senders netpath.SenderWatcher, conn net.Conn) {
+	if senders == nil {
+		return
+	}
+	if sw, ok := senders.WatchSender(conn); ok {
+		w.sw = sw
 	}
 }
 
@@ -118,9 +126,7 @@ func (tcpTransport) serve(ctx context.Context, h *serverHost, spec *half.Spec, f
 				defer w.close()
 				defer func() { f.send.stats = w.stats() }()
 				if spec.Workload == catalog.Bulk {
-					if h.watch != nil {
-						w.sw, _ = h.watch(c.Conn())
-					}
+					w.follow(h.senders, c.Conn())
 					return sendTCPBulk(ctx, c, cfg, func() { f.send.limits = w.limits() })
 				}
 				sent, err := sendStream(ctx, c, cfg)

@@ -46,10 +46,7 @@ func runBulk(ctx context.Context, tr transport, shape catalog.Transport, p netpa
 	if rerr != nil {
 		return results.Result{}, errors.Join(err, fmt.Errorf("bulk: the server half's report: %w", rerr))
 	}
-	var stats map[string]uint64
-	if o.stats != nil {
-		stats = o.stats()
-	}
+	stats := statsNow(o.stats)
 	got := rep.Bulk
 	if got == nil {
 		got = &half.Bulk{}
@@ -59,9 +56,7 @@ func runBulk(ctx context.Context, tr transport, shape catalog.Transport, p netpa
 	r := bulkResult(shape, cfg, o.sent, got, o.start, stopped, last)
 	r.HandshakeMs = ms(o.handshake)
 	r.TransportStats = withServerStats(stats, rep.Stats)
-	if o.limits != nil {
-		putSenderLimits(&r, *o.limits)
-	}
+	putSenderLimits(&r, o.limits)
 	putSpurious(&r, rep.Spurious)
 	return r, err
 }
@@ -87,9 +82,7 @@ func bulkDown(ctx context.Context, tr transport, shape catalog.Transport, c *cli
 	r := bulkResult(shape, cfg, rep.Sent, &got, start, stopped, got.Last)
 	r.HandshakeMs = ms(f.handshake)
 	r.TransportStats = withServerStats(stats, rep.Stats)
-	if rep.Limits != nil {
-		putSenderLimits(&r, *rep.Limits)
-	}
+	putSenderLimits(&r, rep.Limits)
 	return r, err
 }
 
@@ -97,9 +90,9 @@ func bulkDown(ctx context.Context, tr transport, shape catalog.Transport, c *cli
 // that arrived as got, sent from start to stopped, its last arrival at
 // last, all on the client's clock.
 func bulkResult(shape catalog.Transport, cfg *Config, sent int64, got *half.Bulk, start, stopped, last int64) results.Result {
-	unit := "datagrams"
+	unit := results.UnitDatagrams
 	if shape.ByteStream {
-		unit = "bytes"
+		unit = results.UnitBytes
 	}
 	r := results.Result{
 		Unit:    unit,

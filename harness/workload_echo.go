@@ -62,7 +62,7 @@ func runEcho(ctx context.Context, f *flow, cfg *Config) (results.Result, error) 
 	}
 	reordered, extent := metrics.Reordering(t.replySeqs)
 	r := results.Result{
-		Unit:             "messages",
+		Unit:             results.UnitMessages,
 		Sent:             t.sent,
 		Delivered:        t.replies,
 		Lost:             t.sent - t.replies,
@@ -121,16 +121,22 @@ func replyTimeout(f *flow, cfg *Config) time.Duration {
 	return cfg.Timeout
 }
 
+// setDeadline sets a read or write deadline with set, and returns ctx's
+// error: once ctx has ended, the deadline may have replaced the past one
+// its end set (runEcho), so the I/O it bounds must not start.
+func setDeadline(ctx context.Context, set func(time.Time) error, t time.Time) error {
+	set(t)
+	return ctx.Err()
+}
+
 // send writes probe seq, stamped now, within timeout (a peer that stops
 // reading cannot hold the run for ever), and returns the stamp. Where ctx,
 // whose end cuts the flow's reads and writes short (runEcho), has ended,
 // it writes nothing and returns ctx's error as it is.
 func (t *echoTally) send(ctx context.Context, f *flow, out []byte, seq uint64, timeout time.Duration) (int64, error) {
 	// The deadline is set before the stamp, so its cost is not in the
-	// round trip; then ctx is asked again, as the deadline may have
-	// replaced the one its end set.
-	f.conn.SetWriteDeadline(time.Now().Add(timeout))
-	if err := ctx.Err(); err != nil {
+	// round trip.
+	if err := setDeadline(ctx, f.conn.SetWriteDeadline, time.Now().Add(timeout)); err != nil {
 		return 0, err
 	}
 	sent := wire.Now()
@@ -184,15 +190,10 @@ func echoPingPong(ctx context.Context, f *flow, cfg *Config) (*echoTally, error)
 	out := make([]byte, cfg.Size)
 	in := replyBuffer(f, cfg.Size)
 	for seq := uint64(0); seq < uint64(cfg.Count); seq++ {
-		if err := ctx.Err(); err != nil {
-			return t, err
-		}
 		if _, err := t.send(ctx, f, out, seq, timeout); err != nil {
 			return t, ctxErrOr(ctx, err)
 		}
-		f.conn.SetReadDeadline(time.Now().Add(timeout))
-		// The deadline may have replaced the one the end of ctx set.
-		if err := ctx.Err(); err != nil {
+		if err := setDeadline(ctx, f.conn.SetReadDeadline, time.Now().Add(timeout)); err != nil {
 			return t, err
 		}
 		for {
@@ -279,9 +280,7 @@ func echoPaced(ctx context.Context, f *flow, cfg *Config) (*echoTally, error) {
 		}
 		// Replies are awaited until the timeout has passed since the
 		// latest send: while the sender goes on, a quiet spell is loss.
-		f.conn.SetReadDeadline(time.Now().Add(timeout))
-		// The deadline may have replaced the one the end of ctx set.
-		if ctx.Err() != nil {
+		if setDeadline(ctx, f.conn.SetReadDeadline, time.Now().Add(timeout)) != nil {
 			break
 		}
 		n, err := f.conn.ReadMsg(in)

@@ -30,7 +30,7 @@ func runHTTP(ctx context.Context, p netpath.Path, cfg *Config) (results.Result, 
 	defer client.CloseIdle()
 	url := "http://" + c.addr() + "/"
 	lat := metrics.NewHistogram()
-	r := results.Result{Unit: "requests"}
+	r := results.Result{Unit: results.UnitRequests}
 	// The run goes on past a failed request; the first error is kept.
 	var firstErr error
 	fail := func(err error) {

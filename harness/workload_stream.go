@@ -166,7 +166,7 @@ func streamResult(shape catalog.Transport, cfg *Config, sent int64, got received
 		}
 	}
 	r := results.Result{
-		Unit:             "messages",
+		Unit:             results.UnitMessages,
 		Sent:             s.Sent,
 		Delivered:        s.Delivered,
 		Lost:             s.Lost,

@@ -129,7 +129,7 @@ type Result struct {
 	// DirectionUp (client to server) or DirectionDown. Absent means up,
 	// the default.
 	Direction string `json:"direction,omitempty"`
-	Unit      string `json:"unit,omitempty"` // what Sent and Delivered count: "messages", "datagrams", "bytes", "requests"
+	Unit      string `json:"unit,omitempty"` // what Sent and Delivered count: a Unit... constant
 
 	Sent       int64 `json:"sent"`
 	Delivered  int64 `json:"delivered"` // unique messages that arrived intact
@@ -320,6 +320,14 @@ const (
 	LinkHost     = "host"     // a server of one's own, reached at a URL (the lab's target)
 )
 
+// What a row's Sent and Delivered count (Result.Unit).
+const (
+	UnitMessages  = "messages"  // echo probes, stream messages
+	UnitDatagrams = "datagrams" // a bulk flow of datagrams
+	UnitBytes     = "bytes"     // a bulk flow over a byte stream
+	UnitRequests  = "requests"  // http
+)
+
 // The ways a bulk or stream flow goes, as Result.Direction (and the
 // scenario's, for "bidir") names them.
 const (
@@ -335,6 +343,17 @@ const StatPacketsLost = "packets_lost"
 // ServerStat is the name, in a row's TransportStats, of the server
 // half's counter k: the client's names, prefixed.
 func ServerStat(k string) string { return "server_" + k }
+
+// DataLinks are the link settings of the direction a flow's data went,
+// dir (a Result's or the Scenario's Direction), and of the direction
+// back, its ACKs': down and up for a flow the server sent, else up and
+// down. Either is nil where the record has no link settings.
+func (sc *Scenario) DataLinks(dir string) (data, back *Link) {
+	if dir == DirectionDown {
+		return sc.Down, sc.Up
+	}
+	return sc.Up, sc.Down
+}
 
 // DataLink is the link's counters of the direction r's data went: down
 // for a flow the server sent, else up. Nil where the path counted

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"netmatrix/harness/catalog"
 	"netmatrix/results"
 	"netmatrix/results/resultstest"
 )
@@ -41,7 +42,7 @@ func TestCommittedRunsAreCurrent(t *testing.T) {
 					if r.Latency != nil {
 						assert.NotEmpty(t, r.Metric, "%s: latencies name their metric", r.Transport)
 					}
-					if r.Transport == "udp" || r.Transport == "quic-dgram" || r.Transport == "quic-permsg" {
+					if tr, ok := catalog.LookupTransport(r.Transport); ok && !tr.Ordered {
 						assert.Nil(t, r.HOL, "%s: no head-of-line figure", r.Transport)
 					}
 				}

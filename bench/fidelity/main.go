@@ -50,8 +50,7 @@ func (c cell) predict() prediction {
 
 // figures are one path's runs at a cell, a value per seed.
 type figures struct {
-	goodput, echoP99, streamP99, late []float64
-	retx, lost                        []float64
+	goodput, echoP99, streamP99, late, retx []float64
 }
 
 // agreement bounds the ratio of emulated to kernel at which the emulated
@@ -96,7 +95,6 @@ func main() {
 				}
 				if r.Path != nil {
 					f.retx = append(f.retx, float64(r.Path.TCPRetransmits))
-					f.lost = append(f.lost, float64(r.Path.Up.Dropped()+r.Path.Down.Dropped()))
 					if l := r.Path.RelayLateness; l != nil {
 						f.late = append(f.late, l.P99)
 					}
@@ -151,12 +149,20 @@ func num(x float64) string {
 	}
 }
 
+// ratioOf is a/b, where both are figures (not NaN) and b is not 0.
+func ratioOf(a, b float64) (float64, bool) {
+	if math.IsNaN(a) || math.IsNaN(b) || b == 0 {
+		return 0, false
+	}
+	return a / b, true
+}
+
 // ratio is a/b, with a mark where it falls outside the agreement band.
 func ratio(a, b float64) string {
-	if math.IsNaN(a) || math.IsNaN(b) || b == 0 {
+	r, ok := ratioOf(a, b)
+	if !ok {
 		return "-"
 	}
-	r := a / b
 	s := fmt.Sprintf("%.2f", r)
 	if !agrees(r) {
 		s = "**" + s + "**"
@@ -189,7 +195,6 @@ func write(w io.Writer, grid map[cell]map[string]*figures, recs []results.Record
 	if !hasKernel {
 		fmt.Fprintf(w, "**No kernel path ran here** (it needs root, or a user namespace and a TUN device): the emulated path stands against the models alone.\n\n")
 	}
-	var agree, all int
 	for _, cc := range []string{"reno", "cubic"} {
 		fmt.Fprintf(w, "## %s\n\n", cc)
 		fmt.Fprintf(w, "| RTT | loss | goodput emulated | kernel | emu/kernel | Mathis | Padhye | kernel/Padhye | echo p99 emu | kernel | ratio | stream p99 emu | kernel | ratio | retx emu / kernel | relay late p99 ms |\n")
@@ -207,12 +212,6 @@ func write(w io.Writer, grid map[cell]map[string]*figures, recs []results.Record
 			}
 			p := c.predict()
 			eg, kg := mean(e.goodput), mean(k.goodput)
-			if !math.IsNaN(eg) && !math.IsNaN(kg) && kg > 0 {
-				all++
-				if agrees(eg / kg) {
-					agree++
-				}
-			}
 			fmt.Fprintf(w, "| %v | %g%% | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s / %s | %s |\n",
 				c.rtt, 100*c.loss, num(eg), num(kg), ratio(eg, kg), num(p.mathis.Mbps), num(p.padhye.Mbps), ratio(kg, p.padhye.Mbps),
 				num(median(e.echoP99)), num(median(k.echoP99)), ratio(median(e.echoP99), median(k.echoP99)),
@@ -222,7 +221,8 @@ func write(w io.Writer, grid map[cell]map[string]*figures, recs []results.Record
 		fmt.Fprintln(w)
 	}
 	if hasKernel {
-		fmt.Fprintf(w, "Bulk goodput of the emulated TCP was within %.2f..%.2f of Linux's in %d of %d cells.\n\n", agreeLo, agreeHi, agree, all)
+		agree, differ := metrics[0].split(grid, cells)
+		fmt.Fprintf(w, "Bulk goodput of the emulated TCP was within %.2f..%.2f of Linux's in %d of %d cells.\n\n", agreeLo, agreeHi, len(agree), len(agree)+len(differ))
 		trusted(w, grid, cells)
 		models(w, grid, cells)
 	}
@@ -243,6 +243,29 @@ var metrics = []metric{
 	{"bulk goodput", func(f *figures) float64 { return mean(f.goodput) }},
 	{"echo p99", func(f *figures) float64 { return median(f.echoP99) }},
 	{"stream p99", func(f *figures) float64 { return median(f.streamP99) }},
+}
+
+// split sorts cells into the losses at which m's emulated figure was
+// within the agreement band of the kernel's, and those (with the ratio)
+// at which it was not; a cell without both figures is in neither.
+func (m metric) split(grid map[cell]map[string]*figures, cells []cell) (agree, differ []string) {
+	for _, c := range cells {
+		e, kern := grid[c]["emulated"], grid[c]["kernel"]
+		if e == nil || kern == nil {
+			continue
+		}
+		r, ok := ratioOf(m.of(e), m.of(kern))
+		if !ok {
+			continue
+		}
+		loss := fmt.Sprintf("%g%%", 100*c.loss)
+		if agrees(r) {
+			agree = append(agree, loss)
+		} else {
+			differ = append(differ, fmt.Sprintf("%s (%.2f)", loss, r))
+		}
+	}
+	return agree, differ
 }
 
 // trusted writes, for each congestion control, round trip and metric,
@@ -267,27 +290,9 @@ func trusted(w io.Writer, grid map[cell]map[string]*figures, cells []cell) {
 		}
 	}
 	for _, k := range keys {
+		group := slices.DeleteFunc(slices.Clone(cells), func(c cell) bool { return c.cc != k.cc || c.rtt != k.rtt })
 		for _, m := range metrics {
-			var agree, differ []string
-			for _, c := range cells {
-				if c.cc != k.cc || c.rtt != k.rtt {
-					continue
-				}
-				e, kern := grid[c]["emulated"], grid[c]["kernel"]
-				if e == nil || kern == nil {
-					continue
-				}
-				a, b := m.of(e), m.of(kern)
-				if math.IsNaN(a) || math.IsNaN(b) || b == 0 {
-					continue
-				}
-				loss := fmt.Sprintf("%g%%", 100*c.loss)
-				if r := a / b; agrees(r) {
-					agree = append(agree, loss)
-				} else {
-					differ = append(differ, fmt.Sprintf("%s (%.2f)", loss, r))
-				}
-			}
+			agree, differ := m.split(grid, group)
 			fmt.Fprintf(w, "| %s | %v | %s | %s | %s |\n", k.cc, k.rtt, m.name, orDash(agree), orDash(differ))
 		}
 	}

@@ -235,9 +235,7 @@ func TestTargetAgainstServe(t *testing.T) {
 		scheme := strings.SplitN(target[1], ":", 2)[0]
 		code, out, errs := run(t, t.Context(), append(target, "-count", "30", "-format", "json")...)
 		require.Equal(t, exitOK, code, errs)
-		recs, err := results.ReadJSON(strings.NewReader(out))
-		require.NoError(t, err)
-		r := recs[0].Results[0]
+		r := records(t, out, 1)[0].Results[0]
 		assert.Equal(t, scheme, r.Transport)
 		assert.Equal(t, int64(30), r.Delivered)
 	}
@@ -357,9 +355,7 @@ func TestInterruptedRunSaysSo(t *testing.T) {
 			assert.NotContains(t, out, "lost 9", "no loss figure for the probes never sent")
 			continue
 		}
-		recs, err := results.ReadJSON(strings.NewReader(out))
-		require.NoError(t, err)
-		r := recs[0].Results[0]
+		r := records(t, out, 1)[0].Results[0]
 		assert.True(t, r.Interrupted)
 		assert.Positive(t, r.StoppedAt.D())
 		assert.Less(t, r.Sent, int64(100000), "only what went out")

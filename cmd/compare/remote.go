@@ -8,7 +8,6 @@ import (
 	"io"
 	"net"
 
-	"netmatrix/cmd/internal/linkspec"
 	"netmatrix/harness"
 	"netmatrix/harness/netpath"
 	"netmatrix/harness/netpath/remote"
@@ -47,11 +46,11 @@ func (rf *remoteFlags) check(fs *flag.FlagSet) ([]harness.Scenario, error) {
 	if err != nil || host == "" {
 		return nil, fmt.Errorf("-remote %q: want HOST:PORT, the address given to compare serve -listen", rf.addr)
 	}
-	// Every link setting sets up a path of this host, so the list is
-	// the link settings' own flags and the other paths' ones.
+	// Every path flag (-link, -exec and the link settings) sets up a
+	// path of this host, as do -sweep and -target.
 	pathFlags := flag.NewFlagSet("", flag.ContinueOnError)
-	new(linkspec.Settings).Register(pathFlags)
-	refused := map[string]bool{"link": true, "exec": true, "exec-server": true, "sweep": true, "target": true, "fingerprint": true}
+	new(linkFlags).register(pathFlags)
+	refused := map[string]bool{"sweep": true, "target": true, "fingerprint": true}
 	pathFlags.VisitAll(func(f *flag.Flag) { refused[f.Name] = true })
 	var other []string
 	fs.Visit(func(f *flag.Flag) {

@@ -201,10 +201,7 @@ func indexOrLast[T any](list []T, is func(T) bool) int {
 }
 
 func index(known []string, name string) int {
-	if i := slices.Index(known, name); i >= 0 {
-		return i
-	}
-	return len(known)
+	return indexOrLast(known, func(s string) bool { return s == name })
 }
 
 // ParseTransports reads a comma-separated list of transports, each alias

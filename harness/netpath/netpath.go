@@ -71,14 +71,18 @@ type SenderWatcher interface {
 	WatchSender(c net.Conn) (w SenderWatch, ok bool)
 }
 
-// WatchKernelSocket follows the sender of c, a kernel TCP socket
+// KernelSockets is the SenderWatcher of hosts whose sockets are the
+// kernel's (loopback, the kernel path, this host on a remote path,
+// compare serve). Paths embed it.
+type KernelSockets struct{}
+
+// WatchSender follows the sender of c, a kernel TCP socket
 // (*net.TCPConn), through TCP_INFO and SO_MEMINFO where the host has
-// them (Linux; tcplimit.WatchSocket): the WatchSender of the paths whose
-// sockets are the kernel's. ok is false for any other conn.
-func WatchKernelSocket(c net.Conn) (w SenderWatch, ok bool) {
+// them (Linux; tcplimit.WatchSocket). ok is false for any other conn.
+func (KernelSockets) WatchSender(c net.Conn) (SenderWatch, bool) {
 	sw, ok := tcplimit.WatchSocket(c)
 	if !ok {
-		return nil, false
+		return nil, false // not a typed nil in the interface
 	}
 	return sw, true
 }
@@ -99,6 +103,15 @@ type Use struct {
 	// ServerSends says the run's flow goes down, from the server half
 	// (or both ways): the path watches the server's senders too.
 	ServerSends bool
+}
+
+// For is o tuned to what a run opens its path for: SACK recovery and
+// the client's senders watched for a bulk run, the server's too when
+// its flow goes down.
+func (o Options) For(u Use) Options {
+	o.SACKRecovery, o.WatchSenders = u.Bulk, u.Bulk
+	o.WatchServerSenders = u.Bulk && u.ServerSends
+	return o
 }
 
 // Options are the settings every kind of path takes, each with one name

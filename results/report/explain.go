@@ -139,7 +139,7 @@ func explainBulk(rs []results.Result) string {
 // counted none.
 func endsLost(r results.Result) string {
 	l := r.DataLink()
-	if r.Unit != "datagrams" || l == nil || r.Lost <= 0 {
+	if r.Unit != results.UnitDatagrams || l == nil || r.Lost <= 0 {
 		return ""
 	}
 	dropped := l.Dropped()

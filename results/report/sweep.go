@@ -305,10 +305,7 @@ func (m tcpModel) predictFor(sc results.Scenario) (pr MathisModel, ok bool) {
 		return pr, false
 	}
 	// The data goes up from the client, or down in a run of downloads.
-	data := sc.Up
-	if sc.Direction == results.DirectionDown {
-		data = sc.Down
-	}
+	data, _ := sc.DataLinks(sc.Direction)
 	pr = MathisModel{
 		MSS:  data.Config().WithDefaults().MTU - tcpHeaders,
 		RTT:  time.Duration(sc.Up.Delay + sc.Down.Delay),

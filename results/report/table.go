@@ -78,7 +78,7 @@ var tableColumns = []column{
 	{Col: Col{Head: "lost", Rank: 1}, value: lossText},
 	{Col: Col{Head: "queued at end", Short: "queued", About: "still queued behind the sender at the end", Rank: 4}, in: []string{catalog.Bulk},
 		value: func(r results.Result) string {
-			if r.Unit != "bytes" {
+			if r.Unit != results.UnitBytes {
 				return "-"
 			}
 			return fmtBytes(r.InFlight)
@@ -305,7 +305,7 @@ func scenarioLabel(s results.Scenario) string {
 }
 
 func count(n int64, unit string) string {
-	if unit == "bytes" {
+	if unit == results.UnitBytes {
 		return fmtBytes(n)
 	}
 	return strconv.FormatInt(n, 10)
@@ -316,7 +316,7 @@ func lossText(r results.Result) string {
 		return "-"
 	}
 	pct := lossPct(&r)
-	if r.Unit == "bytes" {
+	if r.Unit == results.UnitBytes {
 		return fmtPct(pct)
 	}
 	return fmt.Sprintf("%d (%s)", r.Lost, fmtPct(pct))

@@ -168,7 +168,7 @@ func (l *Lab) forward(out *sse, live *liveRecords, evs []progressEvent) {
 	if out.err != nil || len(dirty) == 0 {
 		return // no one to draw for, or nothing to draw again
 	}
-	tables := drawTables(live.records)
+	tables := sync.OnceValue(func() []report.Table { return report.Tables(live.records) })
 	for _, section := range live.sections() {
 		if dirty[section] {
 			out.event("section", sectionEvent{ID: section, HTML: sectionHTML(live.records, tables, section)})
@@ -214,7 +214,7 @@ func (l *Lab) finish(out *sse, id string, req *request, recs []results.Record, e
 		out.event("end", end)
 		return
 	}
-	tables := drawTables(recs)
+	tables := sync.OnceValue(func() []report.Table { return report.Tables(recs) })
 	for _, section := range req.sections() {
 		out.event("section", sectionEvent{ID: section, HTML: sectionHTML(recs, tables, section)})
 	}
@@ -224,40 +224,17 @@ func (l *Lab) finish(out *sse, id string, req *request, recs []results.Record, e
 	out.event("end", end)
 }
 
-// drawnTables are a run's tables, drawn once for every section drawn
-// from the same records.
-type drawnTables struct {
-	tables []report.Table
-	// panic is what drawing them panicked with, if it did: then no
-	// section can be drawn.
-	panic any
-}
-
-// drawTables draws recs' tables, keeping a panic for the sections to
-// tell.
-func drawTables(recs []results.Record) (d drawnTables) {
-	defer func() { d.panic = recover() }()
-	d.tables = report.Tables(recs)
-	return d
-}
-
 // sectionHTML draws one section of a run: its tables, then its plots.
 // Rows a renderer cannot draw (a case it never met) cost their section,
 // not the run and its stream.
-func sectionHTML(recs []results.Record, tables drawnTables, section string) (out string) {
-	cannot := func(p any) string {
-		return fmt.Sprintf("<p class=\"error\">%s: cannot draw: %s</p>\n", html.EscapeString(section), html.EscapeString(fmt.Sprint(p)))
-	}
-	if tables.panic != nil {
-		return cannot(tables.panic)
-	}
+func sectionHTML(recs []results.Record, tables func() []report.Table, section string) (out string) {
 	defer func() {
 		if p := recover(); p != nil {
-			out = cannot(p)
+			out = fmt.Sprintf("<p class=\"error\">%s: cannot draw: %s</p>\n", html.EscapeString(section), html.EscapeString(fmt.Sprint(p)))
 		}
 	}()
 	var b strings.Builder
-	for _, t := range tables.tables {
+	for _, t := range tables() {
 		if t.Section == section {
 			b.WriteString(web.TableHTML(t))
 		}

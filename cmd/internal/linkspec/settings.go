@@ -204,10 +204,7 @@ func (s *Settings) Scenario(spec link.Spec) harness.Scenario {
 			SendBuffer: int64(opts.SendBuffer), ReceiveBuffer: int64(opts.ReceiveBuffer),
 		},
 		NewPath: func(ctx context.Context, use netpath.Use) (netpath.Path, error) {
-			o := opts
-			o.SACKRecovery, o.WatchSenders = use.Bulk, use.Bulk
-			o.WatchServerSenders = use.Bulk && use.ServerSends
-			return emulated.New(ctx, spec, o)
+			return emulated.New(ctx, spec, opts.For(use))
 		},
 		// Round trips of milliseconds dwarf what sharing the CPU adds.
 		Concurrent: min(spec.Up.Delay, spec.Down.Delay) >= time.Millisecond,

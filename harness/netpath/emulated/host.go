@@ -24,12 +24,15 @@ type host struct {
 	addr  tcpip.Address
 	done  <-chan struct{}  // closed when the path closes
 	bufs  *netpath.Options // every TCP socket's buffers (sizeBuffers)
+	// senders follows this host's TCP senders for WatchSender, where
+	// the path was asked to; nil otherwise.
+	senders *senderProbe
 }
 
 var _ netpath.Network = (*host)(nil)
 
-func newHost(s *stack.Stack, addr tcpip.Address, done <-chan struct{}, bufs *netpath.Options) *host {
-	return &host{stack: s, addr: addr, done: done, bufs: bufs}
+func newHost(s *stack.Stack, addr tcpip.Address, done <-chan struct{}, bufs *netpath.Options, senders *senderProbe) *host {
+	return &host{stack: s, addr: addr, done: done, bufs: bufs, senders: senders}
 }
 
 // errNotIPv4 reports an address family the emulated hosts lack.

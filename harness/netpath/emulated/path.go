@@ -21,9 +21,6 @@ type Path struct {
 	relay  *link.Relay
 	client *host
 	server *host
-	// senders and serverSenders follow the client's and the server's
-	// TCP senders for WatchSender, where asked to (nil otherwise).
-	senders, serverSenders *senderProbe
 
 	unwatch   func() bool // stops closing the path when New's ctx ends
 	closeOnce sync.Once
@@ -70,25 +67,26 @@ func New(ctx context.Context, spec link.Spec, opts netpath.Options) (*Path, erro
 	// The hosts' TCP senders can be watched (WatchSender) when asked:
 	// the client's, which send the uploads, and the server's, which
 	// send a download.
+	var clientSenders, serverSenders *senderProbe
 	if opts.WatchSenders {
-		p.senders = newSenderProbe()
+		clientSenders = newSenderProbe()
 	}
 	if opts.WatchServerSenders {
-		p.serverSenders = newSenderProbe()
+		serverSenders = newSenderProbe()
 	}
-	cs, err := newStack(clientAddr, cnic, &opts, p.senders)
+	cs, err := newStack(clientAddr, cnic, &opts, clientSenders)
 	if err != nil {
 		relay.Close()
 		return nil, err
 	}
-	ss, err := newStack(serverAddr, snic, &opts, p.serverSenders)
+	ss, err := newStack(serverAddr, snic, &opts, serverSenders)
 	if err != nil {
 		cs.Destroy()
 		relay.Close()
 		return nil, err
 	}
-	p.client = newHost(cs, clientAddr, p.done, &opts)
-	p.server = newHost(ss, serverAddr, p.done, &opts)
+	p.client = newHost(cs, clientAddr, p.done, &opts, clientSenders)
+	p.server = newHost(ss, serverAddr, p.done, &opts, serverSenders)
 	p.unwatch = context.AfterFunc(ctx, p.close)
 	return p, nil
 }

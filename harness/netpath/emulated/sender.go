@@ -1,8 +1,10 @@
 package emulated
 
 import (
+	"maps"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"gvisor.dev/gvisor/pkg/tcpip"
@@ -21,24 +23,51 @@ import (
 // and the time to the next segment is charged to the state the last one
 // left (tcplimit.Clock).
 type senderProbe struct {
-	mu      sync.Mutex
-	watches map[uint16]*senderWatch // by local port
+	mu sync.Mutex // serialises the writers of watches
+	// watches are the watched senders by local port: a map never
+	// changed once stored, replaced whole when a watch starts or stops,
+	// so the probe reads it without a lock.
+	watches atomic.Pointer[map[uint16]*senderWatch]
 }
 
 func newSenderProbe() *senderProbe {
-	return &senderProbe{watches: make(map[uint16]*senderWatch)}
+	p := &senderProbe{}
+	p.watches.Store(&map[uint16]*senderWatch{})
+	return p
 }
 
 // probe is a tcp.TCPProbeFunc. It runs on the endpoint's goroutine with
 // the endpoint's lock held, for every segment of every connection of
-// the stack, so it does little for those no one watches.
+// the stack, so it does little for those no one watches: one load and
+// a lookup in a map of a watch or two.
 func (p *senderProbe) probe(s *tcp.TCPEndpointState) {
-	p.mu.Lock()
-	w := p.watches[s.ID.LocalPort]
-	p.mu.Unlock()
-	if w != nil {
+	if w := (*p.watches.Load())[s.ID.LocalPort]; w != nil {
 		w.observe(s.SegTime, lookOf(s))
 	}
+}
+
+// watch has the probe follow the sender on port with w.
+func (p *senderProbe) watch(port uint16, w *senderWatch) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	old := *p.watches.Load()
+	next := make(map[uint16]*senderWatch, len(old)+1)
+	maps.Copy(next, old)
+	next[port] = w
+	p.watches.Store(&next)
+}
+
+// unwatch stops following the sender on port, if w still follows it.
+func (p *senderProbe) unwatch(port uint16, w *senderWatch) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	old := *p.watches.Load()
+	if old[port] != w {
+		return
+	}
+	next := maps.Clone(old)
+	delete(next, port)
+	p.watches.Store(&next)
 }
 
 // lookOf reads a gVisor sender's state as a tcplimit.Look.
@@ -92,11 +121,7 @@ func since(t tcpip.MonotonicTime) time.Duration { return t.Sub(tcpip.MonotonicTi
 
 // Stop ends the watch: the last state is charged up to now.
 func (w *senderWatch) Stop() tcplimit.Times {
-	w.probe.mu.Lock()
-	if w.probe.watches[w.port] == w {
-		delete(w.probe.watches, w.port)
-	}
-	w.probe.mu.Unlock()
+	w.probe.unwatch(w.port, w)
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	// A stopped clock passes over a later Stop and every look, so each
@@ -116,17 +141,15 @@ func (p *Path) WatchSender(c net.Conn) (netpath.SenderWatch, bool) {
 	if err != nil {
 		return nil, false
 	}
-	probe, h := p.senders, p.client
+	h := p.client
 	if local.Addr == serverAddr {
-		probe, h = p.serverSenders, p.server
+		h = p.server
 	}
-	if probe == nil {
+	if h.senders == nil {
 		return nil, false
 	}
-	w := &senderWatch{probe: probe, port: local.Port, clock: h.stack.Clock()}
-	probe.mu.Lock()
-	probe.watches[local.Port] = w
-	probe.mu.Unlock()
+	w := &senderWatch{probe: h.senders, port: local.Port, clock: h.stack.Clock()}
+	h.senders.watch(local.Port, w)
 	return w, true
 }
 

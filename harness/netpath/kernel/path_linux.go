@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"net"
 	"net/netip"
 	"os"
 	"strconv"
@@ -39,6 +38,9 @@ type Path struct {
 	relay  *link.Relay
 	client *Host
 	server *Host
+	// Its hosts' sockets are the kernel's: their senders are followed
+	// through TCP_INFO and SO_MEMINFO (netpath.SenderWatcher).
+	netpath.KernelSockets
 
 	cancel context.CancelFunc // stops the pumps and the relay
 	pumps  sync.WaitGroup
@@ -198,12 +200,6 @@ func (p *Path) Hosts() (client, server *Host) { return p.client, p.server }
 // SetTap shows the tap every packet the path's link delivers from now on
 // (netpath.Tapper).
 func (p *Path) SetTap(t link.Tap) { p.relay.SetTap(t) }
-
-// WatchSender follows the sender of c, a kernel TCP socket of the
-// client's, through TCP_INFO and SO_MEMINFO (netpath.SenderWatcher).
-func (p *Path) WatchSender(c net.Conn) (netpath.SenderWatch, bool) {
-	return netpath.WatchKernelSocket(c)
-}
 
 // Stats reports the link's counters per direction and what the two
 // kernels counted themselves: TCP segments retransmitted, and packets

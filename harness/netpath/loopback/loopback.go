@@ -38,7 +38,10 @@ func (h Host) Dial(ctx context.Context, network, addr string) (net.Conn, error) 
 }
 
 // Path is a path on which both hosts are the loopback interface.
-type Path struct{ host Host }
+type Path struct {
+	host                  Host
+	netpath.KernelSockets // its senders, through TCP_INFO (netpath.SenderWatcher)
+}
 
 var (
 	_ netpath.Path          = Path{}
@@ -58,13 +61,6 @@ func New(opts netpath.Options) (Path, error) {
 func (p Path) Client() netpath.Network { return p.host }
 func (p Path) Server() netpath.Network { return p.host }
 func (Path) ServerHost() string        { return "127.0.0.1" }
-
-// WatchSender follows the sender of c, a socket of the host's, through
-// TCP_INFO and SO_MEMINFO where the host has them (Linux)
-// (netpath.SenderWatcher).
-func (Path) WatchSender(c net.Conn) (netpath.SenderWatch, bool) {
-	return netpath.WatchKernelSocket(c)
-}
 
 // Stats reports nothing: loopback has no link of its own to count.
 func (Path) Stats() (results.PathStats, bool) { return results.PathStats{}, false }

@@ -284,7 +284,7 @@ func BenchTCPLongFatLink[P netpath.Path](b *testing.B, open func(context.Context
 			defer cancel()
 			// A bulk flow, as compare runs one (SACK recovery and the sender watched on the
 			// emulated path).
-			opts := netpath.Options{CongestionControl: cc, SendBuffer: 16 << 20, ReceiveBuffer: 16 << 20, SACKRecovery: true, WatchSenders: true}
+			opts := netpath.Options{CongestionControl: cc, SendBuffer: 16 << 20, ReceiveBuffer: 16 << 20}.For(netpath.Use{Bulk: true})
 			p, err := open(ctx, link.Symmetric(cfg, 1), opts)
 			require.NoError(b, err)
 			defer p.Close()

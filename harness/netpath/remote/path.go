@@ -15,7 +15,13 @@ import (
 // sockets; the server halves run on the other host (half.Provider), so
 // the path has no server Network here. Every run of a session shares it;
 // closing a Path leaves the session open (Session.Close ends it).
-type Path struct{ s *Session }
+type Path struct {
+	s *Session
+	// This host's sockets are the kernel's: an upload's sender is
+	// followed here through TCP_INFO; a download's, at the other host,
+	// is followed there and reported with the flow.
+	netpath.KernelSockets
+}
 
 var (
 	_ netpath.Path          = Path{}
@@ -24,7 +30,7 @@ var (
 )
 
 // Path is the session as a path for the engine.
-func (s *Session) Path() Path { return Path{s} }
+func (s *Session) Path() Path { return Path{s: s} }
 
 func (p Path) Client() netpath.Network { return loopback.Host{} }
 
@@ -41,14 +47,6 @@ func (p Path) Stats() (results.PathStats, bool) { return results.PathStats{}, fa
 func (p Path) Close() error { return nil }
 
 func (p Path) ServerHalf() half.Server { return p.s }
-
-// WatchSender follows the sender of c, a TCP socket of this host, through
-// TCP_INFO (netpath.WatchKernelSocket), as on loopback: an upload's
-// sender is here; a download's, at the other host, is followed there
-// and reported with the flow.
-func (p Path) WatchSender(c net.Conn) (netpath.SenderWatch, bool) {
-	return netpath.WatchKernelSocket(c)
-}
 
 // elsewhere is the server host's Network, seen from the client host.
 type elsewhere struct{}

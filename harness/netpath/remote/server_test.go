@@ -127,16 +127,8 @@ func TestOtherVersionIsRefusedAtTheHello(t *testing.T) {
 	addr := server(t, nil)
 	conf, err := testKey.ClientTLS()
 	require.NoError(t, err)
-	c, err := tls.Dial("tcp", addr, conf)
-	require.NoError(t, err)
+	c, typ, v := sayHello(t, addr, conf, Version-1)
 	defer c.Close()
-	hi, err := encode(tHello, &hello{Version: Version - 1})
-	require.NoError(t, err)
-	_, err = c.Write(hi)
-	require.NoError(t, err)
-	c.SetReadDeadline(time.Now().Add(5 * time.Second))
-	typ, v, err := decode(c, replies, nil)
-	require.NoError(t, err)
 	require.Equal(t, tError, typ)
 	assert.Contains(t, v.(*errorMsg).Message, fmt.Sprintf("control protocol %d, not %d", Version, Version-1))
 	dial(t, addr)
@@ -278,20 +270,29 @@ func TestMalformedMessagesEndTheSessionNotTheServer(t *testing.T) {
 	})
 }
 
+// sayHello opens a control connection by hand, says hello in protocol
+// version, and returns the connection with the server's answer.
+func sayHello(t *testing.T, addr string, conf *tls.Config, version int) (*tls.Conn, msgType, any) {
+	t.Helper()
+	c, err := tls.Dial("tcp", addr, conf)
+	require.NoError(t, err)
+	hi, err := encode(tHello, &hello{Version: version})
+	require.NoError(t, err)
+	_, err = c.Write(hi)
+	require.NoError(t, err)
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	typ, v, err := decode(c, replies, nil)
+	require.NoError(t, err)
+	return c, typ, v
+}
+
 // welcomed opens a session by hand and returns it once welcomed: when the
 // server has freed itself of the session before (which it does as soon as
 // it sees that session's end, a moment after its client does).
 func welcomed(t *testing.T, addr string, conf *tls.Config) *tls.Conn {
 	t.Helper()
-	hi, _ := encode(tHello, &hello{Version: Version})
 	for end := time.Now().Add(5 * time.Second); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
-		c, err := tls.Dial("tcp", addr, conf)
-		require.NoError(t, err)
-		_, err = c.Write(hi)
-		require.NoError(t, err)
-		c.SetReadDeadline(time.Now().Add(5 * time.Second))
-		typ, _, err := decode(c, replies, nil)
-		require.NoError(t, err)
+		c, typ, _ := sayHello(t, addr, conf, Version)
 		if typ == tWelcome {
 			c.SetReadDeadline(time.Time{})
 			return c
