@@ -258,9 +258,11 @@ func echoPaced(ctx context.Context, f *flow, cfg *Config) (*echoTally, error) {
 			lastSent = at
 			mu.Unlock()
 			if err != nil {
-				// Where the run ended before the write, it goes as
-				// an interrupted wait does.
-				if err != ctx.Err() {
+				// Where the run has ended, before the write or
+				// during it (its timeout is then the cancellation's
+				// doing), it goes as an interrupted wait does, as in
+				// ping-pong (ctxErrOr).
+				if ctx.Err() == nil {
 					sendErr = err
 				}
 				cancel()
