@@ -80,12 +80,7 @@ func TestEchoWithoutBusyPoll(t *testing.T) {
 	c, err := DialEcho(t.Context(), dialer, addr, Options{BusyPoll: -1})
 	require.NoError(t, err)
 	defer c.Close()
-	require.NoError(t, c.WriteMsg([]byte("no spinning")))
-	got := make([]byte, len("no spinning"))
-	require.NoError(t, c.SetReadDeadline(time.Now().Add(5*time.Second)))
-	_, err = c.ReadMsg(got)
-	require.NoError(t, err)
-	assert.Equal(t, "no spinning", string(got))
+	assert.Equal(t, "no spinning", string(testutil.Echo(t, c, []byte("no spinning"))))
 }
 
 // SendBulk gathers several windows of the pattern per write; transfers
