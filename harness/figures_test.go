@@ -6,7 +6,6 @@ package harness
 import (
 	"context"
 	"net"
-	"os"
 	"runtime"
 	"sync"
 	"testing"
@@ -19,6 +18,7 @@ import (
 	"netmatrix/harness/link"
 	"netmatrix/internal/testutil"
 	"netmatrix/results"
+	"netmatrix/tcp"
 )
 
 // runOne runs one workload of one transport over a fresh emulated path
@@ -205,55 +205,6 @@ func TestStarvedRelayFlagsRows(t *testing.T) {
 	assert.True(t, r.EmulatorBound, "a starved relay bounds the row")
 }
 
-// stuckConn is a connection whose peer never reads nor answers: a write
-// blocks, and a read waits, until its deadline passes, as a full send
-// buffer and a silent peer make them.
-type stuckConn struct {
-	mu          sync.Mutex
-	read, write time.Time
-	changed     chan struct{} // closed and replaced at each new deadline
-}
-
-func newStuckConn() *stuckConn { return &stuckConn{changed: make(chan struct{})} }
-
-func (c *stuckConn) set(d *time.Time, t time.Time) error {
-	c.mu.Lock()
-	*d = t
-	close(c.changed)
-	c.changed = make(chan struct{})
-	c.mu.Unlock()
-	return nil
-}
-
-func (c *stuckConn) SetReadDeadline(t time.Time) error  { return c.set(&c.read, t) }
-func (c *stuckConn) SetWriteDeadline(t time.Time) error { return c.set(&c.write, t) }
-
-// wait blocks until the deadline d points at has passed.
-func (c *stuckConn) wait(d *time.Time) error {
-	for {
-		c.mu.Lock()
-		until, changed := *d, c.changed
-		c.mu.Unlock()
-		left := time.Until(until)
-		if !until.IsZero() && left <= 0 {
-			return os.ErrDeadlineExceeded
-		}
-		timer := time.NewTimer(max(left, 0))
-		if until.IsZero() {
-			timer.Stop()
-		}
-		select {
-		case <-changed:
-		case <-timer.C:
-		}
-		timer.Stop()
-	}
-}
-
-func (c *stuckConn) WriteMsg([]byte) error       { return c.wait(&c.write) }
-func (c *stuckConn) ReadMsg([]byte) (int, error) { return 0, c.wait(&c.read) }
-func (c *stuckConn) Close() error                { return nil }
-
 // A paced echo cancelled while its write is blocked ends as an
 // interrupted run, as ping-pong does: the write's timeout is the
 // cancellation's doing, not a failure of the send to report.
@@ -267,7 +218,13 @@ func TestPacedEchoCancelledMidWriteIsInterrupted(t *testing.T) {
 			ctx, cancel := context.WithCancel(t.Context())
 			time.AfterFunc(100*time.Millisecond, cancel)
 			start := time.Now()
-			r, err := runEcho(ctx, &flow{conn: newStuckConn(), reliable: true}, &cfg)
+			// A pipe's write blocks until its peer reads, and this one never does.
+			c, peer := net.Pipe()
+			defer peer.Close()
+			conn, err := tcp.DialEcho(ctx, func(context.Context, string, string) (net.Conn, error) { return c, nil }, "pipe", tcp.Options{})
+			require.NoError(t, err)
+			defer conn.Close()
+			r, err := runEcho(ctx, &flow{conn: conn, reliable: true}, &cfg)
 			assert.Less(t, time.Since(start), 2*time.Second, "the cancel cut the write short")
 			// The row as the engine finishes it.
 			finishRow(ctx, &r, catalog.TCP, catalog.Echo, err, start)

@@ -52,7 +52,7 @@ func judgeLimits(r *results.Result, sc results.Scenario) {
 			r.LinkShare = results.Float(p.LinkUse)
 		}
 	}
-	if rtt, ok := linkRTT(sc); ok {
+	if rtt, ok := sc.RTT(); ok {
 		p.RTT = rtt
 		p.BDP = float64(data.BandwidthBits) / 8 * rtt.Seconds()
 		p.MaxRTT = maxRTT(data, acks)
@@ -83,27 +83,18 @@ func judgeLimits(r *results.Result, sc results.Scenario) {
 	r.LimitedBy = tcplimit.Verdict(t, p)
 }
 
-// linkRTT is the round trip of sc's link, its delays up and down, where
-// the scenario has both directions' settings.
-func linkRTT(sc results.Scenario) (time.Duration, bool) {
-	if sc.Up == nil || sc.Down == nil {
-		return 0, false
-	}
-	return sc.Up.Delay.D() + sc.Down.Delay.D(), true
-}
-
-// maxRTT is the longest round trip a link of up and down makes for a
-// flow whose data goes up: both delays, three spreads of jitter each way,
-// and both rate-limit queues full, of full-sized packets up and of ACKs
-// (ackBytes) down.
-func maxRTT(up, down *results.Link) time.Duration {
+// maxRTT is the longest round trip a flow makes whose data goes over the
+// data link and its ACKs back over acks: both delays, three spreads of
+// jitter each way, and both rate-limit queues full, of full-sized
+// packets on data and of ACKs (ackBytes) on acks.
+func maxRTT(data, acks *results.Link) time.Duration {
 	const ackBytes = 100 // IPv4, TCP, timestamps and SACK blocks
-	d := up.Delay.D() + down.Delay.D() + 3*(up.Jitter.D()+down.Jitter.D())
-	if up.BandwidthBits > 0 {
-		d += time.Duration(float64(up.Queue*up.MTU*8) / float64(up.BandwidthBits) * float64(time.Second))
+	d := data.Delay.D() + acks.Delay.D() + 3*(data.Jitter.D()+acks.Jitter.D())
+	if data.BandwidthBits > 0 {
+		d += time.Duration(float64(data.Queue*data.MTU*8) / float64(data.BandwidthBits) * float64(time.Second))
 	}
-	if down.BandwidthBits > 0 {
-		d += time.Duration(float64(down.Queue*ackBytes*8) / float64(down.BandwidthBits) * float64(time.Second))
+	if acks.BandwidthBits > 0 {
+		d += time.Duration(float64(acks.Queue*ackBytes*8) / float64(acks.BandwidthBits) * float64(time.Second))
 	}
 	return d
 }

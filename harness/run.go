@@ -122,7 +122,7 @@ func emulatorBound(r *results.Result, sc results.Scenario) bool {
 	if r.LatencyMs != nil {
 		return late.P99 > r.LatencyMs.P50/10
 	}
-	rtt, _ := linkRTT(sc)
+	rtt, _ := sc.RTT()
 	return late.P99 > max(ms(rtt)/10, 1)
 }
 
@@ -248,6 +248,7 @@ func runOnPath(ctx context.Context, j Job, cfg *Config) (rows []row, err error) 
 	p, err := j.Scenario.NewPath(ctx, netpath.Use{
 		Bulk:        wl.Phase == catalog.Throughput,
 		ServerSends: sendsDown(cfg.Direction),
+		ServerOnly:  cfg.Direction == half.Down,
 	})
 	if err != nil {
 		return []row{{}}, fmt.Errorf("open path: %w", err)

@@ -20,12 +20,11 @@ type tcpTransport struct{}
 
 // tcpWatch keeps an eye on the client's connection, so the run can report
 // what its stack knows of it (TCP_INFO: RTT, retransmissions, congestion
-// window) at its very end, even after Finish has closed it. With sender
-// set it also follows what held the sender back, where the path can.
+// window) at its very end, even after Finish has closed it. Once told to
+// (follow) it also follows what held the sender back, where the path can.
 type tcpWatch struct {
-	w      *tcp.InfoWatch
-	sender bool
-	sw     netpath.SenderWatch
+	w  *tcp.InfoWatch
+	sw netpath.SenderWatch
 }
 
 // dial dials on the client's host and watches the conn it made.
@@ -34,9 +33,6 @@ func (w *tcpWatch) dial(c *clientEnd) tcp.DialFunc {
 		conn, err := c.dial(ctx, network, addr)
 		if err == nil {
 			w.w = tcp.Watch(conn)
-			if w.sender {
-				w.follow(c.senders, conn)
-			}
 		}
 		return conn, err
 	}
@@ -187,12 +183,13 @@ func (tcpTransport) stream(ctx context.Context, c *clientEnd, cfg *Config) (*flo
 
 func (tcpTransport) bulk(ctx context.Context, c *clientEnd, cfg *Config) (bulkOutcome, error) {
 	t0 := wire.Now()
-	w := &tcpWatch{sender: true}
+	w := &tcpWatch{}
 	conn, err := tcp.DialBulk(ctx, w.dial(c), c.addr(), tcp.Options{})
 	if err != nil {
 		w.close()
 		return bulkOutcome{}, err
 	}
+	w.follow(c.senders, conn.Conn())
 	out := bulkOutcome{handshake: wire.Since(t0), start: wire.Now(), stop: func() { conn.Close() }}
 	// Once the writer is done, the queue draining behind it is not what
 	// held the transfer back.

@@ -111,7 +111,11 @@ func sendStream(ctx context.Context, conn msgConn, cfg *Config) (int64, error) {
 		// The write's deadline, writeTimeout from when it is due, is set
 		// before the wait, so its cost is in neither the pacing nor the
 		// delay the stamp starts.
-		conn.SetWriteDeadline(time.Now().Add(max(time.Until(next), 0) + writeTimeout))
+		due := next
+		if now := time.Now(); now.After(due) {
+			due = now
+		}
+		conn.SetWriteDeadline(due.Add(writeTimeout))
 		// ctx is asked after the deadline is set, as that may have
 		// replaced the one its end set.
 		if !sleepUntil(ctx, next) || ctx.Err() != nil {

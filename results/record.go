@@ -355,6 +355,15 @@ func (sc *Scenario) DataLinks(dir string) (data, back *Link) {
 	return sc.Up, sc.Down
 }
 
+// RTT is the round trip of the scenario's link, its delays up and down;
+// ok is false where the record lacks either direction's settings.
+func (sc *Scenario) RTT() (rtt time.Duration, ok bool) {
+	if sc.Up == nil || sc.Down == nil {
+		return 0, false
+	}
+	return sc.Up.Delay.D() + sc.Down.Delay.D(), true
+}
+
 // DataLink is the link's counters of the direction r's data went: down
 // for a flow the server sent, else up. Nil where the path counted
 // nothing (loopback, a remote path).

@@ -29,23 +29,15 @@ type cell struct {
 	loss float64
 }
 
-// prediction is what the models promise a Reno flow over a cell's link;
-// ok is false where a model has no prediction.
-type prediction struct {
-	mathis, padhye     report.MathisModel
-	okMathis, okPadhye bool
-}
-
-// predict is the Mathis and Padhye predictions for the cell's link: its
-// loss, and half its round trip, in each direction.
-func (c cell) predict() prediction {
+// predict is the Mathis and Padhye predictions, in Mbit/s, for the
+// cell's link (its loss, and half its round trip, in each direction);
+// 0 where a model has none.
+func (c cell) predict() (mathis, padhye float64) {
 	l := results.Link{Loss: c.loss, Delay: results.Ms(c.rtt / 2)}
-	up, down := l, l
-	sc := results.Scenario{Up: &up, Down: &down}
-	var p prediction
-	p.mathis, p.okMathis = report.Mathis(sc)
-	p.padhye, p.okPadhye = report.Padhye(sc)
-	return p
+	sc := results.Scenario{Up: &l, Down: &l}
+	m, _ := report.Mathis(sc)
+	p, _ := report.Padhye(sc)
+	return m.Mbps, p.Mbps
 }
 
 // figures are one path's runs at a cell, a value per seed.
@@ -72,10 +64,11 @@ func main() {
 	grid := map[cell]map[string]*figures{}
 	for _, rec := range recs {
 		sc := rec.Scenario
-		if sc.Up == nil || sc.Sweep == nil {
+		rtt, ok := sc.RTT()
+		if !ok || sc.Sweep == nil {
 			continue
 		}
-		c := cell{sc.CongestionControl, sc.Up.Delay.D() + sc.Down.Delay.D(), sc.Up.Loss}
+		c := cell{sc.CongestionControl, rtt, sc.Up.Loss}
 		if grid[c] == nil {
 			grid[c] = map[string]*figures{}
 		}
@@ -180,7 +173,7 @@ func write(w io.Writer, grid map[cell]map[string]*figures, recs []results.Record
 	})
 	hasKernel := false
 	for _, c := range cells {
-		if grid[c]["kernel"] != nil {
+		if grid[c][results.LinkKernel] != nil {
 			hasKernel = true
 		}
 	}
@@ -203,17 +196,17 @@ func write(w io.Writer, grid map[cell]map[string]*figures, recs []results.Record
 			if c.cc != cc {
 				continue
 			}
-			e, k := grid[c]["emulated"], grid[c]["kernel"]
+			e, k := grid[c][results.LinkEmulated], grid[c][results.LinkKernel]
 			if e == nil {
 				e = &figures{}
 			}
 			if k == nil {
 				k = &figures{}
 			}
-			p := c.predict()
+			pm, pp := c.predict()
 			eg, kg := mean(e.goodput), mean(k.goodput)
 			fmt.Fprintf(w, "| %v | %g%% | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s / %s | %s |\n",
-				c.rtt, 100*c.loss, num(eg), num(kg), ratio(eg, kg), num(p.mathis.Mbps), num(p.padhye.Mbps), ratio(kg, p.padhye.Mbps),
+				c.rtt, 100*c.loss, num(eg), num(kg), ratio(eg, kg), num(pm), num(pp), ratio(kg, pp),
 				num(median(e.echoP99)), num(median(k.echoP99)), ratio(median(e.echoP99), median(k.echoP99)),
 				num(median(e.streamP99)), num(median(k.streamP99)), ratio(median(e.streamP99), median(k.streamP99)),
 				num(mean(e.retx)), num(mean(k.retx)), num(maxOf(median(e.late), median(k.late))))
@@ -250,7 +243,7 @@ var metrics = []metric{
 // at which it was not; a cell without both figures is in neither.
 func (m metric) split(grid map[cell]map[string]*figures, cells []cell) (agree, differ []string) {
 	for _, c := range cells {
-		e, kern := grid[c]["emulated"], grid[c]["kernel"]
+		e, kern := grid[c][results.LinkEmulated], grid[c][results.LinkKernel]
 		if e == nil || kern == nil {
 			continue
 		}
@@ -330,24 +323,21 @@ func models(w io.Writer, grid map[cell]map[string]*figures, cells []cell) {
 	}
 	var mathis, padhye [2]span // up to 5% loss, past it
 	for _, c := range cells {
-		k := grid[c]["kernel"]
+		k := grid[c][results.LinkKernel]
 		if k == nil || c.cc != "reno" {
 			continue
 		}
 		g := mean(k.goodput)
-		if math.IsNaN(g) {
-			continue
-		}
-		p := c.predict()
+		pm, pp := c.predict()
 		i := 0
 		if c.loss > 0.05 {
 			i = 1
 		}
-		if p.okMathis && p.mathis.Mbps > 0 {
-			widen(&mathis[i], g/p.mathis.Mbps)
+		if r, ok := ratioOf(g, pm); ok {
+			widen(&mathis[i], r)
 		}
-		if p.okPadhye && p.padhye.Mbps > 0 {
-			widen(&padhye[i], g/p.padhye.Mbps)
+		if r, ok := ratioOf(g, pp); ok {
+			widen(&padhye[i], r)
 		}
 	}
 	fmt.Fprintf(w, "## Linux's Reno against the models\n\n")

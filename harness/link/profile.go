@@ -86,7 +86,7 @@ type rate struct {
 // and loss of both, but each has its own rate and queue (up is the
 // client's sending direction).
 func asymmetric(both Config, up, down rate) Spec {
-	s := Spec{Up: both, Down: both, Seed: DefaultSeed}
+	s := Symmetric(both, DefaultSeed)
 	s.Up.Bandwidth, s.Up.Queue = up.bitsPerSecond, up.queue
 	s.Down.Bandwidth, s.Down.Queue = down.bitsPerSecond, down.queue
 	return s

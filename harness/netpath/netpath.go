@@ -103,13 +103,17 @@ type Use struct {
 	// ServerSends says the run's flow goes down, from the server half
 	// (or both ways): the path watches the server's senders too.
 	ServerSends bool
+	// ServerOnly says no flow goes up (a download alone): the client
+	// sends none, so its senders are not watched.
+	ServerOnly bool
 }
 
 // For is o tuned to what a run opens its path for: SACK recovery and
-// the client's senders watched for a bulk run, the server's too when
-// its flow goes down.
+// the client's senders watched for a bulk run (but for a download
+// alone, where the client sends nothing), the server's too when its
+// flow goes down.
 func (o Options) For(u Use) Options {
-	o.SACKRecovery, o.WatchSenders = u.Bulk, u.Bulk
+	o.SACKRecovery, o.WatchSenders = u.Bulk, u.Bulk && !u.ServerOnly
 	o.WatchServerSenders = u.Bulk && u.ServerSends
 	return o
 }

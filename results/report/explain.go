@@ -195,13 +195,13 @@ func limitClause(r results.Result) string {
 // receiver came from: what its sender declared lost, against what the
 // link dropped of that direction.
 func receiverWords(r results.Result) string {
+	const why = ", unable to take them in time on this machine; congestion control took them for congestion"
 	declared, _ := r.DeclaredLost()
 	l := r.DataLink()
 	if l == nil { // loopback: the verdict is only made where drops are known
-		return fmt.Sprintf("its receiving end: the %d packets its sender declared lost crossed no link, and the receiver dropped them, unable to take them in time on this machine; congestion control took them for congestion", declared)
+		return fmt.Sprintf("its receiving end: the %d packets its sender declared lost crossed no link, and the receiver dropped them", declared) + why
 	}
-	dropped := l.Dropped()
-	return fmt.Sprintf("its receiving end, not the link: of the %d packets its sender declared lost, the link dropped %d, and the receiver the rest, unable to take them in time on this machine; congestion control took them for congestion", declared, dropped)
+	return fmt.Sprintf("its receiving end, not the link: of the %d packets its sender declared lost, the link dropped %d, and the receiver the rest", declared, l.Dropped()) + why
 }
 
 // spuriousClause counts the retransmissions a TCP flow's sender made of

@@ -301,14 +301,15 @@ var tcpModels = []tcpModel{mathis, padhye}
 // p as the rate of loss events: with Gilbert-Elliott bursts, several
 // losses may be one event, and TCP does better than they say.
 func (m tcpModel) predictFor(sc results.Scenario) (pr MathisModel, ok bool) {
-	if sc.Up == nil || sc.Down == nil {
+	rtt, ok := sc.RTT()
+	if !ok {
 		return pr, false
 	}
 	// The data goes up from the client, or down in a run of downloads.
 	data, _ := sc.DataLinks(sc.Direction)
 	pr = MathisModel{
 		MSS:  data.Config().WithDefaults().MTU - tcpHeaders,
-		RTT:  time.Duration(sc.Up.Delay + sc.Down.Delay),
+		RTT:  rtt,
 		Loss: data.Loss,
 	}
 	if pr.Loss <= 0 || pr.RTT <= 0 {

@@ -7,6 +7,7 @@ import (
 	"html"
 	"io"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -165,14 +166,18 @@ func (l *Lab) forward(out *sse, live *liveRecords, evs []progressEvent) {
 			dirty[report.SweepSection] = true
 		}
 	}
-	if out.err != nil || len(dirty) == 0 {
-		return // no one to draw for, or nothing to draw again
+	if out.err != nil {
+		return // no one to draw for
 	}
-	tables := sync.OnceValue(func() []report.Table { return report.Tables(live.records) })
-	for _, section := range live.sections() {
-		if dirty[section] {
-			out.event("section", sectionEvent{ID: section, HTML: sectionHTML(live.records, tables, section)})
-		}
+	drawSections(out, live.records, slices.DeleteFunc(live.sections(), func(s string) bool { return !dirty[s] }))
+}
+
+// drawSections sends each of sections drawn from recs, their tables
+// made once for all of them.
+func drawSections(out *sse, recs []results.Record, sections []string) {
+	tables := sync.OnceValue(func() []report.Table { return report.Tables(recs) })
+	for _, section := range sections {
+		out.event("section", sectionEvent{ID: section, HTML: sectionHTML(recs, tables, section)})
 	}
 }
 
@@ -214,10 +219,7 @@ func (l *Lab) finish(out *sse, id string, req *request, recs []results.Record, e
 		out.event("end", end)
 		return
 	}
-	tables := sync.OnceValue(func() []report.Table { return report.Tables(recs) })
-	for _, section := range req.sections() {
-		out.event("section", sectionEvent{ID: section, HTML: sectionHTML(recs, tables, section)})
-	}
+	drawSections(out, recs, req.sections())
 	var v strings.Builder
 	report.Terminal{Width: 110, Color: true}.WriteVerdict(&v, recs)
 	out.event("verdict", sectionEvent{ID: "verdict", HTML: web.VerdictHTML(v.String())})

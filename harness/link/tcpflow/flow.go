@@ -97,12 +97,13 @@ var _ link.Tap = (*Flow)(nil).Tap
 func (f *Flow) Tap(d link.Dir, at int64, p link.Packet) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.anchored && d != f.dir {
+	anchored := f.anchored
+	if anchored && d != f.dir {
 		return // the ACKs coming back: nothing to read in them, so no copy
 	}
 	if b := link.Head(p, f.head[:]); b != nil {
 		f.observe(at, b)
-		if f.anchored {
+		if !anchored && f.anchored {
 			f.dir = d // the SYN (or SYN-ACK) goes the data's way
 		}
 	}

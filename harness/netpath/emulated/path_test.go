@@ -32,19 +32,9 @@ func newTestPath(tb testing.TB, ctx context.Context, spec link.Spec, opts ...net
 	return p
 }
 
-// bulkOptions are the options compare gives the emulated path for a bulk
-// run, which the tests' bulk transfers take too: SACK recovery, not
-// RACK-TLP. With RACK the pinned gVisor can stall a transfer at its tail
-// for good: after a retransmission timeout its sender counts fewer
-// segments in flight than there are (none, at the end), and when the
-// tail loss probe it then sends is lost, it arms no timer, since it
-// arms one only for a count above zero. Three 10 MiB transfers in 60
-// did so here under -race with both CPUs busy (docs/kernel-path.md).
-var bulkOptions = netpath.Options{}.For(netpath.Use{Bulk: true})
-
 func TestTCPLossyIsByteExact(t *testing.T) {
 	ctx := pathtest.Context(t, 90*time.Second)
-	pathtest.AssertLossyTransfer(t, ctx, newTestPath(t, ctx, link.Symmetric(linktest.Lossy, 1), bulkOptions))
+	pathtest.AssertLossyTransfer(t, ctx, newTestPath(t, ctx, link.Symmetric(linktest.Lossy, 1), pathtest.BulkOptions))
 }
 
 // udpSend counts what n numbered datagrams up a fresh path of spec

@@ -153,8 +153,8 @@ func (p *Path) WatchSender(c net.Conn) (netpath.SenderWatch, bool) {
 	return w, true
 }
 
-// tcpProtocol is the TCP of a stack: with the probe on the client's,
-// whose senders the runs watch.
+// tcpProtocol is the TCP of a stack: with the probe on a host whose
+// senders the run asked to watch.
 func tcpProtocol(probe *senderProbe) stack.TransportProtocolFactory {
 	if probe == nil {
 		return tcp.NewProtocol

@@ -417,10 +417,7 @@ func TestAgreesWithEmulated(t *testing.T) {
 // newEmulatedPath is the emulated path of spec, closed when the test ends.
 func newEmulatedPath(tb testing.TB, ctx context.Context, spec link.Spec) netpath.Path {
 	tb.Helper()
-	// As compare runs a bulk transfer: SACK recovery, without RACK-TLP,
-	// with which the pinned gVisor can stall a lossy transfer's tail
-	// (docs/kernel-path.md).
-	p, err := emulated.New(ctx, spec, netpath.Options{}.For(netpath.Use{Bulk: true}))
+	p, err := emulated.New(ctx, spec, pathtest.BulkOptions)
 	require.NoError(tb, err)
 	tb.Cleanup(func() { p.Close() })
 	return p

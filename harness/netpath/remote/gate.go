@@ -188,8 +188,15 @@ func addrPortOf(a net.Addr) netip.AddrPort {
 func (c *gatedConn) Socket() net.PacketConn { return c.PacketConn }
 
 func (c *gatedConn) Admitted(to netip.AddrPort) bool {
-	p := c.admitted.Load()
-	return p != nil && slices.Contains(*p, key(to))
+	return slices.Contains(c.admittedNow(), key(to))
+}
+
+// admittedNow is the addresses admitted so far.
+func (c *gatedConn) admittedNow() []netip.AddrPort {
+	if p := c.admitted.Load(); p != nil {
+		return *p
+	}
+	return nil
 }
 
 // Admit takes a datagram of an admitted sender for the server, unless it
@@ -234,10 +241,7 @@ func (c *gatedConn) check(b []byte, from netip.AddrPort) bool {
 		c.PacketConn.WriteTo(gateMsg('C', c.g.cookie(from)), to)
 	case kind == 'P' && len(b) == proveLen && hmac.Equal(b[knockLen:], c.g.cookie(from)):
 		c.mu.Lock()
-		var cur []netip.AddrPort
-		if p := c.admitted.Load(); p != nil {
-			cur = *p
-		}
+		cur := c.admittedNow()
 		ok := slices.Contains(cur, from)
 		if !ok && len(cur) < maxAdmitted {
 			next := append(slices.Clip(cur), from)
