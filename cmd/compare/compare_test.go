@@ -1,13 +1,16 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -186,35 +189,47 @@ func TestTableEndsInASentence(t *testing.T) {
 	assert.Regexp(t, `tcp carried [0-9]+ Mbit/s`, last)
 }
 
-// startServe runs `compare serve` with args until ctx ends and returns
-// its echo port and its exit code's channel. serve takes four ports in a
-// row and only the first is known free, so a clash with another program
-// is met by trying another.
+// startServe runs compare serve in this process on a port the system
+// chooses and returns the echo's port once serve has said where it is:
+// it says so only after all its sockets are open, so a datagram sent
+// then finds the UDP echo bound. done gives its exit code.
 func startServe(t *testing.T, ctx context.Context, args ...string) (int, <-chan int) {
 	t.Helper()
-	for range 10 {
-		port := testutil.FreePort(t, "tcp")
-		addr := net.JoinHostPort("127.0.0.1", itoa(port))
-		done := make(chan int, 1)
-		go func() {
-			code, _, _ := run(t, ctx, append([]string{"serve", "-listen", addr}, args...)...)
-			done <- code
-		}()
-		for {
-			if c, err := net.Dial("tcp", addr); err == nil {
-				c.Close()
-				return port, done
-			}
-			select {
-			case <-done: // a port was taken: try others
-			case <-time.After(20 * time.Millisecond):
-				continue
-			}
-			break
-		}
+	out, w := io.Pipe()
+	var errb bytes.Buffer
+	done := make(chan int, 1)
+	go func() {
+		code := Main(ctx, append([]string{"serve", "-listen", "127.0.0.1:0"}, args...), w, &errb)
+		w.Close()
+		done <- code
+	}()
+	addr, ok := servedAddr(out)
+	// The rest of what serve prints is not read, but it must not block.
+	go io.Copy(io.Discard, out)
+	if !ok {
+		code := <-done
+		t.Fatalf("compare serve did not start (exit %d): %s", code, errb.String())
 	}
-	t.Fatal("compare serve found no free ports")
-	return 0, nil
+	_, port, err := net.SplitHostPort(addr)
+	require.NoError(t, err)
+	n, err := strconv.Atoi(port)
+	require.NoError(t, err)
+	return n, done
+}
+
+var echoAddrRE = regexp.MustCompile(`on tcp and udp (\S+);`)
+
+// servedAddr reads serve's first line for the echo address.
+func servedAddr(r io.Reader) (string, bool) {
+	line, err := bufio.NewReader(r).ReadString('\n')
+	if err != nil {
+		return "", false
+	}
+	m := echoAddrRE.FindStringSubmatch(line)
+	if m == nil {
+		return "", false
+	}
+	return m[1], true
 }
 
 func TestTargetAgainstServe(t *testing.T) {
@@ -280,26 +295,21 @@ func TestInterruptedProcessExits(t *testing.T) {
 	out, err := build.CombinedOutput()
 	require.NoError(t, err, string(out))
 
-	// serve takes four ports in a row and only the first is known free:
-	// if another program holds one of the rest, try other ports.
-	var (
-		cmd    *exec.Cmd
-		addr   string
-		stdout bytes.Buffer
-		errc   chan error // the exit, once cmd ends
-	)
-	for try := 0; ; try++ {
-		require.Less(t, try, 10, "no free ports for compare serve")
-		addr = net.JoinHostPort("127.0.0.1", itoa(testutil.FreePort(t, "tcp")))
-		stdout.Reset()
-		cmd = exec.Command(bin, "serve", "-listen", addr)
-		cmd.Stdout = &stdout
-		require.NoError(t, cmd.Start())
-		errc = make(chan error, 1)
-		go func() { errc <- cmd.Wait() }()
-		if listening(addr, errc) {
-			break
-		}
+	// serve asks the system for its ports and says which on its first
+	// line, once every socket is open.
+	cmd := exec.Command(bin, "serve", "-listen", "127.0.0.1:0")
+	pipe, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	require.NoError(t, cmd.Start())
+	var stdout bytes.Buffer
+	errc := make(chan error, 1) // the exit, once cmd ends and its output is read
+	addr, ok := servedAddr(io.TeeReader(pipe, &stdout))
+	go func() {
+		io.Copy(&stdout, pipe)
+		errc <- cmd.Wait()
+	}()
+	if !ok {
+		t.Fatalf("compare serve did not start: %v", <-errc)
 	}
 	t.Cleanup(func() { _ = cmd.Process.Kill() })
 
@@ -315,22 +325,6 @@ func TestInterruptedProcessExits(t *testing.T) {
 	ln, err := net.Listen("tcp", addr)
 	require.NoError(t, err, "the echo port is free")
 	ln.Close()
-}
-
-// listening waits until addr accepts connections, or the process that
-// should open it has exited.
-func listening(addr string, exited <-chan error) bool {
-	for {
-		if c, err := net.Dial("tcp", addr); err == nil {
-			c.Close()
-			return true
-		}
-		select {
-		case <-exited:
-			return false
-		case <-time.After(20 * time.Millisecond):
-		}
-	}
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }

@@ -3,14 +3,12 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"io"
 	"net"
 	"os"
 	"os/exec"
 	"os/signal"
-	"regexp"
 	"strconv"
 	"syscall"
 	"testing"
@@ -108,21 +106,6 @@ func startServeChild(t *testing.T, limit int) string {
 	}
 	t.Fatal("compare serve did not start")
 	return ""
-}
-
-var echoAddrRE = regexp.MustCompile(`on tcp and udp (\S+);`)
-
-// servedAddr reads serve's first line for the echo address.
-func servedAddr(r io.Reader) (string, bool) {
-	line, err := bufio.NewReader(r).ReadString('\n')
-	if err != nil {
-		return "", false
-	}
-	m := echoAddrRE.FindStringSubmatch(line)
-	if m == nil {
-		return "", false
-	}
-	return m[1], true
 }
 
 // echoOnce sends msg on c and returns what comes back, waiting up to d.
