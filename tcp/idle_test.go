@@ -90,9 +90,11 @@ func TestSinkKeepsASlowSteadyClient(t *testing.T) {
 	c, err := DialMessages(t.Context(), dialer, addr, Options{})
 	require.NoError(t, err)
 	msg := make([]byte, 160)
-	const n = 12
+	// A quarter of the timeout apart: a loaded machine (CI runs packages
+	// side by side under the race detector) may stretch a sleep.
+	const n = 24
 	for i := range n {
-		time.Sleep(testIdle / 2)
+		time.Sleep(testIdle / 4)
 		wire.PutHeader(msg, wire.Header{Seq: uint64(i)})
 		require.NoError(t, c.WriteMsg(msg))
 	}
