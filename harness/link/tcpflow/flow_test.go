@@ -182,6 +182,9 @@ func TestFlowAsTapFeedsHeadOfLine(t *testing.T) {
 	send(pkt{src: client, dst: server, seq: 1, flags: psh, payload: 1})   // the flow byte
 	send(pkt{src: client, dst: server, seq: 2, flags: psh, payload: 10})  // message 0
 	send(pkt{src: client, dst: server, seq: 22, flags: psh, payload: 10}) // message 2, before 1
+	// Delivered before the 30 ms start: a relay goroutine that hands
+	// message 2 over late would shorten its wait below them.
+	require.Eventually(t, func() bool { return sink.Count() == 4 }, time.Second, time.Millisecond)
 	time.Sleep(30 * time.Millisecond)
 	send(pkt{src: client, dst: server, seq: 12, flags: psh, payload: 10}) // message 1
 	require.Eventually(t, func() bool { return sink.Count() == 5 }, time.Second, time.Millisecond)

@@ -113,7 +113,8 @@ func BenchmarkLongFatLink(b *testing.B) { pathtest.BenchTCPLongFatLink(b, New) }
 // sent, and reading a packet's headers costs no allocation.
 func TestTapSeesTCPSegments(t *testing.T) {
 	ctx := pathtest.Context(t, 30*time.Second)
-	p := newTestPath(t, ctx, link.Symmetric(link.Config{Loss: 0.02, Delay: time.Millisecond}, 1))
+	// A lossy bulk transfer: SACK recovery, as pathtest.BulkOptions says why.
+	p := newTestPath(t, ctx, link.Symmetric(link.Config{Loss: 0.02, Delay: time.Millisecond}, 1), pathtest.BulkOptions)
 	ln, err := p.Server().Listen(ctx, "tcp", "10.0.0.2:5001")
 	require.NoError(t, err)
 	defer ln.Close()

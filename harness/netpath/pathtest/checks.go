@@ -25,9 +25,9 @@ import (
 
 // UDPTally sends n numbered datagrams of 200 bytes up p and counts how
 // often each arrived, waiting until the link has delivered all it
-// forwarded. It stays at most a thousand datagrams ahead of the receiver,
-// so a busy machine cannot overflow the server's socket: every datagram
-// missing is one the link dropped.
+// forwarded. It stays at most aheadOfReceiver datagrams ahead of the
+// receiver, so a busy machine cannot overflow the server's socket: every
+// datagram missing is one the link dropped.
 func UDPTally(t *testing.T, ctx context.Context, p netpath.Path, n int) UDPRun {
 	t.Helper()
 	srv, err := p.Server().ListenPacket(ctx, "udp", net.JoinHostPort(p.ServerHost(), "0"))
@@ -67,7 +67,7 @@ func UDPTally(t *testing.T, ctx context.Context, p netpath.Path, n int) UDPRun {
 		binary.BigEndian.PutUint64(msg, uint64(i))
 		_, err := c.Write(msg)
 		require.NoError(t, err)
-		for i%100 == 99 && uint64(i+1) > arrived()+stats(p).Up.Dropped()+1000 {
+		for i%16 == 15 && uint64(i+1) > arrived()+stats(p).Up.Dropped()+aheadOfReceiver {
 			time.Sleep(200 * time.Microsecond)
 		}
 	}
@@ -81,6 +81,13 @@ func UDPTally(t *testing.T, ctx context.Context, p netpath.Path, n int) UDPRun {
 	<-done
 	return run
 }
+
+// aheadOfReceiver is how many datagrams UDPTally may have sent that the
+// receiver has not read. A receive buffer of Linux's default size
+// (net.core.rmem_max 212992 bytes, which SetReadBuffer cannot pass
+// without root's SO_RCVBUFFORCE) holds about 160 of them, each counted
+// at its buffer's true size; a thousand overflowed it on a busy machine.
+const aheadOfReceiver = 128
 
 // A Refusal is a call a path must fail.
 type Refusal struct {
