@@ -5,6 +5,7 @@ package harness
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"runtime"
 	"sync"
@@ -15,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"netmatrix/harness/catalog"
+	"netmatrix/harness/half"
 	"netmatrix/harness/link"
 	"netmatrix/internal/testutil"
 	"netmatrix/results"
@@ -232,4 +234,62 @@ func TestPacedEchoCancelledMidWriteIsInterrupted(t *testing.T) {
 			assert.Empty(t, r.Error, "no send failure beside the interruption")
 		})
 	}
+}
+
+// An interrupted run counts what was still on its way as in flight, not
+// lost: on a clean link with a 100 ms round trip, the probes and
+// messages of the last round trip. (Before, an echo cut short at a 5 ms
+// pace read "lost 20", and TCP's stream lost messages.)
+func TestInterruptedRunsCountInFlightNotLost(t *testing.T) {
+	spec := link.Symmetric(link.Config{Delay: 50 * time.Millisecond}, 1)
+	for _, tc := range []struct {
+		workload, transport string
+		pace                time.Duration // 0: ping-pong
+		most                int64         // in flight at most
+		direction           string
+	}{
+		{catalog.Echo, "udp", 5 * time.Millisecond, 20, ""},
+		{catalog.Echo, "tcp", 5 * time.Millisecond, 20, ""},
+		{catalog.Echo, "udp", 0, 1, ""},
+		{catalog.Stream, "udp", 5 * time.Millisecond, 10, ""},
+		{catalog.Stream, "tcp", 5 * time.Millisecond, 10, ""},
+		// The server half sends: its report of what it sent until the
+		// cut still counts (it read "sent 0" before).
+		{catalog.Stream, "udp", 5 * time.Millisecond, 10, half.Down},
+		{catalog.Stream, "tcp", 5 * time.Millisecond, 10, half.Down},
+	} {
+		t.Run(fmt.Sprintf("%s/%s/%v/%s", tc.workload, tc.transport, tc.pace, tc.direction), func(t *testing.T) {
+			ctx, cancel := context.WithCancel(t.Context())
+			defer cancel()
+			time.AfterFunc(800*time.Millisecond, cancel)
+			recs, _ := Run(ctx, []Scenario{onEmulated("delayed", spec)},
+				Config{Transports: []string{tc.transport}, Workloads: []string{tc.workload}, Count: 100000,
+					EchoInterval: tc.pace, Interval: tc.pace, Direction: tc.direction}, nil)
+			require.Len(t, recs, 1)
+			r := find(t, recs[0], tc.workload, tc.transport)
+			t.Logf("sent %d, delivered %d, lost %d, in flight %d", r.Sent, r.Delivered, r.Lost, r.InFlight)
+			assert.True(t, r.Interrupted)
+			assert.Empty(t, r.Error, "the interruption is the whole story")
+			assert.Positive(t, r.Delivered)
+			assert.Zero(t, r.Lost, "the link lost nothing")
+			assert.Equal(t, r.Sent, r.Delivered+r.InFlight)
+			assert.Positive(t, r.InFlight, "the last round trip's were on their way")
+			// A round trip's worth at the pace (a one-way trip's for a
+			// stream), with room for a machine that was late to cut.
+			assert.LessOrEqual(t, r.InFlight, tc.most+tc.most/2+2)
+		})
+	}
+}
+
+// Worked by hand: probes at 0, 10, 20 and 30 ms, the first and last
+// answered; at 35 ms with a 20 ms reply time, probe 1 (25 ms old) is
+// past its time and probe 2 (15 ms) is not. A probe exactly its time old
+// is past it.
+func TestEchoUnsettled(t *testing.T) {
+	ms := func(n int) int64 { return int64(n) * int64(time.Millisecond) }
+	tally := &echoTally{sentAt: []int64{ms(0), ms(10), ms(20), ms(30)}, answered: []bool{true, false, false, true}}
+	assert.Equal(t, int64(1), tally.unsettled(ms(35), 20*time.Millisecond))
+	assert.Equal(t, int64(0), tally.unsettled(ms(40), 20*time.Millisecond), "probe 2 is exactly 20 ms old")
+	assert.Equal(t, int64(2), tally.unsettled(ms(35), time.Second))
+	assert.Equal(t, int64(0), (&echoTally{}).unsettled(ms(35), time.Second), "nothing sent")
 }

@@ -210,6 +210,11 @@ func (s *sending) run(ctx context.Context, send func(ctx context.Context) (int64
 		s.started = wire.Now()
 		s.sent, s.err = send(ctx)
 		s.stopped = wire.Now()
+		if ctx.Err() != nil && errors.Is(s.err, ctx.Err()) {
+			// Stopped, not failed: whoever ended ctx (the run, cut
+			// short) knows why.
+			s.err = nil
+		}
 		close(s.done)
 	})
 	if !ran {
@@ -291,15 +296,32 @@ func sendingTimeout(workload string, cfg *Config) time.Duration {
 	return d + cfg.Duration
 }
 
+// reportGrace is how long an interrupted run waits for the report of a
+// server half that sent: the half stops with the run, so its report
+// comes at once, and Ctrl-C ends a run within a second.
+const reportGrace = 250 * time.Millisecond
+
 // reportSent is the report of a server half that sends, once it is done,
-// within sendingTimeout.
+// within sendingTimeout. An interrupted run still asks, for reportGrace:
+// without what the half sent until then, a download's row would have
+// nothing to count its arrivals against.
 func reportSent(ctx context.Context, c *clientEnd, workload string, cfg *Config) (half.Report, error) {
+	rctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancel()
 	if d := sendingTimeout(workload, cfg); d > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, d)
-		defer cancel()
+		var cancelTimeout context.CancelFunc
+		rctx, cancelTimeout = context.WithTimeout(rctx, d)
+		defer cancelTimeout()
 	}
-	rep, err := c.half.Report(ctx, half.Until{})
+	stop := context.AfterFunc(ctx, func() {
+		select {
+		case <-time.After(reportGrace):
+			cancel()
+		case <-rctx.Done():
+		}
+	})
+	defer stop()
+	rep, err := c.half.Report(rctx, half.Until{})
 	if err != nil {
 		return rep, fmt.Errorf("%s: the server half's report: %w", workload, err)
 	}

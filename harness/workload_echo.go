@@ -29,6 +29,7 @@ type echoTally struct {
 	dups, corrupt int64
 	replySeqs     []uint64 // in arrival order, duplicates removed
 	answered      []bool   // by sequence number: a reply came, in time or late
+	sentAt        []int64  // by sequence number: when the probe went out (wire.Now)
 }
 
 func newEchoTally(count int) *echoTally {
@@ -72,6 +73,12 @@ func runEcho(ctx context.Context, f *flow, cfg *Config) (results.Result, error) 
 		Reordered:        reordered,
 		ReorderExtentMax: extent,
 		LatencyMs:        summary(t.rtt),
+	}
+	if ctx.Err() != nil {
+		// Interrupted: a probe still within its reply's time has no
+		// outcome yet.
+		r.InFlight = t.unsettled(wire.Now(), replyTimeout(f, cfg))
+		r.Lost -= r.InFlight
 	}
 	return r, err
 }
@@ -145,7 +152,21 @@ func (t *echoTally) send(ctx context.Context, f *flow, out []byte, seq uint64, t
 		return sent, fmt.Errorf("echo: send %d: %w", seq, err)
 	}
 	t.sent++
+	t.sentAt = append(t.sentAt, sent)
 	return sent, nil
+}
+
+// unsettled counts the probes sent less than window before now (wire.Now)
+// that no reply has answered: when a run is interrupted, theirs may still
+// have been on the way, so they are in flight, not lost.
+func (t *echoTally) unsettled(now int64, window time.Duration) int64 {
+	var n int64
+	for seq, at := range t.sentAt {
+		if !t.answered[seq] && time.Duration(now-at) < window {
+			n++
+		}
+	}
+	return n
 }
 
 // reply is what one echo read turned out to be.
@@ -293,6 +314,12 @@ func echoPaced(ctx context.Context, f *flow, cfg *Config) (*echoTally, error) {
 			mu.Unlock()
 			if neterr.IsTimeout(err) && sendCtx.Err() == nil && !quiet {
 				continue
+			}
+			if ctx.Err() != nil {
+				// Interrupted: the run's end may have closed the
+				// connection under the read (the path stops with it);
+				// that is the interruption, not a failure of the echo.
+				break
 			}
 			if !neterr.IsTimeout(err) || f.reliable {
 				readErr = fmt.Errorf("echo: %w", err)

@@ -57,7 +57,7 @@ func runStream(ctx context.Context, tr transport, shape catalog.Transport, p net
 			arrivals[i].Arrived = rep.Clock.ToClient(arrivals[i].Arrived)
 		}
 	}
-	r, err := streamResult(shape, cfg, sent, received{arrivals, rep.Corrupt, rep.Heard, rep.Clock})
+	r, err := streamResult(shape, cfg, sent, received{arrivals, rep.Corrupt, rep.Heard, rep.Clock, ctx.Err() != nil})
 	r.HandshakeMs = ms(f.handshake)
 	r.TransportStats = withServerStats(stats, rep.Stats)
 	putSpurious(&r, rep.Spurious)
@@ -86,7 +86,7 @@ func streamDown(ctx context.Context, tr transport, shape catalog.Transport, c *c
 			got.Arrivals[i].Sent = rep.Clock.ToClient(got.Arrivals[i].Sent)
 		}
 	}
-	r, err := streamResult(shape, cfg, rep.Sent, received{got.Arrivals, got.Corrupt, got.Heard, rep.Clock})
+	r, err := streamResult(shape, cfg, rep.Sent, received{got.Arrivals, got.Corrupt, got.Heard, rep.Clock, ctx.Err() != nil})
 	r.HandshakeMs = ms(f.handshake)
 	r.TransportStats = withServerStats(stats, rep.Stats)
 	return r, errors.Join(sendErr, err)
@@ -150,6 +150,9 @@ type received struct {
 	corrupt  int64
 	heard    []metrics.ByteArrival
 	clock    *half.Clock // nil: sender and receiver read one clock
+	// cut says the run was interrupted: the receiver stopped listening
+	// with messages perhaps still on their way.
+	cut bool
 }
 
 // streamResult analyses a stream of sent messages that arrived as got.
@@ -182,10 +185,29 @@ func streamResult(shape catalog.Transport, cfg *Config, sent int64, got received
 		JitterMs:         results.Float(ms(s.Jitter)),
 		HOLMs:            hol,
 	}
+	if got.cut {
+		r.InFlight = inFlightAtCut(shape, cfg, sent, got.arrivals)
+		r.Lost -= r.InFlight
+	}
 	if got.clock != nil {
 		// One-way delay across two clocks: as good as their offset.
 		r.ClockOffsetMs = results.Float(ms(got.clock.Offset))
 		r.ClockBoundMs = results.Float(ms(got.clock.Bound))
 	}
 	return r, err
+}
+
+// inFlightAtCut counts the messages of an interrupted stream that had no
+// outcome when the receiver stopped. A reliable transport loses nothing,
+// so every message missing was still on its way. Of datagrams, those sent
+// in the last Timeout, which the receiver would have waited for (a
+// stream that ends waits that long for stragglers), are counted on
+// their way: at the pace, the last Timeout/Interval messages, since
+// sending stopped with the run.
+func inFlightAtCut(shape catalog.Transport, cfg *Config, sent int64, arrivals []metrics.Arrival) int64 {
+	if shape.Reliable {
+		return metrics.MissingAmongLast(sent, sent, arrivals)
+	}
+	last := int64(cfg.Timeout/cfg.Interval) + 1
+	return metrics.MissingAmongLast(sent, last, arrivals)
 }

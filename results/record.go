@@ -140,9 +140,11 @@ type Result struct {
 	// Late counts echo replies that came after their probe's timeout:
 	// the probe is among the lost.
 	Late int64 `json:"late,omitempty"`
-	// InFlight is what a reliable sender had written that had not arrived
-	// when a time-limited bulk run ended: queued in its socket or on the
-	// path, not lost.
+	// InFlight is what was sent that had no outcome when the run ended,
+	// counted neither delivered nor lost: what a reliable bulk sender had
+	// written but not delivered when its time was up (queued in its
+	// socket or on the path), or the messages an interrupted echo or
+	// stream still had on their way.
 	InFlight int64 `json:"in_flight,omitempty"`
 
 	// Metric names what LatencyMs measures (catalog.Metric): "rtt",

@@ -355,6 +355,7 @@ func TestInterruptedRunSaysSo(t *testing.T) {
 		assert.Less(t, r.Sent, int64(100000), "only what went out")
 		assert.Positive(t, r.Delivered)
 		assert.Less(t, r.Lost, r.Sent/10+5, "probes never sent are not lost")
+		assert.Equal(t, r.Sent, r.Delivered+r.Lost+r.InFlight, "each probe sent is answered, lost or on its way")
 		assert.Empty(t, r.Error)
 	}
 	entries, err := os.ReadDir(saveDir)

@@ -59,6 +59,20 @@ func AnalyzeStream(sent int64, arrivals []Arrival) Stream {
 	return s
 }
 
+// MissingAmongLast counts the messages among the last n of a flow of sent
+// (sequence numbers sent-n..sent-1) that no arrival delivered: of a
+// stream cut short, those still on their way when it stopped.
+func MissingAmongLast(sent, n int64, arrivals []Arrival) int64 {
+	from := max(sent-n, 0)
+	seen := make(map[uint64]bool)
+	for _, a := range arrivals {
+		if a.Seq >= uint64(from) && a.Seq < uint64(sent) {
+			seen[a.Seq] = true
+		}
+	}
+	return sent - from - int64(len(seen))
+}
+
 func seqs(as []Arrival) []uint64 {
 	out := make([]uint64, len(as))
 	for i, a := range as {

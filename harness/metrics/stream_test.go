@@ -97,3 +97,21 @@ func TestHistogramSummary(t *testing.T) {
 	assert.InDelta(t, 0.1, zs.Mean, 0.001)
 	assert.Equal(t, int64(100), zs.N)
 }
+
+// Worked by hand: of 10 sent, 0-5 and 7 and 9 arrived (9 twice), and a
+// stray 12 that was never sent. The last four (6-9) miss 6 and 8; the
+// last one misses nothing; asking for more than was sent counts every
+// gap (6 and 8); none sent, none missing.
+func TestMissingAmongLast(t *testing.T) {
+	var arr []Arrival
+	for _, seq := range []uint64{0, 1, 2, 3, 4, 5, 7, 9, 9, 12} {
+		arr = append(arr, Arrival{Seq: seq})
+	}
+	assert.Equal(t, int64(2), MissingAmongLast(10, 4, arr))
+	assert.Equal(t, int64(0), MissingAmongLast(10, 1, arr))
+	assert.Equal(t, int64(1), MissingAmongLast(10, 2, arr), "8 of 8-9")
+	assert.Equal(t, int64(2), MissingAmongLast(10, 50, arr))
+	assert.Equal(t, int64(0), MissingAmongLast(10, 0, arr))
+	assert.Equal(t, int64(0), MissingAmongLast(0, 5, nil))
+	assert.Equal(t, int64(3), MissingAmongLast(3, 3, nil), "nothing arrived")
+}

@@ -235,8 +235,12 @@ func workloadTable(workload string, rows []row) Table {
 			t.Errors = append(t.Errors, fmt.Sprintf("%s/%s: %s", rw.scenario, rw.r.Transport, rw.r.Error))
 		}
 		if rw.r.Interrupted {
-			t.Errors = append(t.Errors, fmt.Sprintf("%s/%s: interrupted after %s; its figures cover only what ran until then",
-				rw.scenario, rw.r.Transport, fmtDur(rw.r.StoppedAt)))
+			var onTheirWay string
+			if rw.r.InFlight > 0 && rw.r.Unit != results.UnitBytes {
+				onTheirWay = fmt.Sprintf(" (%d %s still on their way, counted neither delivered nor lost)", rw.r.InFlight, rw.r.Unit)
+			}
+			t.Errors = append(t.Errors, fmt.Sprintf("%s/%s: interrupted after %s; its figures cover only what ran until then%s",
+				rw.scenario, rw.r.Transport, fmtDur(rw.r.StoppedAt), onTheirWay))
 		}
 	}
 	rs := make([]results.Result, len(rows))

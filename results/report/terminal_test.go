@@ -172,3 +172,15 @@ func TestSweepVerdict(t *testing.T) {
 	assert.Contains(t, got, "\n                    At 5%: tcp, quic and quic-permsg answered every probe but paid in the tail")
 	assert.Equal(t, 1+3*2, strings.Count(got, "\n"), fmt.Sprintf("a heading and two lines per workload:\n%s", got))
 }
+
+// An interrupted row's messages still on their way are neither lost nor
+// in the loss share: of 100 probes, 70 answered, 20 on their way and 10
+// lost is 10 of the 80 with an outcome, 12.5%; the error line says so.
+func TestInterruptedRowLeavesInFlightOut(t *testing.T) {
+	recs := record("delayed", results.Result{Transport: "udp", Workload: catalog.Echo, Unit: results.UnitMessages,
+		Sent: 100, Delivered: 70, Lost: 10, InFlight: 20, Interrupted: true, StoppedAt: 1e9})
+	var b strings.Builder
+	require.NoError(t, Terminal{Width: 200}.Write(&b, recs))
+	assert.Contains(t, b.String(), "10 (12%)", "10 of 80, not of 100")
+	assert.Contains(t, b.String(), "interrupted after 1.00s; its figures cover only what ran until then (20 messages still on their way, counted neither delivered nor lost)")
+}

@@ -424,11 +424,14 @@ func transportNames(rs []*results.Result) []string {
 func failed(r *results.Result) bool { return r.Error != "" && r.Sent == 0 }
 
 // lossPct is the share of what was sent that was lost, in percent.
+// lossPct is the share of what was sent that was lost, of what had an
+// outcome: what an interrupted run left in flight had none.
 func lossPct(r *results.Result) float64 {
-	if r.Sent == 0 {
+	settled := r.Sent - r.InFlight
+	if settled <= 0 {
 		return 0
 	}
-	return 100 * float64(r.Lost) / float64(r.Sent)
+	return 100 * float64(r.Lost) / float64(settled)
 }
 
-func lossShare(r *results.Result) (float64, bool) { return lossPct(r), r.Sent > 0 }
+func lossShare(r *results.Result) (float64, bool) { return lossPct(r), r.Sent-r.InFlight > 0 }
