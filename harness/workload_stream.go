@@ -205,7 +205,8 @@ func streamResult(shape catalog.Transport, cfg *Config, sent int64, got received
 // their way: at the pace, the last Timeout/Interval messages, since
 // sending stopped with the run.
 func inFlightAtCut(shape catalog.Transport, cfg *Config, sent int64, arrivals []metrics.Arrival) int64 {
-	if shape.Reliable {
+	if shape.Reliable || cfg.Interval <= 0 {
+		// Unpaced, every message went out within the last Timeout.
 		return metrics.MissingAmongLast(sent, sent, arrivals)
 	}
 	last := int64(cfg.Timeout/cfg.Interval) + 1
