@@ -313,13 +313,7 @@ func reportSent(ctx context.Context, c *clientEnd, workload string, cfg *Config)
 		rctx, cancelTimeout = context.WithTimeout(rctx, d)
 		defer cancelTimeout()
 	}
-	stop := context.AfterFunc(ctx, func() {
-		select {
-		case <-time.After(reportGrace):
-			cancel()
-		case <-rctx.Done():
-		}
-	})
+	stop := context.AfterFunc(ctx, func() { time.AfterFunc(reportGrace, cancel) })
 	defer stop()
 	rep, err := c.half.Report(rctx, half.Until{})
 	if err != nil {

@@ -33,7 +33,7 @@ type echoTally struct {
 }
 
 func newEchoTally(count int) *echoTally {
-	return &echoTally{rtt: metrics.NewHistogram(), answered: make([]bool, count)}
+	return &echoTally{rtt: metrics.NewHistogram(), answered: make([]bool, count), sentAt: make([]int64, 0, count)}
 }
 
 // runEcho measures round-trip time: each message carries its sequence
@@ -332,16 +332,7 @@ func echoPaced(ctx context.Context, f *flow, cfg *Config) (*echoTally, error) {
 	}
 	cancel()
 	wg.Wait()
-	return t, errors.Join(sendErr, ctxErrUnlessDone(readErr, ctx))
-}
-
-// ctxErrUnlessDone drops err when it only reports the cancellation that
-// ended a finished run.
-func ctxErrUnlessDone(err error, ctx context.Context) error {
-	if err != nil && ctx.Err() != nil && neterr.IsTimeout(err) {
-		return nil
-	}
-	return err
+	return t, errors.Join(sendErr, readErr)
 }
 
 // ctxErrOr is ctx's error where ctx ended (the deadline that cut err

@@ -186,7 +186,7 @@ func streamResult(shape catalog.Transport, cfg *Config, sent int64, got received
 		HOLMs:            hol,
 	}
 	if got.cut {
-		r.InFlight = inFlightAtCut(shape, cfg, sent, got.arrivals)
+		r.InFlight = inFlightAtCut(shape, cfg, sent, s.Lost, got.arrivals)
 		r.Lost -= r.InFlight
 	}
 	if got.clock != nil {
@@ -203,11 +203,12 @@ func streamResult(shape catalog.Transport, cfg *Config, sent int64, got received
 // in the last Timeout, which the receiver would have waited for (a
 // stream that ends waits that long for stragglers), are counted on
 // their way: at the pace, the last Timeout/Interval messages, since
-// sending stopped with the run.
-func inFlightAtCut(shape catalog.Transport, cfg *Config, sent int64, arrivals []metrics.Arrival) int64 {
+// sending stopped with the run. missing is every message that did not
+// arrive (metrics.Stream.Lost).
+func inFlightAtCut(shape catalog.Transport, cfg *Config, sent, missing int64, arrivals []metrics.Arrival) int64 {
 	if shape.Reliable || cfg.Interval <= 0 {
 		// Unpaced, every message went out within the last Timeout.
-		return metrics.MissingAmongLast(sent, sent, arrivals)
+		return missing
 	}
 	last := int64(cfg.Timeout/cfg.Interval) + 1
 	return metrics.MissingAmongLast(sent, last, arrivals)

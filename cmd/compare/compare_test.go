@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"io"
 	"net"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -210,11 +211,9 @@ func startServe(t *testing.T, ctx context.Context, args ...string) (int, <-chan 
 		code := <-done
 		t.Fatalf("compare serve did not start (exit %d): %s", code, errb.String())
 	}
-	_, port, err := net.SplitHostPort(addr)
+	ap, err := netip.ParseAddrPort(addr)
 	require.NoError(t, err)
-	n, err := strconv.Atoi(port)
-	require.NoError(t, err)
-	return n, done
+	return int(ap.Port()), done
 }
 
 var echoAddrRE = regexp.MustCompile(`on tcp and udp (\S+);`)

@@ -200,10 +200,6 @@ func indexOrLast[T any](list []T, is func(T) bool) int {
 	return len(list)
 }
 
-func index(known []string, name string) int {
-	return indexOrLast(known, func(s string) bool { return s == name })
-}
-
 // ParseTransports reads a comma-separated list of transports, each alias
 // replaced by its rows ("quic" is both QUIC stream shapes, so
 // DefaultTransports names every row), and returns it in table order.
@@ -245,6 +241,7 @@ func parseList(what string, names, known []string) ([]string, error) {
 	if len(out) == 0 {
 		return nil, fmt.Errorf("no %s given (known: %s)", what, strings.Join(known, ", "))
 	}
-	slices.SortStableFunc(out, func(a, b string) int { return index(known, a) - index(known, b) })
+	// Every name is known by now.
+	slices.SortStableFunc(out, func(a, b string) int { return slices.Index(known, a) - slices.Index(known, b) })
 	return out, nil
 }

@@ -64,13 +64,15 @@ func AnalyzeStream(sent int64, arrivals []Arrival) Stream {
 // stream cut short, those still on their way when it stopped.
 func MissingAmongLast(sent, n int64, arrivals []Arrival) int64 {
 	from := max(sent-n, 0)
-	seen := make(map[uint64]bool)
+	seen := make([]bool, sent-from)
+	missing := int64(len(seen))
 	for _, a := range arrivals {
-		if a.Seq >= uint64(from) && a.Seq < uint64(sent) {
-			seen[a.Seq] = true
+		if a.Seq >= uint64(from) && a.Seq < uint64(sent) && !seen[a.Seq-uint64(from)] {
+			seen[a.Seq-uint64(from)] = true
+			missing--
 		}
 	}
-	return sent - from - int64(len(seen))
+	return missing
 }
 
 func seqs(as []Arrival) []uint64 {

@@ -423,9 +423,8 @@ func transportNames(rs []*results.Result) []string {
 // nothing worth reading.
 func failed(r *results.Result) bool { return r.Error != "" && r.Sent == 0 }
 
-// lossPct is the share of what was sent that was lost, in percent.
-// lossPct is the share of what was sent that was lost, of what had an
-// outcome: what an interrupted run left in flight had none.
+// lossPct is the share of what was sent that was lost, in percent, of
+// what had an outcome: what an interrupted run left in flight had none.
 func lossPct(r *results.Result) float64 {
 	settled := r.Sent - r.InFlight
 	if settled <= 0 {

@@ -317,8 +317,10 @@ const reportAfterCancel = 5 * time.Second
 func (f *flow) Report(ctx context.Context, until half.Until) (half.Report, error) {
 	if ctx.Err() != nil {
 		if f.spec.Direction == half.Down {
-			// A sending half reports once it is done, and it is not:
-			// as on a path of one machine, the run was cut short.
+			// A sending half reports once it is done, and over the
+			// network it does not stop with this run; the harness
+			// asks an interrupted run's sending half with a context of
+			// its own (reportSent), so this is a caller that gave up.
 			return half.Report{}, ctx.Err()
 		}
 		// Interrupted: ask for what it has, at once.
