@@ -92,7 +92,7 @@ func (h *serverHost) Start(ctx context.Context, spec half.Spec) (half.Flow, erro
 	f := &localFlow{}
 	switch {
 	case spec.Direction == half.Down && (spec.Workload == catalog.Stream || spec.Workload == catalog.Bulk):
-		f.send = &sending{done: make(chan struct{})}
+		f.send = newSending()
 	case spec.Direction != "" && spec.Direction != half.Up:
 		return nil, fmt.Errorf("%s runs up, not %q", spec.Workload, spec.Direction)
 	default:
@@ -186,8 +186,11 @@ func (r *receiving) report(rep *half.Report) {
 // sending is what a server half that sends keeps (down): one flow, to
 // the first client that asks for it.
 type sending struct {
-	once             sync.Once
-	done             chan struct{} // closed when the flow has ended
+	once sync.Once
+	done chan struct{} // closed when the flow has ended
+	// cutCtx ends when the run is cut short (cut): the flow stops.
+	cutCtx           context.Context
+	cut              context.CancelFunc
 	sent             int64
 	started, stopped int64
 	err              error
@@ -199,6 +202,12 @@ type sending struct {
 	limits *tcplimit.Times
 }
 
+func newSending() *sending {
+	s := &sending{done: make(chan struct{})}
+	s.cutCtx, s.cut = context.WithCancel(context.Background())
+	return s
+}
+
 // errOneFlow refuses a second client: a server half sends one flow.
 var errOneFlow = errors.New("this server half has already sent its flow")
 
@@ -207,6 +216,10 @@ func (s *sending) run(ctx context.Context, send func(ctx context.Context) (int64
 	ran := false
 	s.once.Do(func() {
 		ran = true
+		ctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		stop := context.AfterFunc(s.cutCtx, cancel)
+		defer stop()
 		s.started = wire.Now()
 		s.sent, s.err = send(ctx)
 		s.stopped = wire.Now()
@@ -261,8 +274,18 @@ func (f *localFlow) Fingerprint() string { return "" }
 func (f *localFlow) Bind(context.Context, net.Conn) error { return nil }
 
 func (f *localFlow) Report(ctx context.Context, until half.Until) (half.Report, error) {
+	if ctx.Err() != nil {
+		// Asked by a run cut short: what it has, at once.
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), cutGrace)
+		defer cancel()
+		until = half.Until{Cut: true}
+	}
 	var r half.Report
 	if f.send != nil {
+		if until.Cut {
+			f.send.cut()
+		}
 		if err := f.send.report(ctx, &r); err != nil {
 			return r, err
 		}
@@ -296,26 +319,27 @@ func sendingTimeout(workload string, cfg *Config) time.Duration {
 	return d + cfg.Duration
 }
 
-// reportGrace is how long an interrupted run waits for the report of a
-// server half that sent: the half stops with the run, so its report
-// comes at once, and Ctrl-C ends a run within a second.
-const reportGrace = 250 * time.Millisecond
+// cutGrace bounds the report of a half asked by a run cut short: a
+// sending half stops at the cut, so its report comes at once, and Ctrl-C
+// ends a run within a second.
+const cutGrace = 250 * time.Millisecond
 
 // reportSent is the report of a server half that sends, once it is done,
-// within sendingTimeout. An interrupted run still asks, for reportGrace:
-// without what the half sent until then, a download's row would have
-// nothing to count its arrivals against.
+// within sendingTimeout. Where the run is cut short meanwhile, it asks
+// again with the run's ended context: that is a cut (half.Until), and
+// the half says what it sent until then, without which a download's
+// row would have nothing to count its arrivals against.
 func reportSent(ctx context.Context, c *clientEnd, workload string, cfg *Config) (half.Report, error) {
-	rctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	defer cancel()
+	wctx := ctx
 	if d := sendingTimeout(workload, cfg); d > 0 {
-		var cancelTimeout context.CancelFunc
-		rctx, cancelTimeout = context.WithTimeout(rctx, d)
-		defer cancelTimeout()
+		var cancel context.CancelFunc
+		wctx, cancel = context.WithTimeout(ctx, d)
+		defer cancel()
 	}
-	stop := context.AfterFunc(ctx, func() { time.AfterFunc(reportGrace, cancel) })
-	defer stop()
-	rep, err := c.half.Report(rctx, half.Until{})
+	rep, err := c.half.Report(wctx, half.Until{})
+	if ctx.Err() != nil {
+		rep, err = c.half.Report(ctx, half.Until{})
+	}
 	if err != nil {
 		return rep, fmt.Errorf("%s: the server half's report: %w", workload, err)
 	}

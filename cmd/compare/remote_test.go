@@ -3,6 +3,7 @@
 package main
 
 import (
+	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -112,4 +113,26 @@ func TestRemoteWrongKeyIsRefusedWithinASecond(t *testing.T) {
 	assert.Equal(t, 1, strings.Count(errs, "\n"), "one line: %q", errs)
 	assert.Contains(t, errs, "wrong key")
 	assert.Contains(t, errs, "-key")
+}
+
+// A download cut short over -remote counts what the other host sent
+// until then: the cut reaches its server half, which stops and reports
+// (it read "sent 0" before, the half still sending when asked).
+func TestRemoteInterruptedDownloadCounts(t *testing.T) {
+	addr := startServeProcess(t, testKey)
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	time.AfterFunc(time.Second, cancel)
+	start := time.Now()
+	code, out, errs := run(t, ctx, "-remote", addr, "-key", keyFile(t, testKey), "-reverse", "-workload", "stream",
+		"-transports", "tcp", "-count", "5000", "-interval", "5ms", "-format", "json")
+	assert.Less(t, time.Since(start), 2*time.Second, "it stops within a second of the cut")
+	assert.Equal(t, exitFail, code, errs)
+	r := records(t, out, 1, errs)[0].Results[0]
+	t.Logf("sent %d, delivered %d, lost %d, in flight %d", r.Sent, r.Delivered, r.Lost, r.InFlight)
+	assert.True(t, r.Interrupted)
+	assert.Empty(t, r.Error)
+	assert.Positive(t, r.Delivered)
+	assert.Zero(t, r.Lost, "TCP loses nothing")
+	assert.Equal(t, r.Sent, r.Delivered+r.InFlight)
 }

@@ -56,9 +56,14 @@ type Spec struct {
 // whose receiver cannot otherwise know that nothing more will come;
 // reliable ones have said they delivered everything before the report is
 // asked for.
+//
+// Cut says the run was cut short: a half that sends stops and reports
+// what it sent until then, and a half that receives reports at once. A
+// Report asked with a context that has ended is a cut.
 type Until struct {
 	Sent  int64         `json:"sent,omitempty"`
 	Quiet time.Duration `json:"quiet_ns,omitempty"`
+	Cut   bool          `json:"cut,omitempty"`
 }
 
 // Report is what a server half observed from its start until it was

@@ -316,18 +316,13 @@ const reportAfterCancel = 5 * time.Second
 
 func (f *flow) Report(ctx context.Context, until half.Until) (half.Report, error) {
 	if ctx.Err() != nil {
-		if f.spec.Direction == half.Down {
-			// A sending half reports once it is done, and over the
-			// network it does not stop with this run; the harness
-			// asks an interrupted run's sending half with a context of
-			// its own (reportSent), so this is a caller that gave up.
-			return half.Report{}, ctx.Err()
-		}
-		// Interrupted: ask for what it has, at once.
+		// Interrupted: a cut (half.Until), which the server half takes
+		// as the run's end: it stops sending, if it sends, and says
+		// what it has at once.
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), reportAfterCancel)
 		defer cancel()
-		until = half.Until{}
+		until = half.Until{Cut: true}
 	}
 	v, err := f.s.call(ctx, tReport, func(id uint32) any { return &reportReq{reqID: reqID{id}, Flow: f.id, Until: until} }, tReported)
 	if err != nil {

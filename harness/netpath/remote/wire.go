@@ -48,8 +48,8 @@ const (
 // Version is the control protocol's; a server refuses any other. Each
 // side decodes strictly, so a field added to a message is a new version:
 // 2 added the sending half's sender clocks to a report (half.Report's
-// Limits).
-const Version = 2
+// Limits), 3 the cut of a run cut short (half.Until's Cut).
+const Version = 3
 
 // reqID is the number a request carries and its reply repeats.
 // Embedded, its field is the message's own in JSON.
